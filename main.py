@@ -1,0 +1,3 @@
+from mae_studio.__main__ import main
+
+raise SystemExit(main())
