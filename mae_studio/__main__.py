@@ -1,4 +1,5 @@
-"""`mae-studio`, `python -m mae_studio` and `python main.py`: the GUI, or a headless subcommand."""
+"""`mae-studio`, `python -m mae_studio` and `python main.py`: the studio window, or a
+headless subcommand (`mae-studio --help` lists them)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,14 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from mae_studio.cli.app import run
+    argv = sys.argv[1:] if argv is None else argv
+    from mae_studio.cli.app import command_names, run
 
-    return run(sys.argv[1:] if argv is None else argv)
+    if argv and (argv[0] in command_names() or argv[0] in ("-h", "--help", "--version")):
+        return run(argv)
+    from mae_studio.ui.app import run_gui
+
+    return run_gui(argv)
 
 
 if __name__ == "__main__":

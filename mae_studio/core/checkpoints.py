@@ -49,9 +49,7 @@ def _sniff(path: Path) -> str:
         return "torch"
     if len(head) >= 9 and head[8:9] == b"{":
         return "safetensors"
-    raise CheckpointError(
-        path, "not a checkpoint: neither a PyTorch file (.pth/.bin) nor safetensors"
-    )
+    raise CheckpointError(path, "not a checkpoint: neither a PyTorch file (.pth/.bin) nor safetensors")
 
 
 def _load_torch(path: Path) -> dict[str, Any]:
@@ -79,9 +77,7 @@ def _load_safetensors(path: Path) -> tuple[StateDict, dict[str, str]]:
             metadata = dict(f.metadata() or {})
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
-        raise CheckpointError(
-            path, f"damaged or truncated safetensors file ({_first_line(e)})"
-        ) from e
+        raise CheckpointError(path, f"damaged or truncated safetensors file ({_first_line(e)})") from e
     return tensors, metadata
 
 
@@ -190,9 +186,7 @@ def _count_blocks(sd: StateDict, prefix: str) -> int:
 def _refuse_non_mae(path: Path, sd: StateDict) -> None:
     if "patch_embed.proj.weight" not in sd:
         sample = ", ".join(sorted(sd)[:4])
-        raise CheckpointError(
-            path, f"not an MAE checkpoint: no patch embedding (its keys begin: {sample})"
-        )
+        raise CheckpointError(path, f"not an MAE checkpoint: no patch embedding (its keys begin: {sample})")
     if any(k.startswith(("head.", "fc_norm.")) for k in sd):
         raise CheckpointError(
             path,
@@ -217,7 +211,7 @@ def infer_config(path: Path, sd: StateDict, hints: dict[str, Any]) -> MAEConfig:
         hidden = sd["blocks.0.mlp.fc1.weight"].shape[0]
     except (KeyError, ValueError) as e:
         raise CheckpointError(path, f"incomplete MAE checkpoint (missing or odd {e})") from e
-    grid = int(round(L**0.5))
+    grid = round(L**0.5)
     if grid * grid != L:
         raise CheckpointError(path, f"pos_embed holds {L} patches, not a square grid")
     arch: dict[str, Any] = dict(
@@ -273,11 +267,12 @@ def read_checkpoint(path: str | Path, **overrides: Any) -> tuple[MAEConfig, Stat
         hf_config = path / "config.json"
         if not hf_config.is_file():
             raise CheckpointError(path, "a folder without config.json: not a Hugging Face model")
-        if any((path / n).exists() for n in ("model.safetensors.index.json", "pytorch_model.bin.index.json")):
+        if any((path / n).exists() for n in (f"{w}.index.json" for w in HF_WEIGHT_FILES)):
             raise CheckpointError(path, "sharded weights are not supported; merge them into one file")
         weights = next((path / n for n in HF_WEIGHT_FILES if (path / n).is_file()), None)
         if weights is None:
-            raise CheckpointError(path, f"the folder has config.json but no weights ({' or '.join(HF_WEIGHT_FILES)})")
+            names = " or ".join(HF_WEIGHT_FILES)
+            raise CheckpointError(path, f"the folder has config.json but no weights ({names})")
         path = weights
     elif not path.exists():
         raise CheckpointError(path, "no such file or folder")

@@ -75,15 +75,11 @@ class MAEConfig:
 
 # The official releases (facebookresearch/mae): decoder 512 wide, 8 blocks, 16 heads.
 PRESETS: dict[str, MAEConfig] = {
-    "vit_base_patch16": MAEConfig(
-        patch_size=16, embed_dim=768, depth=12, num_heads=12, name="MAE ViT-B/16"
-    ),
+    "vit_base_patch16": MAEConfig(patch_size=16, embed_dim=768, depth=12, num_heads=12, name="MAE ViT-B/16"),
     "vit_large_patch16": MAEConfig(
         patch_size=16, embed_dim=1024, depth=24, num_heads=16, name="MAE ViT-L/16"
     ),
-    "vit_huge_patch14": MAEConfig(
-        patch_size=14, embed_dim=1280, depth=32, num_heads=16, name="MAE ViT-H/14"
-    ),
+    "vit_huge_patch14": MAEConfig(patch_size=14, embed_dim=1280, depth=32, num_heads=16, name="MAE ViT-H/14"),
 }
 
 # Heads cannot be read from weight shapes; these are the official widths' head counts.

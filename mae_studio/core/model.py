@@ -117,7 +117,7 @@ class MaskedAutoencoderViT(nn.Module):
         """[N, L, p*p*3] -> imgs [N, 3, H, W]."""
         p = self.config.patch_size
         N, L, _ = x.shape
-        h = w = int(round(L**0.5))
+        h = w = round(L**0.5)
         if h * w != L:
             raise ValueError(f"{L} patches do not form a square grid")
         x = x.reshape(N, h, w, p, p, 3)
@@ -161,9 +161,7 @@ class MaskedAutoencoderViT(nn.Module):
     # ------------------------------------------------------------------------------
     # forward
 
-    def forward_encoder(
-        self, imgs: Tensor, ids_keep: Tensor, should_cancel: CancelCheck = None
-    ) -> Tensor:
+    def forward_encoder(self, imgs: Tensor, ids_keep: Tensor, should_cancel: CancelCheck = None) -> Tensor:
         """imgs [N, 3, H, W], ids_keep [N, kept] -> latent [N, 1 + kept, D] (CLS first)."""
         x = self.patch_embed(imgs)  # [N, L, D]
         x = x + self.pos_embed[:, 1:, :]
@@ -197,7 +195,7 @@ class MaskedAutoencoderViT(nn.Module):
         """imgs [N, 3, H, W] (ImageNet-normalized), mask [N, L] (1 = removed) -> pred [N, L, p*p*3]."""
         N, _, H, W = imgs.shape
         c = self.config
-        if H != c.img_size or W != c.img_size:
+        if c.img_size != H or c.img_size != W:
             raise ValueError(f"model takes {c.img_size}x{c.img_size} images, got {W}x{H}")
         if mask.shape != (N, c.num_patches):
             raise ValueError(f"mask must be [{N}, {c.num_patches}], got {tuple(mask.shape)}")

@@ -27,7 +27,9 @@ def _load(case: str, layout: str, manifest: dict):
     return load_model(folder)  # Hugging Face folder: config.json + model.safetensors
 
 
-@pytest.fixture(params=[(c, lay) for c in CASES for lay in ("official", "hf")], ids=lambda p: f"{p[0]}-{p[1]}")
+@pytest.fixture(
+    params=[(c, lay) for c in CASES for lay in ("official", "hf")], ids=lambda p: f"{p[0]}-{p[1]}"
+)
 def case(request, conformance_manifest):
     name, layout = request.param
     model = _load(name, layout, conformance_manifest)
@@ -38,8 +40,17 @@ def case(request, conformance_manifest):
 def test_architecture_read_from_weights(case):
     _, model, _, arch = case
     c = model.config
-    for key in ("img_size", "patch_size", "embed_dim", "depth", "num_heads", "decoder_embed_dim",
-                "decoder_depth", "decoder_num_heads", "norm_pix_loss"):
+    for key in (
+        "img_size",
+        "patch_size",
+        "embed_dim",
+        "depth",
+        "num_heads",
+        "decoder_embed_dim",
+        "decoder_depth",
+        "decoder_num_heads",
+        "norm_pix_loss",
+    ):
         assert getattr(c, key) == arch[key], key
     assert not model.training
 
@@ -56,7 +67,7 @@ def test_random_mask_reconstruction(case):
     noise = torch.from_numpy(exp["noise"])
     mask = model.random_mask(noise, float(exp["mask_ratio"]))
     with torch.inference_mode():
-        ids_keep, ids_restore = model.mask_to_ids(mask)
+        ids_keep, _ids_restore = model.mask_to_ids(mask)
         latent = model.forward_encoder(imgs, ids_keep)
         pred = model(imgs, mask)
         per_patch = model.per_patch_loss(imgs, pred)

@@ -1,0 +1,257 @@
+"""Patch masks as bool grids [h, w] (True = removed), and the ways a user makes them.
+
+Random masks are reproducible across runs and machines (PCG64 from the seed) and nested:
+for one seed, the patches removed at a lower ratio stay removed at every higher ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+PATTERNS = ("random", "block", "grid", "checkerboard", "centre", "border")
+
+Grid = tuple[int, int]
+
+
+def _grid(grid: int | Grid) -> Grid:
+    return (grid, grid) if isinstance(grid, int) else (int(grid[0]), int(grid[1]))
+
+
+def exact_count(num_patches: int, ratio: float) -> int:
+    """Patches a ratio removes: round(L * ratio), clamped to [0, L]."""
+    if not 0.0 <= ratio <= 1.0:
+        raise ValueError(f"mask ratio must be within 0..1, got {ratio}")
+    return min(num_patches, max(0, round(num_patches * ratio)))
+
+
+def mask_noise(grid: int | Grid, seed: int) -> np.ndarray:
+    """The per-patch noise [L] of a seed; lower noise = removed later (kept longer)."""
+    h, w = _grid(grid)
+    return np.random.Generator(np.random.PCG64(seed)).random(h * w)
+
+
+def random_mask(grid: int | Grid, ratio: float, seed: int) -> np.ndarray:
+    """Exactly round(L * ratio) removed patches, chosen by the seed; nested in the ratio."""
+    h, w = _grid(grid)
+    count = exact_count(h * w, ratio)
+    order = np.argsort(-mask_noise((h, w), seed), kind="stable")  # highest noise removed first
+    flat = np.zeros(h * w, dtype=bool)
+    flat[order[:count]] = True
+    return flat.reshape(h, w)
+
+
+def block_mask(grid: int | Grid, ratio: float, seed: int) -> np.ndarray:
+    """Block-wise masking (BEiT): random rectangles until round(L * ratio) patches are removed."""
+    h, w = _grid(grid)
+    target = exact_count(h * w, ratio)
+    rng = np.random.Generator(np.random.PCG64(seed))
+    mask = np.zeros((h, w), dtype=bool)
+    min_block = 4
+    for _ in range(10_000):
+        done = int(mask.sum())
+        if done >= target:
+            break
+        area = rng.uniform(min_block, max(min_block, target - done))
+        aspect = math.exp(rng.uniform(math.log(0.3), math.log(1 / 0.3)))
+        bh = min(h, max(1, round(math.sqrt(area * aspect))))
+        bw = min(w, max(1, round(math.sqrt(area / aspect))))
+        top = int(rng.integers(0, h - bh + 1))
+        left = int(rng.integers(0, w - bw + 1))
+        block = mask[top : top + bh, left : left + bw]
+        if done + int((~block).sum()) <= target:
+            block[:] = True
+    rest = np.flatnonzero(~mask.reshape(-1))  # top up one patch at a time for an exact count
+    missing = target - int(mask.sum())
+    if missing > 0:
+        mask.reshape(-1)[rng.choice(rest, size=missing, replace=False)] = True
+    return mask
+
+
+def grid_mask(grid: int | Grid, ratio: float = 0.75) -> np.ndarray:
+    """Keep one patch per s x s cell on a regular lattice, s chosen so 1 - 1/s^2 is nearest ratio."""
+    h, w = _grid(grid)
+    keep_fraction = max(1e-6, 1.0 - ratio)
+    s = max(1, round(1.0 / math.sqrt(keep_fraction)))
+    mask = np.ones((h, w), dtype=bool)
+    mask[::s, ::s] = False
+    return mask
+
+
+def checkerboard_mask(grid: int | Grid) -> np.ndarray:
+    h, w = _grid(grid)
+    rows, cols = np.indices((h, w))
+    return (rows + cols) % 2 == 1
+
+
+def centre_mask(grid: int | Grid, ratio: float = 0.25) -> np.ndarray:
+    """A centred box of about ratio * L patches removed."""
+    h, w = _grid(grid)
+    bh = min(h, max(0, round(h * math.sqrt(ratio))))
+    bw = min(w, max(0, round(w * math.sqrt(ratio))))
+    mask = np.zeros((h, w), dtype=bool)
+    top, left = (h - bh) // 2, (w - bw) // 2
+    mask[top : top + bh, left : left + bw] = True
+    return mask
+
+
+def border_mask(grid: int | Grid, ratio: float = 0.5) -> np.ndarray:
+    """A border ring of about ratio * L patches removed (the centre stays visible)."""
+    return ~centre_mask(grid, 1.0 - ratio)
+
+
+def pattern_mask(pattern: str, grid: int | Grid, ratio: float, seed: int = 0) -> np.ndarray:
+    """One of PATTERNS. Random and block remove exactly round(L * ratio); the others follow
+    their geometry as closely as the grid allows (checkerboard is always 50%)."""
+    if pattern == "random":
+        return random_mask(grid, ratio, seed)
+    if pattern == "block":
+        return block_mask(grid, ratio, seed)
+    if pattern == "grid":
+        return grid_mask(grid, ratio)
+    if pattern == "checkerboard":
+        return checkerboard_mask(grid)
+    if pattern in ("centre", "center"):
+        return centre_mask(grid, ratio)
+    if pattern == "border":
+        return border_mask(grid, ratio)
+    raise ValueError(f"unknown mask pattern '{pattern}' (choose from {', '.join(PATTERNS)})")
+
+
+def invert(mask: np.ndarray) -> np.ndarray:
+    return ~mask.astype(bool)
+
+
+def clear(grid: int | Grid) -> np.ndarray:
+    return np.zeros(_grid(grid), dtype=bool)
+
+
+# ----------------------------------------------------------------------------------
+# pixel space <-> patch grid
+
+
+def cells_in_disc(x: float, y: float, radius: float, patch_size: int, grid: int | Grid) -> set[Grid]:
+    """Patch cells (row, col) that a round brush of `radius` px at (x, y) touches.
+
+    A cell is touched when the disc reaches its rectangle; radius 0 touches the cell under
+    the point. Coordinates are in model-input pixels.
+    """
+    h, w = _grid(grid)
+    p = patch_size
+    r = max(0.0, radius)
+    cells = set()
+    for row in range(max(0, int((y - r) // p)), min(h - 1, int((y + r) // p)) + 1):
+        for col in range(max(0, int((x - r) // p)), min(w - 1, int((x + r) // p)) + 1):
+            nx = min(max(x, col * p), (col + 1) * p)  # nearest point of the cell to (x, y)
+            ny = min(max(y, row * p), (row + 1) * p)
+            if (nx - x) ** 2 + (ny - y) ** 2 <= r * r or (r == 0 and nx == x and ny == y):
+                cells.add((row, col))
+    return cells
+
+
+def cells_along_stroke(
+    points: Iterable[tuple[float, float]], radius: float, patch_size: int, grid: int | Grid
+) -> set[Grid]:
+    """Cells touched by a brush dragged through `points`, sampled densely between them."""
+    cells: set[Grid] = set()
+    prev = None
+    step = max(1.0, min(radius, patch_size / 2))
+    for x, y in points:
+        if prev is None:
+            cells |= cells_in_disc(x, y, radius, patch_size, grid)
+        else:
+            dist = math.hypot(x - prev[0], y - prev[1])
+            n = max(1, math.ceil(dist / step))
+            for i in range(1, n + 1):
+                t = i / n
+                cx, cy = prev[0] + (x - prev[0]) * t, prev[1] + (y - prev[1]) * t
+                cells |= cells_in_disc(cx, cy, radius, patch_size, grid)
+        prev = (x, y)
+    return cells
+
+
+def cells_in_rect(x0: float, y0: float, x1: float, y1: float, patch_size: int, grid: int | Grid) -> set[Grid]:
+    """Cells overlapping the pixel rectangle with corners (x0, y0) and (x1, y1)."""
+    h, w = _grid(grid)
+    p = patch_size
+    left, right = sorted((x0, x1))
+    top, bottom = sorted((y0, y1))
+    rows = range(max(0, int(top // p)), min(h - 1, int(bottom // p)) + 1)
+    cols = range(max(0, int(left // p)), min(w - 1, int(right // p)) + 1)
+    return {(r, c) for r in rows for c in cols}
+
+
+def rasterize(mask: np.ndarray, grid: int | Grid) -> np.ndarray:
+    """Carry a mask to another patch grid over the same image: a new cell is removed when
+    at least half of its area was removed."""
+    h, w = _grid(grid)
+    oh, ow = mask.shape
+    if (oh, ow) == (h, w):
+        return mask.astype(bool).copy()
+    # Cover both grids with a common fine raster, then average per new cell.
+    fy, fx = math.lcm(oh, h), math.lcm(ow, w)
+    fine = np.repeat(np.repeat(mask.astype(np.float32), fy // oh, 0), fx // ow, 1)
+    cover = fine.reshape(h, fy // h, w, fx // w).mean(axis=(1, 3))
+    return cover >= 0.5
+
+
+# ----------------------------------------------------------------------------------
+# model tensors and files
+
+
+def to_flat(mask: np.ndarray) -> np.ndarray:
+    """bool [h, w] -> float32 [L] in the model's row-major patch order (1 = removed)."""
+    return mask.astype(np.float32).reshape(-1)
+
+
+def from_flat(flat: np.ndarray, grid: int | Grid) -> np.ndarray:
+    return np.asarray(flat).reshape(_grid(grid)) > 0.5
+
+
+def mask_to_json(mask: np.ndarray, **info: Any) -> str:
+    """The mask as JSON: grid, removed patch indices (row-major) and whatever `info` adds."""
+    h, w = mask.shape
+    doc = {"grid": [h, w], "removed": np.flatnonzero(mask.reshape(-1)).tolist(), **info}
+    doc["removed_count"] = len(doc["removed"])
+    return json.dumps(doc, indent=1)
+
+
+def mask_from_json(text: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """Parse mask_to_json output; raises ValueError with the reason when malformed."""
+    doc = json.loads(text)
+    if not isinstance(doc, dict):
+        raise ValueError("a mask file holds a JSON object")
+    try:
+        h, w = (int(v) for v in doc["grid"])
+        removed = [int(i) for i in doc["removed"]]
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"a mask file needs 'grid' [h, w] and 'removed' indices ({e})") from e
+    if not (0 < h <= 1024 and 0 < w <= 1024):
+        raise ValueError(f"implausible grid {h}x{w}")
+    if any(i < 0 or i >= h * w for i in removed):
+        raise ValueError(f"patch indices must lie within 0..{h * w - 1}")
+    flat = np.zeros(h * w, dtype=bool)
+    flat[removed] = True
+    info = {k: v for k, v in doc.items() if k not in ("grid", "removed", "removed_count")}
+    return flat.reshape(h, w), info
+
+
+def mask_to_image(mask: np.ndarray) -> np.ndarray:
+    """uint8 [h, w] image of the patch grid, one pixel per patch: 255 = removed."""
+    return np.where(mask, 255, 0).astype(np.uint8)
+
+
+def mask_from_image(pixels: np.ndarray, grid: int | Grid) -> np.ndarray:
+    """A grey image (one pixel per patch, or any multiple of the grid) -> bool mask."""
+    h, w = _grid(grid)
+    if pixels.ndim == 3:
+        pixels = pixels.mean(axis=2)
+    ih, iw = pixels.shape
+    if ih % h or iw % w:
+        raise ValueError(f"a {iw}x{ih} mask image does not fit the {w}x{h} patch grid")
+    cells = pixels.reshape(h, ih // h, w, iw // w).astype(np.float32).mean(axis=(1, 3))
+    return cells >= 128

@@ -1,0 +1,1 @@
+"""Training and evaluation of MAE models on folders of photos."""
