@@ -1,0 +1,239 @@
+"""Labelled comparison sheets (Pillow only): the figure the GUI saves and the CLI writes.
+
+A sheet is rows of titled panels (nearest-neighbour upscaled, so patches stay crisp), an
+optional colour bar after a heat-map panel, and caption lines with the numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .heatmap import auto_vmax, colorbar, overlay
+from .predictor import Reconstruction
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+_FONT_FILES = ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "Arial.ttf", "arial.ttf")
+_BOLD_FILES = ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "arialbd.ttf")
+
+
+@lru_cache(maxsize=16)
+def load_font(size: int, bold: bool = False) -> Font:
+    """DejaVu Sans (or Arial) at `size` px when installed, else Pillow's built-in TrueType font."""
+    for name in _BOLD_FILES if bold else _FONT_FILES:
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue  # not installed here: try the next candidate
+    return ImageFont.load_default(size)
+
+
+@dataclass(frozen=True)
+class Theme:
+    background: tuple[int, int, int] = (255, 255, 255)
+    foreground: tuple[int, int, int] = (20, 20, 20)
+    muted: tuple[int, int, int] = (90, 90, 90)
+
+
+LIGHT = Theme()
+DARK = Theme(background=(30, 30, 32), foreground=(235, 235, 235), muted=(170, 170, 170))
+
+
+@dataclass
+class Panel:
+    title: str
+    image: np.ndarray  # uint8 [H, W, 3] or [H, W]
+    vmax: float | None = None  # when set, a colour bar with this scale follows the panel
+    cmap: str = "inferno"
+    bar_label: str = "MSE"
+
+
+@dataclass
+class Row:
+    panels: list[Panel]
+    heading: str = ""  # bold line above the row (compare: the model and its metrics)
+    titles: bool = True  # draw each panel's title above it
+
+
+def compose(
+    rows: Sequence[Row], caption: Sequence[str] = (), panel_px: int = 448, theme: Theme = LIGHT
+) -> Image.Image:
+    """Lay rows of panels out on one sheet. Every panel is scaled (nearest) to panel_px square."""
+    fs = max(11, round(panel_px / 26))  # ~17 px at 448
+    font, bold = load_font(fs), load_font(fs, bold=True)
+    small = load_font(max(10, fs - 3))
+    line = sum(font.getmetrics()) + 2
+    margin, gap = max(10, fs), max(6, fs // 2)
+
+    def cells(row: Row) -> list[Image.Image]:
+        out = []
+        for p in row.panels:
+            img = Image.fromarray(_rgb(p.image)).resize((panel_px, panel_px), Image.Resampling.NEAREST)
+            out.append(img)
+            if p.vmax is not None:
+                bar = colorbar(
+                    panel_px,
+                    p.vmax,
+                    width=max(10, fs),
+                    cmap=p.cmap,
+                    label=p.bar_label,
+                    font=small,
+                    background=theme.background,
+                    foreground=theme.foreground,
+                )
+                out.append(Image.fromarray(bar))
+        return out
+
+    laid = [cells(r) for r in rows]
+    widths = [sum(c.width for c in cs) + gap * (len(cs) - 1) for cs in laid]
+    caption_w = [math.ceil(font.getlength(t)) for t in caption]
+    heading_w = [math.ceil(bold.getlength(r.heading)) for r in rows]
+    width = 2 * margin + max([*widths, *caption_w, *heading_w, 1])
+    row_h = [(line if r.heading else 0) + (line if r.titles else 0) + panel_px for r in rows]
+    height = 2 * margin + sum(row_h) + gap * (len(rows) - 1) + (gap + line * len(caption) if caption else 0)
+    sheet = Image.new("RGB", (width, height), theme.background)
+    draw = ImageDraw.Draw(sheet)
+    y = margin
+    for row, cs in zip(rows, laid, strict=True):
+        if row.heading:
+            draw.text((margin, y), row.heading, font=bold, fill=theme.foreground)
+            y += line
+        x, panels = margin, iter(row.panels)
+        for c in cs:
+            if c.width == panel_px and c.height == panel_px and row.titles:
+                title = next(panels).title
+                tw = font.getlength(title)
+                draw.text((x + (panel_px - tw) / 2, y), title, font=font, fill=theme.foreground)
+            sheet.paste(c, (x, y + (line if row.titles else 0)))
+            x += c.width + gap
+        y += (line if row.titles else 0) + panel_px + gap
+    for i, text in enumerate(caption):
+        draw.text((margin, y + i * line), text, font=font, fill=theme.foreground if i == 0 else theme.muted)
+    return sheet
+
+
+def _rgb(image: np.ndarray) -> np.ndarray:
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        raise ValueError(f"panels are uint8 images, got {a.dtype}")
+    if a.ndim == 2:
+        a = np.repeat(a[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(a[:, :, :3])
+
+
+# ----------------------------------------------------------------------------------
+# reconstruction sheets
+
+
+def metrics_line(result: Reconstruction) -> str:
+    """'147/196 patches masked (75%) · masked MSE 0.0123 · PSNR 19.10 dB'."""
+    n, total = result.masked_count, result.mask.size
+    text = f"{n}/{total} patches masked ({100 * n / total:.0f}%)"
+    if n:
+        text += f" · masked MSE {result.masked_mse:.4f} · PSNR {result.masked_psnr:.2f} dB"
+    return text
+
+
+def heat_panel(
+    result: Reconstruction, vmax: float | None = None, title: str = "Error of removed patches"
+) -> Panel:
+    """The original with each removed patch coloured by its MSE (all patches if none removed)."""
+    g = result.mask.shape[0]
+    p = result.original.shape[0] // g
+    mask = result.mask if result.mask.any() else None
+    top = auto_vmax(result.per_patch_mse, mask) if vmax is None else vmax
+    heat = overlay(result.original, result.per_patch_mse, p, alpha=0.75, vmax=top, mask=mask)
+    return Panel(title, heat, vmax=top)
+
+
+def result_panels(result: Reconstruction, vmax: float | None = None) -> list[Panel]:
+    return [
+        Panel("Masked input", result.masked),
+        Panel("Reconstruction", result.reconstruction),
+        Panel("Reconstruction + visible", result.pasted),
+        Panel("Original", result.original),
+        heat_panel(result, vmax),
+    ]
+
+
+def _details(model_name: str, seed: int | None, ratio: float | None, image_name: str) -> str:
+    parts = [f"model: {model_name}"]
+    if ratio is not None:
+        parts.append(f"mask ratio {ratio:g}")
+    if seed is not None:
+        parts.append(f"seed {seed}")
+    if image_name:
+        parts.append(f"image: {image_name}")
+    return " · ".join(parts)
+
+
+def _denorm_note(result: Reconstruction) -> list[str]:
+    return (
+        ["colours of removed patches de-normalized from visible patch statistics"]
+        if result.denormalized
+        else []
+    )
+
+
+def render_sheet(
+    result: Reconstruction,
+    *,
+    model_name: str,
+    seed: int | None,
+    ratio: float | None,
+    image_name: str = "",
+    extra_panels: dict[str, np.ndarray | Panel] | None = None,
+    scale: int = 2,
+    theme: Theme = LIGHT,
+) -> Image.Image:
+    """One reconstruction as a labelled sheet: masked input, reconstruction, reconstruction +
+    visible, original, per-patch MSE heat map + colour bar, then any extra panels (an image,
+    or a Panel for one with its own colour bar), and a caption with the numbers."""
+    panels = result_panels(result)
+    for title, extra in (extra_panels or {}).items():
+        panels.append(extra if isinstance(extra, Panel) else Panel(title, extra))
+    caption = [metrics_line(result), _details(model_name, seed, ratio, image_name), *_denorm_note(result)]
+    return compose([Row(panels)], caption, panel_px=result.original.shape[0] * scale, theme=theme)
+
+
+def render_rows(
+    rows: Sequence[tuple[str, Reconstruction]],
+    *,
+    seed: int | None = None,
+    ratio: float | None = None,
+    image_name: str = "",
+    scale: int = 2,
+    theme: Theme = LIGHT,
+) -> Image.Image:
+    """Several models on one sheet (compare): a row per model headed by its label and metrics.
+    All heat maps share one colour scale so rows are comparable."""
+    if not rows:
+        raise ValueError("render_rows needs at least one row")
+    tops = [auto_vmax(r.per_patch_mse, r.mask if r.mask.any() else None) for _, r in rows]
+    vmax = max(tops)
+    laid = []
+    for i, (label, result) in enumerate(rows):
+        heading = f"{label} — {metrics_line(result)}"
+        if result.denormalized:
+            heading += " (de-normalized)"
+        laid.append(Row(result_panels(result, vmax), heading=heading, titles=i == 0))
+    size = max(r.original.shape[0] for _, r in rows) * scale
+    parts = [
+        p
+        for p in (
+            f"mask ratio {ratio:g}" if ratio is not None else "",
+            f"seed {seed}" if seed is not None else "",
+            f"image: {image_name}" if image_name else "",
+        )
+        if p
+    ]
+    caption = [" · ".join(["same pixel-space mask for every model", *parts])]
+    caption.append("heat maps share one colour scale")
+    if any(r.denormalized for _, r in rows):
+        caption[-1] += "; (de-normalized): colours of removed patches from visible patch statistics"
+    return compose(laid, caption, panel_px=size, theme=theme)
