@@ -1,0 +1,114 @@
+"""Error maps with no patch left unseen, and the spread of reconstructions over masks.
+
+One reconstruction only predicts the removed patches, so its error map has holes where the
+patches were visible. `full_errormap` splits the grid into K random parts (every patch in
+exactly one) and runs the model K times; in run i, part i is removed (plus random context
+patches up to the mask ratio, so every patch is predicted under the usual amount of
+masking), and part i's predictions are kept. Together: a full-image reconstruction and a
+per-patch error for every patch, each predicted exactly once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .masks import Grid, exact_count, mask_noise, random_mask
+from .model import CancelCheck
+from .predictor import Predictor
+
+
+def _grid(grid: int | Grid) -> Grid:
+    return (grid, grid) if isinstance(grid, int) else (int(grid[0]), int(grid[1]))
+
+
+def complementary_masks(grid: int | Grid, k: int, seed: int = 0) -> list[np.ndarray]:
+    """K bool masks [h, w] whose removed patches partition the grid: disjoint, together
+    every patch, sizes differing by at most one, drawn at random by the seed."""
+    h, w = _grid(grid)
+    if not 1 <= k <= h * w:
+        raise ValueError(f"k must be within 1..{h * w} for a {h}x{w} grid, got {k}")
+    order = np.argsort(mask_noise((h, w), seed), kind="stable")  # a random permutation of patches
+    part = np.empty(h * w, dtype=np.intp)
+    part[order] = np.arange(h * w) % k
+    return [(part == i).reshape(h, w) for i in range(k)]
+
+
+def with_context(target: np.ndarray, ratio: float | None, seed: int) -> np.ndarray:
+    """`target` plus random other patches until round(L * ratio) are removed (never fewer
+    than the target itself): the mask that predicts the target under the usual masking."""
+    count = exact_count(target.size, ratio) if ratio is not None else 0
+    missing = count - int(target.sum())
+    if missing <= 0:
+        return target.copy()
+    rest = np.flatnonzero(~target.reshape(-1))
+    rng = np.random.Generator(np.random.PCG64(seed))
+    mask = target.copy().reshape(-1)
+    mask[rng.choice(rest, size=missing, replace=False)] = True
+    return mask.reshape(target.shape)
+
+
+def errormap_masks(
+    grid: int | Grid, k: int = 4, seed: int = 0, ratio: float | None = 0.75
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(target, mask) per run: the part whose predictions are kept, and the mask the model
+    sees (the target plus context). ratio None: the mask is the target alone (1/k removed)."""
+    targets = complementary_masks(grid, k, seed)
+    return [(t, with_context(t, ratio, seed * 1_000_003 + i + 1)) for i, t in enumerate(targets)]
+
+
+def full_errormap(
+    predictor: Predictor,
+    k: int = 4,
+    seed: int = 0,
+    ratio: float | None = 0.75,
+    should_cancel: CancelCheck = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every patch of the predictor's current image reconstructed exactly once, in K runs.
+
+    Returns (reconstruction uint8 [S, S, 3], per-patch MSE float32 [h, w] of [0, 1] pixels).
+    Raises Cancelled when should_cancel() turns true."""
+    p = predictor.patch_size
+    g = predictor.grid_size
+    recon = np.zeros_like(predictor.original)
+    per_patch = np.full((g, g), np.nan, dtype=np.float32)
+    for target, mask in errormap_masks(g, k, seed, ratio):
+        result = predictor.reconstruct(mask, should_cancel)
+        per_patch[target] = result.per_patch_mse[target]
+        cover = np.repeat(np.repeat(target, p, axis=0), p, axis=1)  # [S, S]
+        recon[cover] = result.reconstruction[cover]
+    return recon, per_patch
+
+
+def uncertainty(
+    predictor: Predictor,
+    n: int = 8,
+    ratio: float = 0.75,
+    seed: int = 0,
+    should_cancel: CancelCheck = None,
+) -> np.ndarray:
+    """Per-pixel spread of the reconstructions over n random masks (seeds seed..seed+n-1):
+    for each pixel, the standard deviation of its predicted [0, 1] value over the runs in
+    which its patch was removed, averaged over RGB. float32 [S, S]; nan where a patch was
+    removed in fewer than two runs (no spread to measure)."""
+    if n < 2:
+        raise ValueError(f"the spread needs at least 2 masks, got {n}")
+    p = predictor.patch_size
+    g = predictor.grid_size
+    size = predictor.img_size
+    total = np.zeros((size, size, 3), dtype=np.float64)
+    total_sq = np.zeros((size, size, 3), dtype=np.float64)
+    count = np.zeros((size, size, 1), dtype=np.float64)
+    for i in range(n):
+        mask = random_mask(g, ratio, seed + i)
+        result = predictor.reconstruct(mask, should_cancel)
+        cover = np.repeat(np.repeat(mask, p, axis=0), p, axis=1)[:, :, None]  # [S, S, 1]
+        values = result.reconstruction.astype(np.float64) / 255.0
+        total += values * cover
+        total_sq += values**2 * cover
+        count += cover
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        var = np.maximum(total_sq / count - mean**2, 0.0) * count / (count - 1)  # unbiased
+    std = np.sqrt(var).mean(axis=2)
+    std[count[:, :, 0] < 2] = np.nan
+    return std.astype(np.float32)
