@@ -9,7 +9,8 @@ import torch
 
 from .checkpoints import load_checkpoint, save_checkpoint
 from .config import PRESETS, MAEConfig
-from .errors import Cancelled, CheckpointError, ImageLoadError, MaeStudioError
+from .errors import Cancelled, CheckpointError, ImageLoadError, MaeStudioError, SaveError
+from .images import ImageLoadWarning, load_image, load_image_bytes
 from .model import MaskedAutoencoderViT
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "mae_studio_default.safetensors"
@@ -28,10 +29,14 @@ __all__ = [
     "Cancelled",
     "CheckpointError",
     "ImageLoadError",
+    "ImageLoadWarning",
     "MAEConfig",
     "MaeStudioError",
     "MaskedAutoencoderViT",
+    "SaveError",
     "load_checkpoint",
+    "load_image",
+    "load_image_bytes",
     "load_model",
     "save_checkpoint",
 ]

@@ -25,5 +25,9 @@ class ImageLoadError(_FileError):
     """An image that cannot be loaded, and why."""
 
 
+class SaveError(_FileError):
+    """An output file that could not be written, and why; any old file there is left intact."""
+
+
 class Cancelled(MaeStudioError):
     """A reconstruction abandoned because a newer request arrived."""

@@ -1,4 +1,4 @@
-"""Images in and out of the model. (Loader: see load_image.)"""
+"""Images in and out of the model. Loading files is image_loading.py; its API is re-exported here."""
 
 from __future__ import annotations
 
@@ -8,6 +8,36 @@ from PIL import Image
 from torch import Tensor
 
 from .config import IMAGENET_MEAN, IMAGENET_STD
+from .image_loading import (
+    ALLOWED_FORMATS,
+    ALPHA_BACKGROUND,
+    MAX_ASPECT,
+    MAX_FILE_BYTES,
+    MAX_PIXELS,
+    MIN_SIDE,
+    OPEN_FILTER,
+    SUPPORTED_EXTENSIONS,
+    ImageLoadWarning,
+    load_image,
+    load_image_bytes,
+)
+
+__all__ = [
+    "ALLOWED_FORMATS",
+    "ALPHA_BACKGROUND",
+    "MAX_ASPECT",
+    "MAX_FILE_BYTES",
+    "MAX_PIXELS",
+    "MIN_SIDE",
+    "OPEN_FILTER",
+    "SUPPORTED_EXTENSIONS",
+    "ImageLoadWarning",
+    "denormalize",
+    "load_image",
+    "load_image_bytes",
+    "normalize",
+    "prepare_image",
+]
 
 _MEAN = np.asarray(IMAGENET_MEAN, dtype=np.float32)
 _STD = np.asarray(IMAGENET_STD, dtype=np.float32)
