@@ -1,0 +1,219 @@
+"""Atomic, checked writes for every file the app produces.
+
+Each write goes to a temporary file beside the destination (same folder, so same file system),
+is flushed and fsynced, then renamed over the destination with os.replace. On any failure the
+temporary file is removed, an existing destination stays byte for byte as it was, and a SaveError
+names the file and the reason. `overwrite=False` refuses an existing destination; the GUI asks the
+user first, the CLI wants --overwrite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, PngImagePlugin
+
+from .errors import SaveError
+
+# Modes PNG stores exactly; anything else would be converted, i.e. not lossless.
+_PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16")
+
+_REASONS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOSPC: "the disk is full",
+    getattr(errno, "EDQUOT", -1): "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EISDIR: "a folder has this name",
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.EEXIST: "the file already exists (choose to overwrite it)",
+}
+
+
+_NO_HARD_LINKS = {
+    errno.EPERM,
+    errno.EXDEV,
+    errno.EMLINK,
+    *(getattr(errno, n, -1) for n in ("ENOTSUP", "EOPNOTSUPP")),
+}
+
+
+def check_destination(path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+    """Raise SaveError now if `path` clearly cannot be written (missing folder, a file where a folder
+    should be, a folder with this name, or an existing file when not overwriting). Returns the Path.
+
+    Cheap enough to call before rendering an output; the write itself checks everything again.
+    """
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise SaveError(path, _REASONS[errno.EISDIR])
+    problem = _folder_problem(folder)
+    if problem:
+        raise SaveError(path, problem)
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise SaveError(path, _REASONS[errno.EEXIST])
+    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> Path:
+    """Write `data` to `path` all at once or not at all. Returns the Path written."""
+    path = check_destination(path, overwrite=overwrite)
+    tmp, fd = _create_temp(path)
+    try:
+        try:
+            _copy_mode(path, fd)
+            _write_all(fd, path, memoryview(data))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path)
+    except BaseException as e:  # removes the temp file even on KeyboardInterrupt, then re-raises
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(e, SaveError):
+            raise
+        if isinstance(e, OSError):
+            raise SaveError(path, _reason(e, path)) from e
+        raise
+    _sync_folder(path.parent)
+    return path
+
+
+def save_text(
+    path: str | os.PathLike[str], text: str, *, overwrite: bool = True, encoding: str = "utf-8"
+) -> Path:
+    """Write `text` atomically (no newline translation)."""
+    return atomic_write_bytes(path, text.encode(encoding), overwrite=overwrite)
+
+
+def save_png(
+    path: str | os.PathLike[str],
+    image: Image.Image | np.ndarray,
+    *,
+    overwrite: bool = True,
+    text: Mapping[str, str] | None = None,
+) -> Path:
+    """A lossless PNG from a PIL image or a uint8/bool array [H, W], [H, W, 3] or [H, W, 4].
+
+    `text` adds tEXt chunks (e.g. model, seed, mask ratio) that image viewers can show.
+    """
+    if isinstance(image, np.ndarray):
+        image = _array_to_pil(image)
+    if image.mode not in _PNG_MODES:
+        raise ValueError(f"PNG cannot store mode {image.mode} losslessly; convert it first")
+    info = PngImagePlugin.PngInfo()
+    for key, value in (text or {}).items():
+        info.add_text(key, value)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=info)
+    return atomic_write_bytes(path, buffer.getvalue(), overwrite=overwrite)
+
+
+def _array_to_pil(a: np.ndarray) -> Image.Image:
+    if a.dtype == bool:
+        a = np.where(a, 255, 0).astype(np.uint8)
+    if a.dtype != np.uint8:
+        raise ValueError(f"save_png takes uint8 or bool arrays, got {a.dtype}")
+    if a.ndim == 2:
+        return Image.fromarray(a, "L")
+    if a.ndim == 3 and a.shape[2] in (3, 4):
+        return Image.fromarray(np.ascontiguousarray(a), "RGB" if a.shape[2] == 3 else "RGBA")
+    raise ValueError(f"save_png takes arrays [H, W], [H, W, 3] or [H, W, 4], got shape {a.shape}")
+
+
+def _create_temp(path: Path) -> tuple[Path, int]:
+    """A new hidden file beside `path`, created with mode 0o666 so the umask applies as usual."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return tmp, os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise SaveError(path, _reason(e, path)) from e
+    raise SaveError(path, "could not create a temporary file beside it")
+
+
+def _copy_mode(path: Path, fd: int) -> None:
+    """Keep an overwritten file's permission bits."""
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        return
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+
+
+def _write_all(fd: int, path: Path, data: memoryview) -> None:
+    done = 0
+    while done < len(data):
+        n = os.write(fd, data[done:])
+        if n <= 0:  # os.write normally raises (e.g. ENOSPC); 0 bytes would loop forever
+            raise SaveError(path, f"short write: only {done} of {len(data)} bytes could be written")
+        done += n
+
+
+def _link_new(tmp: Path, path: Path) -> None:
+    """Move tmp to path only if path does not exist, atomically where hard links work."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        if e.errno not in _NO_HARD_LINKS:
+            raise
+        # No hard links here (FAT, some network shares): check-then-rename, racy but rarely matters.
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from e
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync the folder so the rename itself survives a power cut (POSIX only)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # the file is already in place; durability of the rename is best effort
+    try:
+        # Some file systems (e.g. certain network mounts) reject fsync on folders: the data
+        # is written and renamed already, so this only loses the extra durability guarantee.
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why `folder` is not a usable folder (missing, or a file somewhere in its path), or None."""
+    if folder.is_dir():
+        return None
+    for part in (folder, *folder.parents):
+        if part.is_dir():
+            break
+        if part.exists() or part.is_symlink():
+            return f"{part} is a file, where a folder should be"
+    return f"the folder {folder} does not exist"
+
+
+def _reason(e: OSError, path: Path) -> str:
+    if e.errno in (errno.ENOENT, errno.ENOTDIR):
+        problem = _folder_problem(path.parent)
+        if problem:
+            return problem
+    return _REASONS.get(e.errno or 0) or e.strerror or str(e) or type(e).__name__
