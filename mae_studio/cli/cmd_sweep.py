@@ -1,0 +1,218 @@
+"""`mae-studio sweep IMAGE`: masked PSNR and MSE against the mask ratio, over several seeds.
+
+Masks are nested per seed (core.masks.random_mask: one noise draw per seed, the patches
+removed at a lower ratio stay removed at every higher one), so a curve shows what removing
+more patches costs, not the luck of a new draw at every ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .options import add_model_options, positive_int
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MAE_TRAINING_RATIO = 0.75
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="masked PSNR/MSE against mask ratio (nested masks, several seeds): CSV and plot",
+        description="Reconstruct one image at many mask ratios with nested random masks per seed. "
+        "Writes OUT/<stem>_sweep.csv (one row per ratio and seed), OUT/<stem>_sweep_summary.csv "
+        "(mean and spread over seeds) and OUT/<stem>_sweep.png (needs matplotlib: "
+        "pip install 'mae-studio[plot]').",
+    )
+    p.add_argument("image", type=Path, metavar="IMAGE")
+    p.add_argument(
+        "--ratios",
+        type=parse_ratios,
+        default=parse_ratios("0.1:0.95:0.05"),
+        metavar="START:STOP:STEP|R,R,...",
+        help="mask ratios: a range with STOP included, or a list (default: 0.1:0.95:0.05)",
+    )
+    p.add_argument("--seeds", type=positive_int, default=5, metavar="N", help="seeds per ratio (default: 5)")
+    p.add_argument("--seed", type=int, default=0, help="first seed; seeds are SEED..SEED+N-1 (default: 0)")
+    add_model_options(p)
+    o = p.add_argument_group("output")
+    o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
+    o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    o.add_argument("--no-plot", action="store_true", help="write the CSV files only")
+    o.add_argument("--batch-size", type=positive_int, default=8, metavar="N", help="masks per forward pass")
+    p.set_defaults(func=run)
+
+
+def parse_ratios(text: str) -> list[float]:
+    """'0.1:0.95:0.05' (STOP included when the steps land on it) or '0.25,0.5,0.75'."""
+    try:
+        if ":" in text:
+            start, stop, step = (float(v) for v in text.split(":"))
+            if step <= 0:
+                raise argparse.ArgumentTypeError("the step of a ratio range must be positive")
+            count = math.floor((stop - start) / step + 1e-6) + 1
+            values = [round(start + i * step, 6) for i in range(max(0, count))]
+        else:
+            values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a ratio range or list: {text!r}") from e
+    if not values:
+        raise argparse.ArgumentTypeError(f"no ratios in {text!r}")
+    bad = [v for v in values if not 0.0 <= v <= 1.0]
+    if bad:
+        raise argparse.ArgumentTypeError(f"mask ratios lie within 0..1, got {bad[0]}")
+    return sorted(set(values))
+
+
+@dataclass
+class Point:
+    ratio: float
+    seed: int
+    masked: int
+    total: int
+    mse: float
+    psnr: float
+
+
+def run(args: argparse.Namespace) -> int:
+    from mae_studio.core.images import load_image, prepare_image
+    from mae_studio.core.masks import random_mask
+
+    from .batch import reconstruct_batch
+    from .options import load_predictor, resolve_device
+    from .outputs import claim
+    from .progress import progress
+
+    stem = args.image.stem
+    args.out.mkdir(parents=True, exist_ok=True)
+    raw_csv, summary_csv, plot_png = (args.out / f"{stem}_sweep{s}" for s in (".csv", "_summary.csv", ".png"))
+    outputs = [raw_csv, summary_csv] + ([] if args.no_plot else [plot_png])
+    _refuse_existing(outputs, args.overwrite)
+    claim(outputs, args.overwrite)
+    image = load_image(args.image)
+    device = resolve_device(args.device)
+    model = load_predictor(args.checkpoint, device)
+    pred = model.predictor
+    crop = prepare_image(image, pred.img_size)
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    points: list[Point] = []
+    with progress(len(args.ratios) * len(seeds), "sweep", unit="mask") as bar:
+        for ratio in args.ratios:
+            for start in range(0, len(seeds), args.batch_size):
+                chunk = seeds[start : start + args.batch_size]
+                masks = [random_mask(pred.grid_size, ratio, s) for s in chunk]  # equal counts: one batch
+                for s, r in zip(chunk, reconstruct_batch(pred, [crop] * len(chunk), masks), strict=True):
+                    points.append(Point(ratio, s, r.masked_count, r.mask.size, r.masked_mse, r.masked_psnr))
+                bar.update(len(chunk))
+    rows = summarize(points)
+    _write_csvs(points, rows, raw_csv, summary_csv, args.overwrite)
+    print(_table(rows))
+    print(f"model {model.name} on {device}; wrote {raw_csv} and {summary_csv}")
+    if args.no_plot:
+        return 0
+    title = f"{args.image.name} · {model.name} · {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+    from .sweep_plot import PlotUnavailable, plot_sweep
+
+    try:
+        png = plot_sweep(rows, title, training_ratio=MAE_TRAINING_RATIO)
+    except PlotUnavailable as e:
+        from .progress import say
+
+        say(f"mae-studio sweep: {e} (the CSV files are written; --no-plot skips the plot)")
+        return 1
+    from mae_studio.core.files import atomic_write_bytes
+
+    atomic_write_bytes(plot_png, png, overwrite=args.overwrite)
+    print(f"wrote {plot_png}")
+    return 0
+
+
+def _refuse_existing(paths: list[Path], overwrite: bool) -> None:
+    from .options import UsageError
+
+    existing = [p for p in paths if p.exists()]
+    if existing and not overwrite:
+        raise UsageError(f"{existing[0]} exists (pass --overwrite to replace it)")
+
+
+def summarize(points: list[Point]) -> list[dict[str, float]]:
+    """Per ratio: patches removed, and mean / sample std / min / max of MSE and PSNR over seeds."""
+    import numpy as np
+
+    rows = []
+    for ratio in sorted({p.ratio for p in points}):
+        group = [p for p in points if p.ratio == ratio]
+        mse = np.array([p.mse for p in group], dtype=np.float64)
+        db = np.array([p.psnr for p in group], dtype=np.float64)
+        ok = np.isfinite(mse) & np.isfinite(db)  # ratio 0 (nothing removed) has no masked error
+        mse, db = mse[ok], db[ok]
+        rows.append(
+            {
+                "mask_ratio": ratio,
+                "masked_patches": group[0].masked,
+                "num_patches": group[0].total,
+                "seeds": len(group),
+                **{f"mse_{f}": _stat(mse, f) for f in ("mean", "std", "min", "max")},
+                **{f"psnr_{f}": _stat(db, f) for f in ("mean", "std", "min", "max")},
+            }
+        )
+    return rows
+
+
+def _stat(a: np.ndarray, f: str) -> float:
+    """mean, std (sample; 0 for one value), min or max of a; nan when a is empty."""
+    if not a.size:
+        return math.nan
+    if f == "std":
+        return float(a.std(ddof=1)) if a.size > 1 else 0.0
+    return float(getattr(a, f)())
+
+
+def _csv_text(header: list[str], rows: list[list[object]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow(["" if isinstance(v, float) and not math.isfinite(v) else v for v in row])
+    return buf.getvalue()
+
+
+def _write_csvs(
+    points: list[Point], rows: list[dict[str, float]], raw: Path, summary: Path, overwrite: bool
+) -> None:
+    from mae_studio.core.files import save_text
+
+    raw_text = _csv_text(
+        ["mask_ratio", "seed", "masked_patches", "num_patches", "masked_mse", "masked_psnr_db"],
+        [[p.ratio, p.seed, p.masked, p.total, p.mse, p.psnr] for p in points],
+    )
+    save_text(raw, raw_text, overwrite=overwrite)
+    header = list(rows[0])
+    save_text(summary, _csv_text(header, [[r[h] for h in header] for r in rows]), overwrite=overwrite)
+
+
+def _table(rows: list[dict[str, float]]) -> str:
+    from .outputs import fmt, table
+
+    return table(
+        ["ratio", "masked", "MSE mean", "MSE std", "PSNR mean dB", "PSNR std"],
+        [
+            [
+                f"{r['mask_ratio']:.2f}",
+                f"{r['masked_patches']}/{r['num_patches']}",
+                fmt(r["mse_mean"], ".5f"),
+                fmt(r["mse_std"], ".5f"),
+                fmt(r["psnr_mean"], ".2f"),
+                fmt(r["psnr_std"], ".2f"),
+            ]
+            for r in rows
+        ],
+    )

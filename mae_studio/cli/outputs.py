@@ -1,0 +1,71 @@
+"""Where the commands write, and how: refuse existing files unless --overwrite, write
+atomically (core.files), print tables and JSON numbers that stay valid JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mae_studio.core.files import check_destination, save_png, save_text
+
+
+def claim(paths: Sequence[Path], overwrite: bool) -> None:
+    """Raise SaveError (naming the file) before any work if an output cannot be written or
+    exists and overwrite is off."""
+    for path in paths:
+        check_destination(path, overwrite=overwrite)
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """JSON with one top-level key per line and a grid (list of lists) one row per line:
+    readable in a terminal, and still plain JSON."""
+    lines = []
+    for key, value in doc.items():
+        if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+            rows = ",\n  ".join(json.dumps(row, allow_nan=False) for row in value)
+            text = f"[\n  {rows}\n ]"
+        else:
+            text = json.dumps(value, allow_nan=False)
+        lines.append(f" {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def write_json(path: Path, doc: dict[str, Any], overwrite: bool) -> Path:
+    return save_text(path, dumps(doc), overwrite=overwrite)
+
+
+def write_png(path: Path, image: Any, overwrite: bool, text: dict[str, str] | None = None) -> Path:
+    return save_png(path, image, overwrite=overwrite, text=text)
+
+
+def number(value: float) -> float | None:
+    """A float for JSON: nan and inf (no removed patch, a perfect match) become null."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def grid_rows(values: np.ndarray, digits: int = 8) -> list[list[float | None]]:
+    """float [h, w] -> rows of the patch grid, rounded, nan as null."""
+    return [[number(round(float(v), digits)) if math.isfinite(v) else None for v in row] for row in values]
+
+
+def fmt(value: float, spec: str) -> str:
+    return "-" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
+    """A plain-text table: columns padded, numbers right-aligned."""
+    right = right or [False] + [True] * (len(headers) - 1)
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            str(c).rjust(w) if r else str(c).ljust(w) for c, w, r in zip(cells, widths, right, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
