@@ -73,10 +73,14 @@ def block_mask(grid: int | Grid, ratio: float, seed: int) -> np.ndarray:
 
 
 def grid_mask(grid: int | Grid, ratio: float = 0.75) -> np.ndarray:
-    """Keep one patch per s x s cell on a regular lattice, s chosen so 1 - 1/s^2 is nearest ratio."""
+    """Keep one patch per s x s cell on a regular lattice, s chosen so the removed fraction on this
+    grid is nearest ratio (ties: the smaller s)."""
     h, w = _grid(grid)
-    keep_fraction = max(1e-6, 1.0 - ratio)
-    s = max(1, round(1.0 / math.sqrt(keep_fraction)))
+    # Counted on the actual grid: e.g. ratio 0.5 gets s=2 (75%), nearer than s=1 (nothing removed).
+    s = min(
+        range(1, max(h, w) + 1),
+        key=lambda s: abs(h * w - math.ceil(h / s) * math.ceil(w / s) - ratio * h * w),
+    )
     mask = np.ones((h, w), dtype=bool)
     mask[::s, ::s] = False
     return mask
@@ -225,11 +229,13 @@ def mask_from_json(text: str) -> tuple[np.ndarray, dict[str, Any]]:
     doc = json.loads(text)
     if not isinstance(doc, dict):
         raise ValueError("a mask file holds a JSON object")
-    try:
-        h, w = (int(v) for v in doc["grid"])
-        removed = [int(i) for i in doc["removed"]]
-    except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"a mask file needs 'grid' [h, w] and 'removed' indices ({e})") from e
+    grid, removed = doc.get("grid"), doc.get("removed")
+    # Strict types: int("7") or iterating the string "123" would silently read another mask.
+    if not (isinstance(grid, list) and len(grid) == 2 and isinstance(removed, list)) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in (*grid, *removed)
+    ):
+        raise ValueError("a mask file needs 'grid' [h, w] and 'removed' [patch indices], all integers")
+    h, w = grid
     if not (0 < h <= 1024 and 0 < w <= 1024):
         raise ValueError(f"implausible grid {h}x{w}")
     if any(i < 0 or i >= h * w for i in removed):
@@ -248,8 +254,8 @@ def mask_to_image(mask: np.ndarray) -> np.ndarray:
 def mask_from_image(pixels: np.ndarray, grid: int | Grid) -> np.ndarray:
     """A grey image (one pixel per patch, or any multiple of the grid) -> bool mask."""
     h, w = _grid(grid)
-    if pixels.ndim == 3:
-        pixels = pixels.mean(axis=2)
+    if pixels.ndim == 3:  # drop an alpha channel (LA, RGBA) before averaging the colour
+        pixels = pixels[..., : 1 if pixels.shape[2] == 2 else 3].mean(axis=2)
     ih, iw = pixels.shape
     if ih % h or iw % w:
         raise ValueError(f"a {iw}x{ih} mask image does not fit the {w}x{h} patch grid")
