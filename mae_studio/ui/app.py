@@ -1,0 +1,71 @@
+"""Start the studio: `mae-studio [PHOTO] [--model CHECKPOINT] [--device auto|cpu|cuda|mps]`,
+or `mae-studio --bench` for the GUI responsiveness benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mae_studio import __version__
+
+from .document import MaskRecipe
+from .settings import APPLICATION, ORGANIZATION
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mae-studio",
+        description="MAE Studio: paint masks on a photo and watch a Masked Autoencoder reconstruct it. "
+        "Headless commands: mae-studio --help lists them when given a command name.",
+    )
+    p.add_argument("image", nargs="?", type=Path, help="photo to open (default: a bundled sample)")
+    p.add_argument(
+        "--model", type=Path, help="checkpoint file or Hugging Face folder (default: the shipped model)"
+    )
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--mask-ratio", type=float, default=0.75, help="start with this random mask ratio")
+    p.add_argument("--seed", type=int, default=0, help="seed of the starting random mask")
+    p.add_argument(
+        "--bench", action="store_true", help="run the GUI responsiveness benchmark and print a table"
+    )
+    return p
+
+
+def create_application(argv: list[str] | None = None) -> object:
+    """The QApplication with the studio's names and the dark style (one per process)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "mae-studio", *(argv or [])])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("MAE Studio")
+    app.setApplicationVersion(__version__)
+    apply_dark_style(app)
+    return app
+
+
+def apply_dark_style(app: object) -> None:
+    import qdarkstyle
+
+    app.setStyleSheet(qdarkstyle.load_stylesheet(qt_api="pyside6"))  # type: ignore[attr-defined]
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.bench:
+        from .bench import run_bench
+
+        return run_bench(args)
+    if not 0.0 <= args.mask_ratio <= 0.95:
+        print("mae-studio: --mask-ratio must be within 0..0.95", file=sys.stderr)
+        return 2
+    app = create_application()
+    from .main_window import MainWindow
+
+    window = MainWindow(device=None if args.device == "auto" else args.device)
+    window.show()
+    window.start(args.image, args.model, MaskRecipe("random", args.mask_ratio, args.seed))
+    return int(app.exec())  # type: ignore[attr-defined]

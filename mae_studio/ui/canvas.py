@@ -1,0 +1,322 @@
+"""The painting canvas: the model's crop of the photo with the mask over it, zoomable.
+
+Scene coordinates are model-input pixels (0..S), so a mouse position maps straight to a
+patch cell through core.masks. The canvas does not own the mask: it emits what the user
+painted (`cells_painted`) and shows whatever mask it is given (`set_mask`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from mae_studio.core import masks
+
+from .qimage import mask_to_qimage, rgb_to_qimage
+
+TOOLS = ("brush", "rect", "toggle")
+MIN_ZOOM, MAX_ZOOM = 0.1, 64.0
+
+
+class GridItem(QGraphicsItem):
+    """Patch grid lines, one screen pixel wide at any zoom."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._size = 0
+        self._patch = 1
+        self.setZValue(3)
+
+    def set_geometry(self, size: int, patch: int) -> None:
+        self.prepareGeometryChange()
+        self._size, self._patch = size, patch
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self._size, self._size)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        pen = QPen(QColor(255, 255, 255, 70))
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        for v in range(0, self._size + 1, self._patch):
+            painter.drawLine(QPointF(v, 0), QPointF(v, self._size))
+            painter.drawLine(QPointF(0, v), QPointF(self._size, v))
+
+
+class MaskCanvas(QGraphicsView):
+    cells_painted = Signal(object, bool)  # list[(row, col)], True = removed
+    stroke_started = Signal(str)  # undo text of the drag that begins
+    stroke_finished = Signal()
+    cell_toggled = Signal(int, int)  # row, col
+    cell_hovered = Signal(int, int)  # row, col; (-1, -1) when the pointer leaves the image
+    zoom_changed = Signal(float)  # screen pixels per model pixel
+    brush_changed = Signal(float)  # radius in model pixels
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._scene = QGraphicsScene(self)
+        self.setScene(self._scene)
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setBackgroundBrush(QBrush(QColor(24, 26, 30)))
+        self.setMouseTracking(True)
+        self.setAcceptDrops(False)  # the main window takes dropped files
+        self.viewport().setAcceptDrops(False)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self._photo = QGraphicsPixmapItem()
+        self._photo.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self._mask_item = QGraphicsPixmapItem()
+        self._mask_item.setTransformationMode(Qt.TransformationMode.FastTransformation)
+        self._mask_item.setZValue(2)
+        self._grid = GridItem()
+        self._cursor = QGraphicsEllipseItem()
+        self._cursor.setZValue(5)
+        cursor_pen = QPen(QColor(255, 255, 255, 220), 1.5)
+        cursor_pen.setCosmetic(True)
+        self._cursor.setPen(cursor_pen)
+        self._cursor.setVisible(False)
+        self._rubber = QGraphicsRectItem()
+        self._rubber.setZValue(6)
+        rubber_pen = QPen(QColor(255, 255, 255), 1.5, Qt.PenStyle.DashLine)
+        rubber_pen.setCosmetic(True)
+        self._rubber.setPen(rubber_pen)
+        self._rubber.setVisible(False)
+        for item in (self._photo, self._mask_item, self._grid, self._cursor, self._rubber):
+            self._scene.addItem(item)
+
+        self._size = 224
+        self._patch = 16
+        self._mask = masks.clear(self._size // self._patch)
+        self._mask_color = QColor("#1e90ff")
+        self._mask_item.setOpacity(0.6)
+        self.tool = "brush"
+        self.eraser = False
+        self._radius = 12.0
+        self._fit = True
+        self._drag: str | None = None  # "paint", "rect", "pan"
+        self._drag_value = True
+        self._last: QPointF | None = None
+        self._rect_start: QPointF | None = None
+        self._pan_from: QPointF | None = None
+        self._space = False
+        self._hover = (-1, -1)
+        self._set_scene_size(224, 16)
+
+    # ---------------------------------------------------------------- content
+
+    def set_image(self, display: np.ndarray, img_size: int, patch_size: int) -> None:
+        """display: uint8 [D, D, 3], the model's crop at screen resolution (D >= img_size)."""
+        self._photo.setPixmap(QPixmap.fromImage(rgb_to_qimage(display)))
+        self._photo.setScale(img_size / display.shape[0])
+        if (img_size, patch_size) != (self._size, self._patch):
+            self._set_scene_size(img_size, patch_size)
+
+    def set_geometry(self, img_size: int, patch_size: int) -> None:
+        if (img_size, patch_size) != (self._size, self._patch):
+            self._set_scene_size(img_size, patch_size)
+
+    def _set_scene_size(self, img_size: int, patch_size: int) -> None:
+        self._size, self._patch = img_size, patch_size
+        self._scene.setSceneRect(QRectF(0, 0, img_size, img_size))
+        self._grid.set_geometry(img_size, patch_size)
+        self._mask_item.setScale(patch_size)
+        self._update_cursor_shape()
+        if self._fit:
+            self.fit_to_window()
+
+    def set_mask(self, mask: np.ndarray) -> None:
+        self._mask = np.asarray(mask, dtype=bool).copy()
+        self._mask_item.setPixmap(QPixmap.fromImage(mask_to_qimage(self._mask, self._mask_color)))
+
+    def set_mask_style(self, color: QColor, opacity: float) -> None:
+        self._mask_color = QColor(color)
+        self._mask_item.setOpacity(max(0.0, min(1.0, opacity)))
+        self.set_mask(self._mask)
+
+    def set_grid_visible(self, visible: bool) -> None:
+        self._grid.setVisible(visible)
+
+    def grid_visible(self) -> bool:
+        return self._grid.isVisible()
+
+    # ---------------------------------------------------------------- brush
+
+    @property
+    def brush_radius(self) -> float:
+        return self._radius
+
+    def set_brush_radius(self, radius: float) -> None:
+        self._radius = max(0.0, min(float(radius), self._size / 2))
+        self._update_cursor_shape()
+        self.brush_changed.emit(self._radius)
+
+    def set_tool(self, tool: str) -> None:
+        if tool not in TOOLS:
+            raise ValueError(f"unknown tool '{tool}'")
+        self.tool = tool
+        self._update_cursor_shape()
+
+    def _update_cursor_shape(self) -> None:
+        r = self._radius
+        self._cursor.setRect(QRectF(-r, -r, 2 * r, 2 * r))
+        self._cursor.setVisible(self.tool == "brush" and self._cursor.isVisible())
+        self.viewport().setCursor(
+            Qt.CursorShape.CrossCursor if self.tool != "brush" else Qt.CursorShape.BlankCursor
+        )
+
+    # ---------------------------------------------------------------- zoom
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def fit_to_window(self) -> None:
+        self._fit = True
+        self.resetTransform()
+        self.fitInView(self._scene.sceneRect().adjusted(-4, -4, 4, 4), Qt.AspectRatioMode.KeepAspectRatio)
+        self.zoom_changed.emit(self.zoom())
+
+    def zoom_by(self, factor: float) -> None:
+        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
+        self._fit = False
+        self.scale(target / self.zoom(), target / self.zoom())
+        self.zoom_changed.emit(self.zoom())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.2**steps)
+        event.accept()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fit:
+            self.fit_to_window()
+
+    # ---------------------------------------------------------------- mouse
+
+    def _cell_at(self, pos: QPointF) -> tuple[int, int]:
+        if not (0 <= pos.x() < self._size and 0 <= pos.y() < self._size):
+            return (-1, -1)
+        return (int(pos.y() // self._patch), int(pos.x() // self._patch))
+
+    def _grid_shape(self) -> int:
+        return self._size // self._patch
+
+    def set_space_held(self, held: bool) -> None:
+        """Space+drag pans (the main window forwards the key)."""
+        self._space = held
+        if held:
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        else:
+            self._update_cursor_shape()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        button = event.button()
+        pos = self.mapToScene(event.position().toPoint())
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space):
+            self._drag = "pan"
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if button not in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton) or self._drag:
+            return
+        removed = (button == Qt.MouseButton.LeftButton) != self.eraser
+        if self.tool == "toggle":
+            row, col = self._cell_at(pos)
+            if row >= 0:
+                self.cell_toggled.emit(row, col)
+        elif self.tool == "rect":
+            self._drag, self._drag_value, self._rect_start = "rect", removed, pos
+            self._rubber.setRect(QRectF(pos, pos))
+            self._rubber.setVisible(True)
+        else:
+            self._drag, self._drag_value, self._last = "paint", removed, pos
+            self.stroke_started.emit("Brush stroke" if removed else "Erase stroke")
+            self._emit_cells(
+                masks.cells_in_disc(pos.x(), pos.y(), self._radius, self._patch, self._grid_shape())
+            )
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = self.mapToScene(event.position().toPoint())
+        self._cursor.setPos(pos)
+        self._cursor.setVisible(self.tool == "brush" and not self._space)
+        cell = self._cell_at(pos)
+        if cell != self._hover:
+            self._hover = cell
+            self.cell_hovered.emit(*cell)
+        if self._drag == "pan" and self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
+        elif self._drag == "paint" and self._last is not None:
+            points = [(self._last.x(), self._last.y()), (pos.x(), pos.y())]
+            self._last = pos
+            self._emit_cells(masks.cells_along_stroke(points, self._radius, self._patch, self._grid_shape()))
+        elif self._drag == "rect" and self._rect_start is not None:
+            self._rubber.setRect(QRectF(self._rect_start, pos).normalized())
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        drag, self._drag = self._drag, None
+        if drag == "pan":
+            self.set_space_held(self._space)
+        elif drag == "paint":
+            self._last = None
+            self.stroke_finished.emit()
+        elif drag == "rect" and self._rect_start is not None:
+            self._rubber.setVisible(False)
+            r = self._rubber.rect()
+            cells = masks.cells_in_rect(
+                r.left(), r.top(), r.right(), r.bottom(), self._patch, self._grid_shape()
+            )
+            self.stroke_started.emit("Rectangle" if self._drag_value else "Erase rectangle")
+            self._emit_cells(cells)
+            self.stroke_finished.emit()
+            self._rect_start = None
+        event.accept()
+
+    def leaveEvent(self, event: object) -> None:
+        self._cursor.setVisible(False)
+        if self._hover != (-1, -1):
+            self._hover = (-1, -1)
+            self.cell_hovered.emit(-1, -1)
+        super().leaveEvent(event)  # type: ignore[arg-type]
+
+    def _emit_cells(self, cells: set[tuple[int, int]]) -> None:
+        if cells:
+            self.cells_painted.emit(sorted(cells), self._drag_value)
+
+    def cancel_drag(self) -> None:
+        """End a drag the window lost (focus change): closes the stroke."""
+        if self._drag in ("paint", "rect"):
+            self._rubber.setVisible(False)
+            if self._drag == "paint":
+                self.stroke_finished.emit()
+        self._drag = None

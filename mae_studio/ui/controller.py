@@ -1,0 +1,203 @@
+"""Inference scheduling on the GUI thread: one pending slot, generations, stale results dropped.
+
+Every request gets the next generation number. The controller keeps ONE pending request
+(newest wins, never a queue) and hands it to the worker when the worker is idle. Two kinds
+of requests:
+
+- live (a brush stroke or slider drag in progress): the run in flight is allowed to finish,
+  so the view keeps refreshing while the user paints (throttled by the model's speed);
+- settled (any other edit, and the end of a drag): the run in flight is cancelled between
+  blocks, and every older result becomes stale.
+
+A result is shown only if its generation is at least the `floor`, the generation of the
+latest settled request; stale results are dropped here, on the GUI thread, so they never
+reach a view. Model loads take priority over inference and move the floor too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from .worker import InferenceWorker, InferJob, Loader, LoadJob
+
+
+@dataclass
+class ControllerStats:
+    requested: int = 0  # requests made (each a generation)
+    started: int = 0  # inferences handed to the worker
+    finished: int = 0  # results received (shown or stale)
+    shown: int = 0  # results passed on to the views
+    dropped: int = 0  # stale results dropped
+    cancelled: int = 0  # runs abandoned between blocks
+    failed: int = 0
+
+
+class InferenceController(QObject):
+    result_ready = Signal(int, object)  # generation, Reconstruction (fresh results only)
+    failed = Signal(int, str)  # generation, message
+    busy_changed = Signal(bool)  # True while the worker computes
+    model_loading = Signal(str)  # what is being loaded (start the busy indicator)
+    model_loaded = Signal(object)  # model info
+    model_failed = Signal(str)  # message; the previous model stays loaded
+
+    def __init__(self, threads: int | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.stats = ControllerStats()
+        self._worker = InferenceWorker(threads)
+        self._worker.result_ready.connect(self._on_result_ready)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.cancelled.connect(self._on_cancelled)
+        self._worker.model_loaded.connect(self._on_model_loaded)
+        self._worker.model_failed.connect(self._on_model_failed)
+        self._worker.job_done.connect(self._on_job_done)
+        self._generation = 0
+        self._floor = 0
+        self._image: np.ndarray | None = None
+        self._image_id = 0
+        self._pending: InferJob | None = None
+        self._pending_load: LoadJob | None = None
+        self._running: InferJob | LoadJob | None = None
+        self._load_id = 0
+        self._has_model = False
+        self._closed = False
+        self._worker.start()
+
+    # ---------------------------------------------------------------- state
+
+    @property
+    def generation(self) -> int:
+        """The newest request's generation."""
+        return self._generation
+
+    @property
+    def floor(self) -> int:
+        """Results older than this are stale."""
+        return self._floor
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None
+
+    @property
+    def loading(self) -> bool:
+        return isinstance(self._running, LoadJob) or self._pending_load is not None
+
+    @property
+    def has_model(self) -> bool:
+        return self._has_model
+
+    def is_running(self) -> bool:
+        """Whether the worker thread is alive (False after shutdown)."""
+        return self._worker.isRunning()
+
+    def set_threads(self, threads: int) -> None:
+        self._worker.set_threads(threads)
+
+    # ---------------------------------------------------------------- requests
+
+    def set_image(self, image: np.ndarray) -> None:
+        """A new photo (uint8 [H, W, 3]); the next request reconstructs on it."""
+        image = np.asarray(image, dtype=np.uint8)
+        image.setflags(write=False)
+        self._image = image
+        self._image_id += 1
+
+    def request(self, mask: np.ndarray, live: bool = False) -> int:
+        """Reconstruct the image under `mask` (bool [h, w]); returns its generation."""
+        self._generation += 1
+        self.stats.requested += 1
+        if not live:
+            self._settle()
+        if self._image is None:
+            return self._generation
+        self._pending = InferJob(self._generation, self._image_id, self._image, np.array(mask, dtype=bool))
+        self._dispatch()
+        return self._generation
+
+    def settle(self) -> None:
+        """A drag ended without changing the mask further: the newest request now counts as
+        settled. A pending one cancels the run in flight; a run in flight of the newest
+        generation simply finishes."""
+        self._settle()
+
+    def load_model(self, loader: Loader, description: str) -> None:
+        """Load a model on the worker thread; a pending load of another model is replaced."""
+        self._load_id += 1
+        self._pending_load = LoadJob(self._load_id, loader)
+        self.model_loading.emit(description)
+        if isinstance(self._running, InferJob):
+            self._worker.cancel_upto(self._running.generation)
+        self._dispatch()
+
+    def _settle(self) -> None:
+        self._floor = self._generation
+        if isinstance(self._running, InferJob) and self._running.generation < self._floor:
+            self._worker.cancel_upto(self._running.generation)
+
+    def _dispatch(self) -> None:
+        if self._running is not None or self._closed:
+            return
+        job: InferJob | LoadJob | None
+        if self._pending_load is not None:
+            job, self._pending_load = self._pending_load, None
+        elif self._pending is not None and self._has_model:
+            job, self._pending = self._pending, None
+            self.stats.started += 1
+        else:
+            return
+        self._running = job
+        self._worker.submit(job)
+        self.busy_changed.emit(True)
+
+    # ---------------------------------------------------------------- worker signals
+
+    def _on_result_ready(self, generation: int, result: Any) -> None:
+        self.stats.finished += 1
+        if generation < self._floor or self._closed:
+            self.stats.dropped += 1
+            return
+        self._floor = generation  # never show an older result after this one
+        self.stats.shown += 1
+        self.result_ready.emit(generation, result)
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        self.stats.failed += 1
+        if generation >= self._floor and not self._closed:
+            self.failed.emit(generation, message)
+
+    def _on_cancelled(self, generation: int) -> None:
+        self.stats.cancelled += 1
+
+    def _on_model_loaded(self, load_id: int, info: Any) -> None:
+        self._has_model = True
+        self._settle()
+        if not self._closed:
+            self.model_loaded.emit(info)
+
+    def _on_model_failed(self, load_id: int, message: str) -> None:
+        if not self._closed:
+            self.model_failed.emit(message)
+
+    def _on_job_done(self) -> None:
+        self._running = None
+        self._dispatch()
+        if self._running is None:
+            self.busy_changed.emit(False)
+
+    # ---------------------------------------------------------------- shutdown
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Stop the worker (a run stops at its next block). True when the thread has ended."""
+        self._closed = True
+        self._pending = None
+        self._pending_load = None
+        self._worker.stop()
+        return self._worker.wait(timeout_ms)
+
+    def wait_for_thread(self) -> None:
+        """Block until the thread has ended (a model load cannot be interrupted)."""
+        self._worker.wait()

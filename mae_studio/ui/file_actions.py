@@ -1,0 +1,237 @@
+"""File menu work: open photos (dialog, recent, samples, drop, paste), open models, save
+sheets, panels and masks, load masks. Dialogs here; the writing is in saving.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QObject, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from mae_studio.core.errors import MaeStudioError
+from mae_studio.core.images import OPEN_FILTER, SUPPORTED_EXTENSIONS, load_image, load_image_bytes
+from mae_studio.core.masks import PATTERNS
+
+from . import saving
+from .document import MaskRecipe
+from .qimage import qimage_to_rgb
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
+CHECKPOINT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors")
+CHECKPOINT_FILTER = "Checkpoints (*.pth *.pt *.bin *.safetensors);;All files (*)"
+PNG_FILTER = "PNG image (*.png)"
+
+
+def sample_photos() -> list[Path]:
+    return sorted(p for p in SAMPLES.glob("*") if p.suffix.lower() in SUPPORTED_EXTENSIONS)
+
+
+def looks_like_checkpoint(path: Path) -> bool:
+    return path.suffix.lower() in CHECKPOINT_SUFFIXES or (path.is_dir() and (path / "config.json").is_file())
+
+
+def recipe_from_info(info: dict[str, Any], current: MaskRecipe) -> MaskRecipe:
+    """The pattern, ratio and seed a mask file records, where valid; else the current ones."""
+    pattern = info.get("pattern") if info.get("pattern") in PATTERNS else current.pattern
+    ratio, seed = info.get("ratio"), info.get("seed")
+    ratio = float(ratio) if isinstance(ratio, (int, float)) and 0 <= ratio <= 1 else current.ratio
+    seed = int(seed) if isinstance(seed, int) and 0 <= seed < 2**31 else current.seed
+    return MaskRecipe(str(pattern), ratio, seed)
+
+
+class FileActions(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.w = window
+        self.dialogs = True  # tests and the benchmark drive the functions directly
+
+    # ---------------------------------------------------------------- photos
+
+    def open_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.w, "Open Photo", self.w.settings.last_folder(), OPEN_FILTER
+        )
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path) -> bool:
+        """A photo, or a checkpoint file/folder; errors are reported, the state kept."""
+        if looks_like_checkpoint(path):
+            self.w.load_checkpoint(path)
+            return True
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            image = load_image(path)
+        except MaeStudioError as e:
+            self.w.report_error("Cannot open the photo", str(e))
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.w.set_photo(np.asarray(image, dtype=np.uint8), path.name, path)
+        self.w.settings.set_last_folder(path)
+        if path.parent.resolve() != SAMPLES.resolve():
+            self.w.settings.add_recent_file(path)
+        return True
+
+    def open_from_mime(self, mime: QMimeData) -> bool:
+        """A dropped or pasted file, image bytes, or image."""
+        for url in mime.urls():
+            if url.isLocalFile():
+                return self.open_path(Path(url.toLocalFile()))
+        for fmt in ("image/png", "image/jpeg", "image/webp", "image/bmp", "image/tiff"):
+            if mime.hasFormat(fmt):
+                try:
+                    image = load_image_bytes(bytes(mime.data(fmt).data()), "pasted image")
+                except MaeStudioError as e:
+                    self.w.report_error("Cannot use the pasted image", str(e))
+                    return False
+                self.w.set_photo(np.asarray(image, dtype=np.uint8), "pasted image", None)
+                return True
+        if mime.hasImage():
+            rgb = qimage_to_rgb(mime.imageData())
+            if min(rgb.shape[:2]) < 16:
+                self.w.report_error(
+                    "Cannot use the pasted image", f"{rgb.shape[1]}x{rgb.shape[0]} is too small"
+                )
+                return False
+            self.w.set_photo(rgb, "pasted image", None)
+            return True
+        text = mime.text().strip() if mime.hasText() else ""
+        if text and Path(text).exists():
+            return self.open_path(Path(text))
+        self.w.report_error("Nothing to open", "the clipboard holds no image or file")
+        return False
+
+    def paste(self) -> bool:
+        return self.open_from_mime(QGuiApplication.clipboard().mimeData())
+
+    # ---------------------------------------------------------------- models
+
+    def open_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.w, "Open Model Checkpoint", self.w.settings.last_folder(), CHECKPOINT_FILTER
+        )
+        if path:
+            self.w.settings.set_last_folder(path)
+            self.w.load_checkpoint(Path(path))
+
+    def open_model_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(
+            self.w, "Open Hugging Face Model Folder", self.w.settings.last_folder()
+        )
+        if path:
+            self.w.settings.set_last_folder(path)
+            self.w.load_checkpoint(Path(path))
+
+    # ---------------------------------------------------------------- saving
+
+    def _stem(self) -> str:
+        name = Path(self.w.doc.image_name or "image").stem.replace(" ", "_")
+        r = self.w.doc.recipe
+        return f"{name}_mae_{round(100 * self.w.doc.removed_count / self.w.doc.num_patches)}pct_seed{r.seed}"
+
+    def _save_path(self, title: str, filters: str, suffix: str) -> Path | None:
+        start = str(Path(self.w.settings.last_folder()) / f"{self._stem()}{suffix}")
+        path, _ = QFileDialog.getSaveFileName(self.w, title, start, filters)  # asks before overwriting
+        if not path:
+            return None
+        p = Path(path)
+        if not p.suffix:
+            p = p.with_suffix(suffix)
+        self.w.settings.set_last_folder(p)
+        return p
+
+    def save_comparison_dialog(self) -> None:
+        if self.w.require_result():
+            path = self._save_path("Save Comparison", PNG_FILTER, ".png")
+            if path:
+                self.save_comparison(path)
+
+    def save_comparison(self, path: Path) -> bool:
+        w = self.w
+        try:
+            saving.save_comparison(
+                path,
+                w.results.result,
+                model_name=w.model_name(),
+                seed=w.doc.recipe.seed,
+                ratio=round(w.doc.removed_count / w.doc.num_patches, 4),
+                image_name=w.doc.image_name,
+            )
+        except MaeStudioError as e:
+            w.report_error("The comparison was not saved", str(e))
+            return False
+        w.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def save_panels_dialog(self) -> None:
+        if not self.w.require_result():
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self.w, "Save Each Panel Into", self.w.settings.last_folder()
+        )
+        if not folder:
+            return
+        paths = saving.panel_paths(folder, self._stem())
+        existing = [p.name for p in paths.values() if p.exists()]
+        if existing:
+            answer = QMessageBox.question(
+                self.w, "Overwrite?", "These files exist and would be replaced:\n" + "\n".join(existing)
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.w.settings.set_last_folder(folder)
+        try:
+            written = saving.save_panels(
+                folder, self._stem(), self.w.results.result, model_name=self.w.model_name()
+            )
+        except MaeStudioError as e:
+            self.w.report_error("The panels were not all saved", str(e))
+            return
+        self.w.statusBar().showMessage(f"Saved {len(written)} panels in {folder}", 5000)
+
+    def save_mask_dialog(self) -> None:
+        path = self._save_path("Save Mask", saving.MASK_FILTER, ".json")
+        if path:
+            self.save_mask(path)
+
+    def save_mask(self, path: Path) -> bool:
+        w, r = self.w, self.w.doc.recipe
+        try:
+            saving.save_mask(
+                path,
+                w.doc.mask,
+                seed=r.seed,
+                ratio=r.ratio,
+                pattern=r.pattern,
+                model=w.model_name(),
+                patch_size=w.doc.patch_size,
+                image=w.doc.image_name,
+            )
+        except MaeStudioError as e:
+            w.report_error("The mask was not saved", str(e))
+            return False
+        w.statusBar().showMessage(f"Saved mask {path}", 5000)
+        return True
+
+    def load_mask_dialog(self) -> None:
+        filters = "Masks (*.json *.png);;" + saving.MASK_FILTER
+        path, _ = QFileDialog.getOpenFileName(self.w, "Load Mask", self.w.settings.last_folder(), filters)
+        if path:
+            self.load_mask(Path(path))
+
+    def load_mask(self, path: Path) -> bool:
+        try:
+            mask, info, note = saving.load_mask(path, self.w.doc.grid_size)
+        except MaeStudioError as e:
+            self.w.report_error("Cannot load the mask", str(e))
+            return False
+        self.w.doc.apply(mask, f"Load mask {path.name}", recipe_from_info(info, self.w.doc.recipe))
+        self.w.statusBar().showMessage(note or f"Loaded mask {path.name} ({int(mask.sum())} patches)", 8000)
+        return True

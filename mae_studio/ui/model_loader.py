@@ -1,0 +1,135 @@
+"""Loaders the worker runs on its own thread: the default model (or an untrained stand-in
+when it is missing), any checkpoint file or folder, or a random-weight model for tests.
+
+Each loader returns (Predictor, ModelInfo); the GUI only ever sees the ModelInfo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from mae_studio.core import DEFAULT_WEIGHTS, MAEConfig, MaskedAutoencoderViT, load_checkpoint
+from mae_studio.core.errors import CheckpointError
+from mae_studio.core.predictor import Predictor, auto_device
+
+from .worker import Loader
+
+UNTRAINED_NAME = "untrained (random weights)"
+
+# The architecture the default model is trained with (ViT-S/16 encoder, 256x4 decoder), used
+# with random weights when the default file is missing so the app still starts.
+FALLBACK_CONFIG = MAEConfig(
+    img_size=224,
+    patch_size=16,
+    embed_dim=384,
+    depth=12,
+    num_heads=6,
+    decoder_embed_dim=256,
+    decoder_depth=4,
+    decoder_num_heads=8,
+    name=UNTRAINED_NAME,
+)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: str | None  # None for the default model or an untrained one
+    img_size: int
+    patch_size: int
+    grid_size: int
+    device: str  # "CPU", "CUDA", "MPS"
+    parameters: int
+    untrained: bool = False
+    norm_pix_loss: bool = False
+    note: str = ""  # shown to the user once (e.g. why the default model is not in use)
+
+    @property
+    def summary(self) -> str:
+        g = self.grid_size
+        return f"{self.name} · {self.img_size}px, {self.patch_size}px patches ({g}x{g})"
+
+
+def _device(device: str | None) -> torch.device:
+    return auto_device() if device in (None, "", "auto") else torch.device(device)
+
+
+def _wrap(
+    model: MaskedAutoencoderViT, dev: torch.device, path: str | None, untrained: bool, note: str = ""
+) -> tuple[Predictor, ModelInfo]:
+    predictor = Predictor(model, dev)
+    c = model.config
+    info = ModelInfo(
+        name=c.name,
+        path=path,
+        img_size=c.img_size,
+        patch_size=c.patch_size,
+        grid_size=c.grid_size,
+        device=dev.type.upper(),
+        parameters=sum(p.numel() for p in model.parameters()),
+        untrained=untrained,
+        norm_pix_loss=c.norm_pix_loss,
+        note=note,
+    )
+    return predictor, info
+
+
+def random_loader(config: MAEConfig = FALLBACK_CONFIG, device: str | None = "cpu", note: str = "") -> Loader:
+    """A model with the reference initialization and a fixed seed: reproducible, untrained."""
+
+    def load() -> tuple[Predictor, ModelInfo]:
+        dev = _device(device)
+        torch.manual_seed(0)
+        model = MaskedAutoencoderViT(config)
+        model.init_weights()
+        return _wrap(model.eval(), dev, None, untrained=True, note=note)
+
+    return load
+
+
+def checkpoint_loader(path: str | Path, device: str | None = None, **overrides: int) -> Loader:
+    """Any checkpoint the core reads; a refusal raises CheckpointError (the model stays)."""
+
+    def load() -> tuple[Predictor, ModelInfo]:
+        dev = _device(device)
+        model = load_checkpoint(path, dev, **overrides)
+        return _wrap(model, dev, str(path), untrained=False)
+
+    return load
+
+
+def default_loader(
+    device: str | None = None, weights: Path = DEFAULT_WEIGHTS, fallback: MAEConfig = FALLBACK_CONFIG
+) -> Loader:
+    """The shipped model; when it is missing or unreadable, an untrained stand-in and a note."""
+
+    def load() -> tuple[Predictor, ModelInfo]:
+        if weights.is_file():
+            try:
+                predictor, info = checkpoint_loader(weights, device)()
+            except CheckpointError as e:
+                note = f"The default model could not be loaded ({e}). Using an untrained model."
+            else:
+                return predictor, replace(info, path=None)
+        else:
+            note = (
+                f"The default model ({weights.name}) is not installed. Reconstructions come from an "
+                "untrained model with random weights; open a checkpoint with File > Open Model."
+            )
+        return random_loader(fallback.with_name(UNTRAINED_NAME), device, note)()
+
+    return load
+
+
+def available_devices() -> list[str]:
+    """Devices this machine can run the model on, CPU first."""
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices

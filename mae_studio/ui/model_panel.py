@@ -1,0 +1,100 @@
+"""The model dock: which model is loaded (name, input and patch size, parameters), where it
+runs, and buttons to switch. Loading itself happens on the worker thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class ModelPanel(QWidget):
+    default_requested = Signal()
+    open_file_requested = Signal()
+    open_folder_requested = Signal()
+    device_chosen = Signal(str)  # "auto", "cpu", "cuda", "mps"
+    threads_chosen = Signal(int)
+
+    def __init__(
+        self, devices: list[str], threads: int, max_threads: int, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.name = QLabel("Loading…")
+        self.name.setWordWrap(True)
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.geometry = QLabel("")
+        self.params = QLabel("")
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #f0a030;")
+        self.note.setVisible(False)
+
+        self.default_button = QPushButton("Default")
+        self.default_button.setToolTip("The model shipped with MAE Studio")
+        self.file_button = QPushButton("Open file…")
+        self.file_button.setToolTip(
+            "An official .pth, a Hugging Face .bin/.safetensors or an MAE Studio .safetensors"
+        )
+        self.folder_button = QPushButton("Open folder…")
+        self.folder_button.setToolTip("A Hugging Face model folder (config.json + weights)")
+
+        self.device = QComboBox()
+        for d in ["auto", *devices]:
+            self.device.addItem(d.upper() if d != "auto" else "Auto", d)
+        self.device.setToolTip("Where the model runs (reloads the model)")
+        self.threads = QSpinBox()
+        self.threads.setRange(1, max(1, max_threads))
+        self.threads.setValue(threads)
+        self.threads.setToolTip("CPU threads for the model; keep one core free for a smooth window")
+
+        info = QGroupBox("Model")
+        form = QFormLayout(info)
+        form.addRow(self.name)
+        form.addRow("Input", self.geometry)
+        form.addRow("Size", self.params)
+        form.addRow(self.note)
+        buttons = QHBoxLayout()
+        for b in (self.default_button, self.file_button, self.folder_button):
+            buttons.addWidget(b)
+        form.addRow(buttons)
+
+        run = QGroupBox("Compute")
+        run_form = QFormLayout(run)
+        run_form.addRow("Device", self.device)
+        run_form.addRow("CPU threads", self.threads)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(info)
+        layout.addWidget(run)
+        layout.addStretch(1)
+
+        self.default_button.clicked.connect(self.default_requested)
+        self.file_button.clicked.connect(self.open_file_requested)
+        self.folder_button.clicked.connect(self.open_folder_requested)
+        self.device.activated.connect(lambda i: self.device_chosen.emit(self.device.itemData(i)))
+        self.threads.valueChanged.connect(self.threads_chosen)
+
+    def set_model(self, info: Any) -> None:
+        self.name.setText(f"<b>{info.name}</b>")
+        self.geometry.setText(
+            f"{info.img_size}px, {info.patch_size}px patches ({info.grid_size}x{info.grid_size})"
+        )
+        self.params.setText(f"{info.parameters / 1e6:.1f}M parameters on {info.device}")
+        self.note.setText(info.note)
+        self.note.setVisible(bool(info.note))
+        self.setEnabled(True)
+
+    def set_loading(self, loading: bool) -> None:
+        for b in (self.default_button, self.file_button, self.folder_button, self.device):
+            b.setEnabled(not loading)

@@ -1,0 +1,275 @@
+"""Result views: masked input, reconstruction (+ per-patch MSE heat map), reconstruction with
+the visible patches pasted back, and the original; a colour bar with the heat map's scale.
+
+They receive a Reconstruction (numpy arrays only) and convert to QImage here, on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+
+from mae_studio.core.heatmap import auto_vmax, colorize, format_value, lut
+
+from .qimage import rgb_to_qimage
+
+HEAT_OPACITY = 0.6
+
+
+class ImageView(QWidget):
+    """One square image with its title above, scaled to fit, with an optional per-patch heat
+    map and a hover read-out."""
+
+    patch_hovered = Signal(int, int)  # row, col; (-1, -1) when leaving
+
+    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setMinimumSize(140, 140)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._title = title
+        self._image: QImage | None = None
+        self._heat: QImage | None = None
+        self._values: np.ndarray | None = None  # float32 [h, w] per-patch MSE for the read-out
+        self._hover = (-1, -1)
+        self._placeholder = "No result yet"
+
+    def set_title(self, title: str) -> None:
+        self._title = title
+        self.update()
+
+    def title(self) -> str:
+        return self._title
+
+    def set_image(self, image: QImage | None) -> None:
+        self._image = image
+        self.update()
+
+    def image(self) -> QImage | None:
+        return self._image
+
+    def set_values(self, values: np.ndarray | None) -> None:
+        """Per-patch values [h, w] that hovering reads out."""
+        self._values = None if values is None else np.asarray(values, dtype=np.float32)
+        self.update()
+
+    def set_heat(self, heat: QImage | None) -> None:
+        """A [h, w] colour image drawn over the picture, one flat colour per patch."""
+        self._heat = heat
+        self.update()
+
+    def set_placeholder(self, text: str) -> None:
+        self._placeholder = text
+        self.update()
+
+    def target_rect(self) -> QRectF:
+        """Where the image goes: the largest square under the title line, centred."""
+        line = self.fontMetrics().height() + 6
+        side = max(1, min(self.width(), self.height() - line))
+        top = (self.height() - side - line) / 2 + line
+        return QRectF((self.width() - side) / 2, top, side, side)
+
+    def cell_at(self, pos: QPointF) -> tuple[int, int]:
+        if self._values is None:
+            return (-1, -1)
+        h, w = self._values.shape
+        r = self.target_rect()
+        if not r.contains(pos):
+            return (-1, -1)
+        row = min(h - 1, int((pos.y() - r.top()) / r.height() * h))
+        col = min(w - 1, int((pos.x() - r.left()) / r.width() * w))
+        return (row, col)
+
+    def hovered_text(self) -> str:
+        row, col = self._hover
+        if self._values is None or row < 0:
+            return ""
+        return f"patch ({row}, {col}) · MSE {self._values[row, col]:.5f}"
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        target = self.target_rect()
+        line = self.fontMetrics().height() + 6
+        title_box = QRectF(target.left(), target.top() - line, target.width(), line - 2)
+        p.setPen(self.palette().text().color())
+        p.drawText(title_box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self._title)
+        if self._image is None:
+            p.fillRect(target, QColor(255, 255, 255, 12))
+            p.setPen(QColor(150, 150, 150))
+            p.drawText(target, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+            return
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        p.drawImage(target, self._image)
+        if self._heat is not None:
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp patches
+            p.setOpacity(HEAT_OPACITY)
+            p.drawImage(target, self._heat)
+            p.setOpacity(1.0)
+        row, col = self._hover
+        if self._values is not None and row >= 0:
+            h, w = self._values.shape
+            cw, ch = target.width() / w, target.height() / h
+            pen = QPen(QColor(255, 255, 255), 1.5)
+            p.setPen(pen)
+            p.drawRect(QRectF(target.left() + col * cw, target.top() + row * ch, cw, ch))
+            text = self.hovered_text()
+            font = QFont(self.font())
+            p.setFont(font)
+            metrics = p.fontMetrics()
+            box = QRect(0, 0, metrics.horizontalAdvance(text) + 12, metrics.height() + 6)
+            box.moveBottomLeft(target.bottomLeft().toPoint() + QPointF(4, -4).toPoint())
+            p.fillRect(box, QColor(0, 0, 0, 180))
+            p.setPen(QColor(255, 255, 255))
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        cell = self.cell_at(event.position())
+        if cell != self._hover:
+            self._hover = cell
+            self.patch_hovered.emit(*cell)
+            self.update()
+
+    def leaveEvent(self, event: Any) -> None:
+        if self._hover != (-1, -1):
+            self._hover = (-1, -1)
+            self.patch_hovered.emit(-1, -1)
+            self.update()
+        super().leaveEvent(event)
+
+
+class ColorBar(QWidget):
+    """Vertical colour bar of the heat map: ticks at 0, vmax/2 and vmax."""
+
+    def __init__(
+        self,
+        cmap: str = "inferno",
+        label: str = "MSE",
+        beside: ImageView | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._beside = beside  # the bar spans this view's image
+        ramp = lut(cmap)[::-1]  # [256, 3], bright at the top
+        self._ramp = rgb_to_qimage(np.ascontiguousarray(ramp[:, None, :]))
+        self._vmax = 1.0
+        self._label = label
+        self.setMinimumWidth(70)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+
+    def set_vmax(self, vmax: float) -> None:
+        self._vmax = float(vmax)
+        self.update()
+
+    def vmax(self) -> float:
+        return self._vmax
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        fm = p.fontMetrics()
+        if self._beside is not None:
+            image = self._beside.target_rect()
+            top, bottom = image.top(), image.bottom()
+        else:
+            top, bottom = fm.height() + 8, self.height() - fm.height() // 2 - 4
+        bar = QRectF(4, top, 14, max(10, bottom - top))
+        p.setPen(self.palette().text().color())
+        p.drawText(
+            QRectF(0, top - fm.height() - 6, self.width(), fm.height() + 2),
+            Qt.AlignmentFlag.AlignLeft,
+            self._label,
+        )
+        p.drawImage(bar, self._ramp)
+        p.drawRect(bar)
+        for frac, value in ((0.0, self._vmax), (0.5, self._vmax / 2), (1.0, 0.0)):
+            y = bar.top() + frac * bar.height()
+            p.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 4, y))
+            p.drawText(QPointF(bar.right() + 7, y + fm.ascent() / 2 - 1), format_value(value))
+
+
+class ResultsView(QWidget):
+    """The four result panels in a 2 x 2 grid, the colour bar beside the reconstruction."""
+
+    patch_hovered = Signal(int, int)
+
+    TITLES: ClassVar[dict[str, str]] = {
+        "masked": "Masked input",
+        "reconstruction": "Reconstruction",
+        "pasted": "Reconstruction + visible",
+        "original": "Original",
+    }
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.panels = {key: ImageView(title) for key, title in self.TITLES.items()}
+        self.colorbar = ColorBar(beside=self.panels["reconstruction"])
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 4, 4, 4)
+        grid.setSpacing(6)
+        grid.addWidget(self.panels["masked"], 0, 0)
+        grid.addWidget(self.panels["reconstruction"], 0, 1)
+        grid.addWidget(self.colorbar, 0, 2)
+        grid.addWidget(self.panels["pasted"], 1, 0)
+        grid.addWidget(self.panels["original"], 1, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        for panel in self.panels.values():
+            panel.patch_hovered.connect(self.patch_hovered)
+        self.result: Any = None
+        self._images: dict[str, QImage] = {}
+        self._overlay = True
+        self._comparing = False
+        self.colorbar.setVisible(self._overlay)
+
+    def set_result(self, result: Any) -> None:
+        """result: a core Reconstruction (numpy arrays)."""
+        self.result = result
+        self._images = {key: rgb_to_qimage(getattr(result, key)) for key in self.TITLES}
+        mask = result.mask if result.mask.any() else None
+        self.vmax = auto_vmax(result.per_patch_mse, mask)
+        self._heat = rgb_to_qimage(colorize(result.per_patch_mse, self.vmax))
+        self.colorbar.set_vmax(self.vmax)
+        for panel in self.panels.values():
+            panel.set_values(result.per_patch_mse)
+        self._refresh()
+
+    def clear(self, message: str) -> None:
+        self.result = None
+        self._images = {}
+        for panel in self.panels.values():
+            panel.set_image(None)
+            panel.set_values(None)
+            panel.set_heat(None)
+            panel.set_placeholder(message)
+
+    def set_overlay(self, on: bool) -> None:
+        self._overlay = on
+        self.colorbar.setVisible(on)
+        self._refresh()
+
+    def overlay(self) -> bool:
+        return self._overlay
+
+    def set_comparing(self, on: bool) -> None:
+        """While a key is held: the reconstruction panels show the original instead."""
+        if on != self._comparing:
+            self._comparing = on
+            self._refresh()
+
+    def _refresh(self) -> None:
+        if not self._images:
+            return
+        for key, panel in self.panels.items():
+            show = key
+            if self._comparing and key in ("reconstruction", "pasted"):
+                show = "original"
+            panel.set_image(self._images[show])
+            title = self.TITLES[key] + (" (showing original)" if show != key else "")
+            if key == "reconstruction" and self._overlay and not self._comparing:
+                title += " · per-patch MSE"
+            panel.set_title(title)
+        heat = self._heat if self._overlay and not self._comparing else None
+        self.panels["reconstruction"].set_heat(heat)

@@ -1,0 +1,121 @@
+"""What the studio remembers between runs (QSettings, INI format in the user's config folder).
+
+Tests point the INI folder at a temporary directory (QSettings.setPath) before creating one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtGui import QColor
+
+ORGANIZATION = "MAE Studio"
+APPLICATION = "mae-studio"
+MAX_RECENT = 10
+DEFAULT_MASK_COLOR = "#15171c"  # removed patches read as holes in the photo
+DEFAULT_MASK_OPACITY = 0.75
+
+
+def default_thread_count() -> int:
+    """Model threads that leave one core to the GUI thread."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+def open_settings() -> QSettings:
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+
+
+class Settings:
+    """Typed access to the few values the studio keeps."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else open_settings()
+
+    def _get(self, key: str, default: object, kind: type) -> object:
+        value = self.store.value(key, default)
+        try:
+            if kind is bool:
+                return value in (True, "true", "1", 1) if not isinstance(value, bool) else value
+            return kind(value)
+        except (TypeError, ValueError):
+            return default  # a hand-edited or damaged value: fall back to the default
+
+    # ---------------------------------------------------------------- window
+
+    def geometry(self) -> QByteArray | None:
+        value = self.store.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def window_state(self) -> QByteArray | None:
+        value = self.store.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.store.setValue("window/geometry", geometry)
+        self.store.setValue("window/state", state)
+
+    # ---------------------------------------------------------------- files
+
+    def last_folder(self) -> str:
+        folder = str(self._get("files/last_folder", "", str))
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+    def set_last_folder(self, path: str | Path) -> None:
+        p = Path(path)
+        self.store.setValue("files/last_folder", str(p if p.is_dir() else p.parent))
+
+    def recent_files(self) -> list[str]:
+        value = self.store.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or []) if str(v)][:MAX_RECENT]
+
+    def add_recent_file(self, path: str | Path) -> list[str]:
+        path = str(Path(path).resolve())
+        files = [path, *(f for f in self.recent_files() if f != path)][:MAX_RECENT]
+        self.store.setValue("files/recent", files)
+        return files
+
+    def clear_recent_files(self) -> None:
+        self.store.setValue("files/recent", [])
+
+    # ---------------------------------------------------------------- brush and view
+
+    def brush_radius(self) -> float:
+        return max(0.0, min(200.0, float(self._get("brush/radius", 12.0, float))))
+
+    def set_brush_radius(self, radius: float) -> None:
+        self.store.setValue("brush/radius", float(radius))
+
+    def mask_color(self) -> QColor:
+        color = QColor(str(self._get("view/mask_color", DEFAULT_MASK_COLOR, str)))
+        return color if color.isValid() else QColor(DEFAULT_MASK_COLOR)
+
+    def set_mask_color(self, color: QColor) -> None:
+        self.store.setValue("view/mask_color", color.name())
+
+    def mask_opacity(self) -> float:
+        return max(0.0, min(1.0, float(self._get("view/mask_opacity", DEFAULT_MASK_OPACITY, float))))
+
+    def set_mask_opacity(self, opacity: float) -> None:
+        self.store.setValue("view/mask_opacity", float(opacity))
+
+    def flag(self, key: str, default: bool) -> bool:
+        return bool(self._get(f"view/{key}", default, bool))
+
+    def set_flag(self, key: str, value: bool) -> None:
+        self.store.setValue(f"view/{key}", bool(value))
+
+    # ---------------------------------------------------------------- model
+
+    def inference_threads(self) -> int:
+        """CPU threads for the model; default leaves one core to the GUI."""
+        return max(1, int(self._get("model/threads", default_thread_count(), int)))
+
+    def set_inference_threads(self, threads: int) -> None:
+        self.store.setValue("model/threads", int(threads))
+
+    def sync(self) -> None:
+        self.store.sync()

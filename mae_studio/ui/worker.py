@@ -1,0 +1,173 @@
+"""The one thread that touches the model.
+
+The worker holds a mailbox of one job, filled by the controller only while the worker is
+idle, so nothing ever queues here. It owns the predictor: it loads models (the loader runs
+on this thread), sets images and reconstructs masks. Only numpy arrays and plain Python
+objects travel out, through queued signals; a failure is a `failed` signal, never a dead
+thread. This module and model_loader.py are the only ui modules that import torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from PySide6.QtCore import QThread, Signal
+
+from mae_studio.core.errors import Cancelled, MaeStudioError
+
+from .settings import default_thread_count
+
+log = logging.getLogger(__name__)
+
+
+class PredictorLike(Protocol):
+    """What the worker needs of a predictor (core.predictor.Predictor, or a test fake)."""
+
+    grid_size: int
+
+    def set_image(self, image: np.ndarray) -> np.ndarray: ...
+
+    def reconstruct(self, mask: np.ndarray, should_cancel: Callable[[], bool] | None = None) -> Any: ...
+
+
+# A loader runs on the worker thread and returns (predictor, info about the model).
+Loader = Callable[[], tuple[PredictorLike, Any]]
+
+
+@dataclass(frozen=True)
+class InferJob:
+    generation: int
+    image_id: int
+    image: np.ndarray  # uint8 [H, W, 3], read-only: the photo (the predictor crops it)
+    mask: np.ndarray  # bool [h, w], True = removed
+
+
+@dataclass(frozen=True)
+class LoadJob:
+    load_id: int
+    loader: Loader
+
+
+def describe_error(e: BaseException) -> str:
+    """One line for the user: the message of a MaeStudioError, else the kind and message."""
+    if isinstance(e, MaeStudioError):
+        return str(e)
+    if isinstance(e, torch.OutOfMemoryError) or "out of memory" in str(e).lower():
+        return f"out of memory on the model's device ({str(e).splitlines()[0][:200]})"
+    first = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
+    return f"{type(e).__name__}: {first}" if first else type(e).__name__
+
+
+class InferenceWorker(QThread):
+    result_ready = Signal(int, object)  # generation, Reconstruction
+    failed = Signal(int, str)  # generation, message
+    cancelled = Signal(int)  # generation abandoned between blocks for a newer mask
+    model_loaded = Signal(int, object)  # load id, model info
+    model_failed = Signal(int, str)  # load id, message
+    job_done = Signal()  # idle again, after any of the above
+
+    def __init__(self, threads: int | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mae-inference")
+        self._threads = threads if threads and threads > 0 else default_thread_count()
+        self._cond = threading.Condition()
+        self._job: InferJob | LoadJob | None = None
+        self._stopping = False
+        self._cancel_upto = -1  # runs with generation <= this stop at the next block
+        self._predictor: PredictorLike | None = None
+        self._image_id = -1  # the image the predictor holds
+
+    # ---------------------------------------------------------------- GUI thread side
+
+    def submit(self, job: InferJob | LoadJob) -> None:
+        """Hand a job over; the controller only does so while the worker is idle."""
+        with self._cond:
+            if self._job is not None:
+                raise RuntimeError("the worker's mailbox is full; wait for job_done")
+            self._job = job
+            self._cond.notify()
+
+    def cancel_upto(self, generation: int) -> None:
+        """Abandon a run of this generation or older at its next block boundary."""
+        self._cancel_upto = max(self._cancel_upto, generation)
+
+    def stop(self) -> None:
+        """Ask the thread to end: a run stops at its next block, nothing more is emitted."""
+        with self._cond:
+            self._stopping = True
+            self._job = None
+            self._cond.notify()
+
+    def set_threads(self, threads: int) -> None:
+        """Intra-op threads for the next job (torch's pool is process-wide)."""
+        self._threads = max(1, int(threads))
+
+    # ---------------------------------------------------------------- worker thread
+
+    def run(self) -> None:
+        applied = 0
+        while True:
+            with self._cond:
+                while self._job is None and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                job, self._job = self._job, None
+            if applied != self._threads:
+                torch.set_num_threads(self._threads)
+                applied = self._threads
+            if isinstance(job, LoadJob):
+                self._load(job)
+            else:
+                self._infer(job)
+            if self._stopping:
+                return  # a stopped worker emits nothing more
+            self.job_done.emit()
+
+    def _load(self, job: LoadJob) -> None:
+        try:
+            predictor, info = job.loader()
+        except Exception as e:  # any failure leaves the current model in place, reported
+            log.error("model load failed", exc_info=True)
+            if not self._stopping:
+                self.model_failed.emit(job.load_id, describe_error(e))
+            return
+        self._predictor = predictor
+        self._image_id = -1
+        if not self._stopping:
+            self.model_loaded.emit(job.load_id, info)
+
+    def _infer(self, job: InferJob) -> None:
+        predictor = self._predictor
+        if predictor is None:
+            self.failed.emit(job.generation, "no model is loaded")
+            return
+
+        def should_cancel() -> bool:
+            return self._stopping or job.generation <= self._cancel_upto
+
+        try:
+            if self._image_id != job.image_id:
+                self._image_id = -1
+                predictor.set_image(job.image)
+                self._image_id = job.image_id
+            if should_cancel():
+                raise Cancelled("superseded before it started")
+            result = predictor.reconstruct(job.mask, should_cancel)
+        except Cancelled:
+            if not self._stopping:
+                self.cancelled.emit(job.generation)
+            return
+        except Exception as e:  # reported as a message; the thread lives on for the next job
+            log.error("reconstruction %d failed", job.generation, exc_info=True)
+            if not self._stopping:
+                self.failed.emit(job.generation, describe_error(e))
+            return
+        if not self._stopping:
+            self.result_ready.emit(job.generation, result)
