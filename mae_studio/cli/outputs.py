@@ -3,6 +3,7 @@ atomically (core.files), print tables and JSON numbers that stay valid JSON."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Sequence
@@ -10,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image, PngImagePlugin
 
-from mae_studio.core.files import check_destination, save_png, save_text
+from mae_studio.core.files import atomic_write_bytes, check_destination, save_text
 
 
 def claim(paths: Sequence[Path], overwrite: bool) -> None:
@@ -39,8 +41,15 @@ def write_json(path: Path, doc: dict[str, Any], overwrite: bool) -> Path:
     return save_text(path, dumps(doc), overwrite=overwrite)
 
 
-def write_png(path: Path, image: Any, overwrite: bool, text: dict[str, str] | None = None) -> Path:
-    return save_png(path, image, overwrite=overwrite, text=text)
+def write_png(path: Path, image: Image.Image, overwrite: bool, text: dict[str, str] | None = None) -> Path:
+    """A sheet as PNG, atomically. zlib level 3 instead of Pillow's 6: sheets are large and
+    photographic, so this encodes ~2.5x faster for ~10% more bytes (a batch's main cost on CPU)."""
+    info = PngImagePlugin.PngInfo()
+    for key, value in (text or {}).items():
+        info.add_text(key, value)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=info, compress_level=3)
+    return atomic_write_bytes(path, buffer.getvalue(), overwrite=overwrite)
 
 
 def number(value: float) -> float | None:
