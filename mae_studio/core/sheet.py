@@ -107,8 +107,9 @@ def compose(
         for c in cs:
             if c.width == panel_px and c.height == panel_px and row.titles:
                 title = next(panels).title
-                tw = font.getlength(title)
-                draw.text((x + (panel_px - tw) / 2, y), title, font=font, fill=theme.foreground)
+                face = font if font.getlength(title) <= panel_px else small  # small panels
+                tw = face.getlength(title)
+                draw.text((x + (panel_px - tw) / 2, y), title, font=face, fill=theme.foreground)
             sheet.paste(c, (x, y + (line if row.titles else 0)))
             x += c.width + gap
         y += (line if row.titles else 0) + panel_px + gap
