@@ -25,6 +25,7 @@ def make_controller(qtbot):
         made.append(c)
         with qtbot.waitSignal(c.model_loaded, timeout=TIMEOUT_MS):
             c.load_model(fake_loader(predictor), "fake")
+        qtbot.waitUntil(lambda: not c.busy, timeout=TIMEOUT_MS)  # the load job is done
         c.set_image(photo())
         return c
 
@@ -78,7 +79,7 @@ def test_a_stale_result_never_reaches_the_view(make_controller, qtbot):
     got = shown(c)
     first, second = masks.random_mask(4, 0.25, 1), masks.random_mask(4, 0.75, 2)
     c.request(first)
-    assert fake.running.wait(2)
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
     c.request(second)
     qtbot.waitUntil(lambda: len(fake.completed) == 2 and not c.busy, timeout=TIMEOUT_MS)
     assert np.array_equal(fake.completed[0], first)  # it did finish...
@@ -87,14 +88,14 @@ def test_a_stale_result_never_reaches_the_view(make_controller, qtbot):
 
 
 def test_a_newer_mask_cancels_the_run_in_flight(make_controller, qtbot):
-    fake = FakePredictor(delay=2.0)
+    fake = FakePredictor(delay=30.0)  # only a cancelled run ends in time for the wait below
     c = make_controller(fake)
     got = shown(c)
     c.request(masks.random_mask(4, 0.25, 1))
-    assert fake.running.wait(2)
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
     fake.delay = 0.0
     last = masks.random_mask(4, 0.5, 3)
-    with qtbot.waitSignal(c.result_ready, timeout=1500):  # far less than the 2 s run
+    with qtbot.waitSignal(c.result_ready, timeout=TIMEOUT_MS):
         c.request(last)
     assert c.stats.cancelled == 1 and len(fake.completed) == 1
     assert np.array_equal(got[-1][1], last)
@@ -106,7 +107,7 @@ def test_live_edits_let_the_run_in_flight_finish(make_controller, qtbot):
     got = shown(c)
     first = masks.random_mask(4, 0.25, 1)
     c.request(first, live=True)
-    assert fake.running.wait(2)
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
     c.request(masks.random_mask(4, 0.5, 1), live=True)
     qtbot.waitUntil(lambda: len(got) >= 1, timeout=TIMEOUT_MS)
     assert np.array_equal(got[0][1], first)  # the view refreshed mid-drag
@@ -138,7 +139,7 @@ def test_shutdown_during_inference_stops_the_thread_within_a_second(qtbot):
     c.result_ready.connect(lambda *a: emitted.append(a))
     c.failed.connect(lambda *a: emitted.append(a))
     c.request(masks.random_mask(4, 0.5, 0))
-    assert fake.running.wait(2)
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
     assert c.shutdown(1000)  # True only if the thread ended within the second
     assert not c.is_running()
     qtbot.wait(50)

@@ -190,7 +190,7 @@ def test_closing_during_inference_leaves_no_running_thread(qtbot):
     with qtbot.waitSignal(w.controller.model_loaded, timeout=TIMEOUT_MS):
         w.load_model(fake_loader(fake), "fake")
     w.set_photo(photo(), "p", None)
-    assert fake.running.wait(5)
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
     w.close()
     assert not w.controller.is_running()
 
