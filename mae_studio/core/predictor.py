@@ -1,9 +1,22 @@
-"""numpy in, numpy out: set an image once, then reconstruct it under many masks cheaply."""
+"""numpy in, numpy out: set an image once, then reconstruct it under many masks cheaply.
+
+`set_image` does all per-image work (crop, normalization, patch embedding of every patch,
+[0, 1] target patches, per-patch statistics); `reconstruct` runs only the mask-dependent part
+of the model (fastpath.Engine), through CUDA graphs on a GPU (cuda_graphs.GraphRunner), and
+turns the prediction into images with one device-to-host copy of uint8 patches.
+
+Precision: `exact` is float32, the conformance-tested numerics; `fast` is what this hardware
+runs fastest (precision.resolve: TF32 on CUDA, bf16 on CPUs with native bf16, else dynamic
+int8 linear layers), with its error against `exact` reported by `mae-studio bench`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,8 +25,12 @@ from PIL import Image
 from torch import Tensor
 
 from .config import IMAGENET_MEAN, IMAGENET_STD
+from .cuda_graphs import GraphRunner, common_counts
+from .fastpath import Engine, ids_from_mask
 from .images import normalize, prepare_image
 from .model import CancelCheck, MaskedAutoencoderViT
+from .pixels import denormalize_patch_stats, patches_to_image
+from .precision import Variant, resolve
 
 # Removed patches in the masked view: the ImageNet mean colour, i.e. 0 after normalization,
 # which is what the model's reference visualization shows.
@@ -48,25 +65,57 @@ class Reconstruction:
     per_patch_mse: np.ndarray  # float32 [h, w], MSE of [0, 1] pixels, every patch
     masked_mse: float  # mean of per_patch_mse over removed patches (nan if none removed)
     masked_psnr: float  # dB (nan if none removed)
-    seconds: float  # model time of this call
+    seconds: float  # time of this call: model and images
     denormalized: bool  # True for norm_pix_loss models: colours re-scaled from visible patches
+    precision: str = "exact"  # the variant that computed it (precision.VARIANTS; "fp32" = exact)
 
     @property
     def masked_count(self) -> int:
         return int(self.mask.sum())
 
 
+@dataclass
+class _ImageState:
+    """Everything `reconstruct` reuses for one image."""
+
+    original: np.ndarray  # uint8 [S, S, 3]
+    imgs: Tensor  # [1, 3, S, S] normalized float32, on device
+    target: Tensor  # [1, L, p*p*3] float32 [0, 1] pixels, on device
+    patch_mean: np.ndarray  # float32 [L] per-patch mean of the normalized image (norm_pix models)
+    patch_std: np.ndarray  # float32 [L] per-patch std, same
+    tokens: dict[str, tuple[Tensor, Tensor]]  # variant name -> Engine.embed output
+
+
 class Predictor:
-    def __init__(self, model: MaskedAutoencoderViT, device: str | torch.device | None = None) -> None:
+    """`Predictor(model, device=None, precision="exact")`. Thread-safe by a lock, but meant
+    for one inference thread (see threads.configure_threads)."""
+
+    def __init__(
+        self,
+        model: MaskedAutoencoderViT,
+        device: str | torch.device | None = None,
+        precision: str = "exact",
+        cuda_graphs: bool | None = None,
+    ) -> None:
         self.device = torch.device(device) if device is not None else auto_device()
         self.model = model.to(self.device).eval()
-        c = model.config
-        self.config = c
-        self._original: np.ndarray | None = None
-        self._imgs: Tensor | None = None  # [1, 3, S, S] normalized, on device
-        self._target: Tensor | None = None  # [1, L, p*p*3] in [0, 1] pixels, on device
-        self._mean = torch.tensor(IMAGENET_MEAN, device=self.device).view(1, 3, 1, 1)
-        self._std = torch.tensor(IMAGENET_STD, device=self.device).view(1, 3, 1, 1)
+        self.config = model.config
+        c = self.config
+        # Patch layout is (p, p, 3): channel of element j is j % 3.
+        std = torch.tensor(IMAGENET_STD, dtype=torch.float32).repeat(c.patch_size**2)
+        mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32).repeat(c.patch_size**2)
+        self._std_patch, self._mean_patch = std.to(self.device), mean.to(self.device)  # [p*p*3]
+        self._lock = threading.RLock()
+        self._engines: dict[str, Engine] = {}
+        self._runners: dict[str, GraphRunner] = {}
+        self._runner_images: dict[str, _ImageState] = {}  # the image each runner's buffers hold
+        self._state: _ImageState | None = None
+        self.use_cuda_graphs = self.device.type == "cuda" and (cuda_graphs is None or cuda_graphs)
+        self._warm_stop = threading.Event()
+        self._warm_thread: threading.Thread | None = None
+        self.set_precision(precision)
+
+    # ------------------------------------------------------------------------------ settings
 
     @property
     def grid_size(self) -> int:
@@ -81,107 +130,218 @@ class Predictor:
         return self.config.img_size
 
     @property
+    def precision(self) -> str:
+        """'exact' or 'fast' (or a variant name when one was asked for)."""
+        return self._precision
+
+    @property
+    def variant(self) -> Variant:
+        """What the current precision computes with; `.reason` says why `fast` chose it."""
+        return self._engine.variant
+
+    def set_precision(self, precision: str) -> Variant:
+        """Switch between 'exact' and 'fast' (or a named variant). The first switch to a
+        variant builds it (a bf16/int8 copy of the weights); later switches are instant.
+        A variant this torch cannot build falls back to float32, saying so in `.reason`."""
+        variant = resolve(precision, self.device)
+        with self._lock:
+            engine = self._engines.get(variant.name)
+            if engine is None:
+                try:
+                    engine = Engine(self.model, variant, self.device)
+                except RuntimeError as e:
+                    fallback = dataclasses.replace(resolve("exact", self.device), reason=f"{e}: float32")
+                    engine = Engine(self.model, fallback, self.device)
+                self._engines[variant.name] = engine
+            self._precision = precision
+            self._engine = engine
+        return engine.variant
+
+    # ------------------------------------------------------------------------------ image
+
+    @property
     def original(self) -> np.ndarray:
-        if self._original is None:
-            raise RuntimeError("set_image() first")
-        return self._original
+        return self._require_state().original
+
+    @property
+    def input_tensor(self) -> Tensor:
+        """The current image as the model takes it: [1, 3, S, S] normalized float32, on device."""
+        return self._require_state().imgs
+
+    @property
+    def _target(self) -> Tensor:
+        """[1, L, p*p*3] [0, 1] pixel patches of the current image (cli/batch.py reads it)."""
+        return self._require_state().target
 
     def set_image(self, image: Image.Image | np.ndarray) -> np.ndarray:
         """Resize + centre-crop to the model input and prepare everything masks reuse.
         Returns the cropped uint8 [S, S, 3] the model sees."""
         rgb = prepare_image(image, self.img_size)
-        self._original = rgb
-        with torch.inference_mode():
-            self._imgs = normalize(rgb).unsqueeze(0).to(self.device)
-            pixels = torch.from_numpy(rgb).to(self.device).permute(2, 0, 1).unsqueeze(0).float() / 255
-            self._target = self.model.patchify(pixels)  # [1, L, p*p*3]
+        with self._lock, torch.inference_mode():
+            imgs = normalize(rgb).unsqueeze(0).to(self.device)
+            target = torch.from_numpy(rgb).to(self.device).permute(2, 0, 1).unsqueeze(0).float() / 255
+            normed = self.model.patchify(imgs)  # [1, L, p*p*3]
+            mean = normed.mean(dim=-1)[0]
+            std = (normed.var(dim=-1)[0] + 1e-6).sqrt()
+            self._state = _ImageState(
+                original=rgb,
+                imgs=imgs,
+                target=self.model.patchify(target),
+                patch_mean=mean.cpu().numpy(),
+                patch_std=std.cpu().numpy(),
+                tokens={},
+            )
         return rgb
+
+    def _require_state(self) -> _ImageState:
+        if self._state is None:
+            raise RuntimeError("set_image() first")
+        return self._state
+
+    def _tokens(self, state: _ImageState, engine: Engine) -> tuple[Tensor, Tensor]:
+        tokens = state.tokens.get(engine.variant.name)
+        if tokens is None:
+            tokens = state.tokens[engine.variant.name] = engine.embed(state.imgs)
+        return tokens
+
+    # ------------------------------------------------------------------------------ reconstruct
 
     def reconstruct(self, mask: np.ndarray, should_cancel: CancelCheck = None) -> Reconstruction:
         """mask bool [h, w] (True = removed) -> Reconstruction. Raises Cancelled when
-        should_cancel() turns true between transformer blocks."""
-        if self._imgs is None or self._target is None or self._original is None:
-            raise RuntimeError("set_image() first")
+        should_cancel() turns true between transformer blocks (before a CUDA-graph replay,
+        which takes a few milliseconds and cannot stop half-way)."""
         g = self.grid_size
-        mask = np.asarray(mask, dtype=bool)
+        mask = np.array(mask, dtype=bool)  # a private copy: the caller may keep painting
         if mask.shape != (g, g):
             raise ValueError(f"mask must be {g}x{g} for this model, got {mask.shape}")
-        start = time.perf_counter()
+        with self._lock:
+            state = self._require_state()
+            start = time.perf_counter()
+            pred = self._predict(state, mask.reshape(-1), should_cancel)
+            result = self._finish(state, mask, pred)
+            result.seconds = time.perf_counter() - start
+        return result
+
+    def predict(self, mask: np.ndarray, should_cancel: CancelCheck = None) -> Tensor:
+        """The raw decoder output for the current image: pred [1, L, p*p*3] float32 (a copy)."""
+        with self._lock:
+            removed = np.asarray(mask, dtype=bool).reshape(-1)
+            return self._predict(self._require_state(), removed, should_cancel).float().clone()
+
+    def _predict(self, state: _ImageState, removed: np.ndarray, should_cancel: CancelCheck) -> Tensor:
+        engine = self._engine
+        tokens, cls = self._tokens(state, engine)
+        keep, restore = ids_from_mask(removed)
+        runner = self._runner(engine, state) if self.use_cuda_graphs else None
+        if runner is not None:
+            return runner.run(keep, restore, should_cancel)
+        ids_keep = torch.from_numpy(keep).view(1, -1).to(self.device)
+        ids_restore = torch.from_numpy(restore).view(1, -1).to(self.device)
+        return engine.forward(tokens, cls, ids_keep, ids_restore, should_cancel)
+
+    def reconstruction_from_pred(self, pred: Tensor, mask: np.ndarray) -> Reconstruction:
+        """A Reconstruction of the current image from a prediction made elsewhere (a batched
+        forward): pred [1, L, p*p*3], mask bool [h, w]. `seconds` is 0."""
+        with self._lock:
+            return self._finish(self._require_state(), np.array(mask, dtype=bool), pred)
+
+    def _finish(self, state: _ImageState, mask: np.ndarray, pred: Tensor) -> Reconstruction:
+        g, p = self.grid_size, self.patch_size
+        removed = mask.reshape(-1)
         with torch.inference_mode():
-            flat = torch.from_numpy(mask.reshape(1, -1).astype(np.float32)).to(self.device)
-            pred = self.model(self._imgs, flat, should_cancel)  # [1, L, p*p*3]
-            pixels = self._to_pixels(pred, flat)  # [1, L, p*p*3] in [0, 1]
-            per_patch = ((pixels - self._target) ** 2).mean(dim=-1)  # [1, L]
-            m = flat.unsqueeze(-1)
-            pasted = pixels * m + self._target * (1 - m)
-            recon_img = self._to_uint8(pixels)
-            pasted_img = self._to_uint8(pasted)
-            per_patch_np = per_patch.reshape(g, g).float().cpu().numpy()
-        seconds = time.perf_counter() - start
-        masked_img = self._original.copy()
-        p = self.patch_size
-        for r, c in zip(*np.nonzero(mask), strict=True):
-            masked_img[r * p : (r + 1) * p, c * p : (c + 1) * p] = MASK_FILL
+            pixels = self._pixels(pred, removed, state)  # [L, p*p*3] in [0, 1]
+            per_patch = ((pixels - state.target[0]) ** 2).mean(dim=-1)  # [L]
+            recon_u8 = (pixels * 255 + 0.5).to(torch.uint8)  # rounds: pixels are clamped to [0, 1]
+            per_patch_np = per_patch.cpu().numpy().reshape(g, g)
+            recon = patches_to_image(recon_u8.cpu().numpy(), g, p)
+        cover = np.repeat(np.repeat(mask, p, axis=0), p, axis=1)[..., None]  # [S, S, 1]
         masked_mse = float(per_patch_np[mask].mean()) if mask.any() else math.nan
         return Reconstruction(
-            mask=mask.copy(),
-            masked=masked_img,
-            reconstruction=recon_img,
-            pasted=pasted_img,
-            original=self._original,
-            per_patch_mse=per_patch_np.astype(np.float32),
+            mask=mask,
+            masked=np.where(cover, MASK_FILL, state.original),
+            reconstruction=recon,
+            pasted=np.where(cover, recon, state.original),
+            original=state.original,
+            per_patch_mse=per_patch_np.astype(np.float32, copy=False),
             masked_mse=masked_mse,
             masked_psnr=psnr(masked_mse),
-            seconds=seconds,
+            seconds=0.0,
             denormalized=self.config.norm_pix_loss,
+            precision=self._engine.variant.name,
         )
 
-    # ------------------------------------------------------------------------------
-
-    def _to_pixels(self, pred: Tensor, flat_mask: Tensor) -> Tensor:
-        """Decoder output -> [0, 1] pixel patches [N, L, p*p*3]."""
-        pred = pred.float()
+    def _pixels(self, pred: Tensor, removed: np.ndarray, state: _ImageState) -> Tensor:
+        """Decoder output [1, L, p*p*3] -> [0, 1] pixel patches [L, p*p*3] (float32)."""
+        pred = pred[0].float()
         if self.config.norm_pix_loss:
-            pred = self._denormalize_patches(pred, flat_mask)
-        imgs = self.model.unpatchify(pred) * self._std + self._mean
-        return self.model.patchify(imgs.clamp(0, 1))
+            mean, std = denormalize_patch_stats(state.patch_mean, state.patch_std, removed, self.grid_size)
+            stats = torch.from_numpy(np.stack((mean, std), axis=1)).to(self.device)  # [L, 2]
+            pred = pred * stats[:, 1:] + stats[:, :1]
+        return (pred * self._std_patch + self._mean_patch).clamp(0, 1)
 
-    def _denormalize_patches(self, pred: Tensor, flat_mask: Tensor) -> Tensor:
-        """norm_pix_loss models predict each patch with zero mean and unit variance. Visible
-        patches get their own statistics back; removed ones, an inverse-distance blend of
-        the nearest visible patches' statistics (their own would leak the answer)."""
-        target = self.model.patchify(self._imgs)  # [1, L, p*p*3], normalized space
-        mean = target.mean(dim=-1, keepdim=True)
-        std = (target.var(dim=-1, keepdim=True) + 1e-6).sqrt()
-        visible = flat_mask[0] < 0.5
-        if bool(visible.any()) and not bool(visible.all()):
-            g = self.grid_size
-            rows = torch.arange(g * g, device=pred.device) // g
-            cols = torch.arange(g * g, device=pred.device) % g
-            pos = torch.stack((rows, cols), dim=1).float()  # [L, 2]
-            dist = torch.cdist(pos[~visible], pos[visible])  # [removed, visible]
-            k = min(4, int(visible.sum()))
-            d, idx = dist.topk(k, largest=False)
-            weight = 1.0 / d
-            weight = weight / weight.sum(dim=1, keepdim=True)  # [removed, k]
-            vis_mean, vis_std = mean[0, visible], std[0, visible]  # [V, 1]
-            mean = mean.clone()
-            std = std.clone()
-            mean[0, ~visible] = (vis_mean[idx, 0] * weight).sum(dim=1, keepdim=True)
-            std[0, ~visible] = (vis_std[idx, 0] * weight).sum(dim=1, keepdim=True)
-        elif not bool(visible.any()):
-            mean = torch.zeros_like(mean)
-            std = torch.ones_like(std)
-        return pred * std + mean
+    # Kept for cli/batch.py, which predates reconstruction_from_pred.
+    def _to_pixels(self, pred: Tensor, flat_mask: Tensor) -> Tensor:
+        removed = flat_mask.reshape(-1).cpu().numpy() > 0.5
+        return self._pixels(pred, removed, self._require_state()).unsqueeze(0)
 
     def _to_uint8(self, patches: Tensor) -> np.ndarray:
-        img = self.model.unpatchify(patches)[0]  # [3, S, S]
-        return (img.permute(1, 2, 0) * 255 + 0.5).clamp(0, 255).to(torch.uint8).cpu().numpy()
+        u8 = (patches[0].float() * 255 + 0.5).clamp(0, 255).to(torch.uint8)
+        return patches_to_image(u8.cpu().numpy(), self.grid_size, self.patch_size)
+
+    # ------------------------------------------------------------------------------ CUDA graphs
+
+    def _runner(self, engine: Engine, state: _ImageState) -> GraphRunner | None:
+        runner = self._runners.get(engine.variant.name)
+        if runner is None:
+            runner = self._runners[engine.variant.name] = GraphRunner(engine)
+        if self._runner_images.get(engine.variant.name) is not state:
+            runner.set_image(*self._tokens(state, engine))
+            self._runner_images[engine.variant.name] = state
+        return runner
+
+    def warm_up(
+        self, counts: Iterable[int] | None = None, should_stop: Callable[[], bool] | None = None
+    ) -> int:
+        """Capture CUDA graphs for `counts` visible tokens (default: the common ones, then all)
+        for the current precision. Returns graphs captured so far; 0 and no work off CUDA.
+        The lock is taken per count, so reconstructions wait at most one capture."""
+        if not self.use_cuda_graphs:
+            return 0
+        with self._lock:
+            engine = self._engine
+            runner = self._runners.get(engine.variant.name) or GraphRunner(engine)
+            self._runners[engine.variant.name] = runner
+        todo = list(counts) if counts is not None else common_counts(self.config.num_patches)
+        for k in todo:
+            if runner.disabled_reason is not None or (should_stop is not None and should_stop()):
+                break
+            with self._lock:
+                runner.warm_up([k])
+        return len(runner.captured)
+
+    def start_warm_up(self, counts: Iterable[int] | None = None) -> threading.Thread | None:
+        """warm_up on a daemon thread (call after a model loads); None off CUDA.
+        stop_warm_up() ends it at the next count."""
+        if not self.use_cuda_graphs:
+            return None
+        self.stop_warm_up()
+        self._warm_stop.clear()
+        args = (counts, self._warm_stop.is_set)
+        thread = threading.Thread(target=self.warm_up, args=args, name="mae-graph-warm-up", daemon=True)
+        thread.start()
+        self._warm_thread = thread
+        return thread
+
+    def stop_warm_up(self) -> None:
+        self._warm_stop.set()
+        if self._warm_thread is not None:
+            self._warm_thread.join()
+            self._warm_thread = None
 
 
-def load_predictor(path: str | None = None, device: str | None = None) -> Predictor:
+def load_predictor(path: str | None = None, device: str | None = None, precision: str = "exact") -> Predictor:
     """Convenience: the default (or given) checkpoint wrapped in a Predictor."""
     from . import load_model
 
     dev = auto_device() if device in (None, "auto") else torch.device(device)
-    return Predictor(load_model(path, device=dev), dev)
+    return Predictor(load_model(path, device=dev), dev, precision)

@@ -1,0 +1,178 @@
+"""`mae-studio bench`: latency of every inference path, per architecture, mask ratio and device.
+
+Parsers are built on every `mae-studio` call: torch is imported inside the handler only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from pathlib import Path
+
+from mae_studio.core.errors import MaeStudioError
+
+ARCHS = {"base": "vit_base_patch16", "large": "vit_large_patch16", "huge": "vit_huge_patch14"}
+# On a CPU, models above this many parameters get fewer runs by default (ViT-L/H take seconds each).
+BIG_MODEL_PARAMS = 200_000_000
+BIG_MODEL_CPU_RUNS, BIG_MODEL_CPU_WARMUP = 5, 1
+
+
+class BenchError(MaeStudioError):
+    """A bench option that cannot be used, and why."""
+
+
+def _csv(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="time reconstructions per architecture, mask ratio, device and precision",
+        description="Latency (median, min-max) of each inference path, measured interleaved in one run: "
+        "the reference-style float32 code, the encoder over all tokens, exact, fast, and extra variants; "
+        "speed-ups against exact, errors against exact's prediction. Random weights for the presets.",
+    )
+    p.add_argument(
+        "--arch",
+        default="base,large,huge,default",
+        help="comma list of base, large, huge (random weights) and default (the shipped model, "
+        "skipped when weights/mae_studio_default.safetensors is missing); default: all",
+    )
+    p.add_argument("--checkpoint", action="append", type=Path, default=[], help="also bench this checkpoint")
+    p.add_argument("--ratios", default="0.5,0.75,0.9", help="removed fractions (default: 0.5,0.75,0.9)")
+    p.add_argument("--device", default="auto", help="auto (CPU, plus CUDA when present), cpu, cuda, cpu,cuda")
+    p.add_argument(
+        "--runs",
+        type=int,
+        default=None,
+        help=f"timed runs per path (default 20; on a CPU {BIG_MODEL_CPU_RUNS} for models over "
+        f"{BIG_MODEL_PARAMS // 1_000_000}M parameters, shown in the runs column)",
+    )
+    p.add_argument(
+        "--warmup", type=int, default=None, help="untimed runs first (default 3; 1 for big models on CPU)"
+    )
+    p.add_argument(
+        "--variants",
+        default="",
+        help="extra precision variants to time: bf16, bf16-autocast, int8, tf32 (comma list)",
+    )
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: every core)")
+    p.add_argument("--no-baselines", action="store_true", help="skip reference-style and all-tokens rows")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random weights and masks")
+    p.set_defaults(func=run_bench)
+
+
+def _devices(spec: str) -> list[str]:
+    import torch
+
+    if spec == "auto":
+        return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    devices = _csv(spec)
+    for d in devices:
+        if d.startswith("cuda") and not torch.cuda.is_available():
+            raise BenchError(f"--device {d}: no CUDA device here")
+    return devices
+
+
+def _models(args: argparse.Namespace) -> list[tuple[str, object]]:
+    """(label, loader) pairs; a loader builds the model when its turn comes (one in memory)."""
+    import torch
+
+    from mae_studio.core import DEFAULT_WEIGHTS, PRESETS, load_model
+    from mae_studio.core.model import MaskedAutoencoderViT
+
+    def preset(key: str):
+        def build() -> MaskedAutoencoderViT:
+            torch.manual_seed(args.seed)
+            model = MaskedAutoencoderViT(PRESETS[key])
+            model.init_weights()
+            return model.eval()
+
+        return build
+
+    out: list[tuple[str, object]] = []
+    for name in _csv(args.arch):
+        if name in ARCHS:
+            out.append((PRESETS[ARCHS[name]].name + " (random)", preset(ARCHS[name])))
+        elif name == "default":
+            if DEFAULT_WEIGHTS.exists():
+                out.append(("default model", lambda: load_model(None)))
+            else:
+                print(f"note: {DEFAULT_WEIGHTS} does not exist yet; default model skipped", file=sys.stderr)
+        else:
+            raise BenchError(f"--arch {name!r}: use base, large, huge or default")
+    for path in args.checkpoint:
+        out.append((path.name, lambda p=path: load_model(p)))
+    return out
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    import torch
+
+    from mae_studio.core.bench import bench_model, format_table
+    from mae_studio.core.precision import VARIANTS, describe_cpu, resolve
+    from mae_studio.core.threads import configure_threads
+
+    try:
+        ratios = [float(r) for r in _csv(args.ratios)]
+    except ValueError as e:
+        raise BenchError(f"--ratios {args.ratios!r}: {e}") from e
+    if any(not 0 <= r <= 1 for r in ratios):
+        raise BenchError("--ratios must lie in [0, 1]")
+    variants = _csv(args.variants)
+    for v in variants:
+        if v not in VARIANTS:
+            raise BenchError(f"--variants {v!r}: use {', '.join(VARIANTS)}")
+    if args.runs is not None and args.runs < 1:
+        raise BenchError("--runs must be at least 1")
+    devices = _devices(args.device)
+    threads = configure_threads(interactive=False, threads=args.threads)
+
+    print(f"mae-studio bench: batch 1; torch {torch.__version__}; Python {platform.python_version()}")
+    print(f"CPU: {describe_cpu()} (set: {threads})")
+    for d in devices:
+        dev = torch.device(d)
+        if dev.type == "cuda":
+            print(f"GPU: {torch.cuda.get_device_name(dev)}")
+        print(f"fast on {d}: {resolve('fast', dev).name} ({resolve('fast', dev).reason})")
+    sys.stdout.flush()
+
+    rows = []
+    for label, build in _models(args):
+        model = build()
+        big = sum(p.numel() for p in model.parameters()) > BIG_MODEL_PARAMS
+        for d in devices:
+            dev = torch.device(d)
+            small_cpu_run = big and dev.type == "cpu"
+            runs = args.runs or (BIG_MODEL_CPU_RUNS if small_cpu_run else 20)
+            warmup = (
+                args.warmup if args.warmup is not None else (BIG_MODEL_CPU_WARMUP if small_cpu_run else 3)
+            )
+            rows += bench_model(
+                model,
+                label,
+                dev,
+                ratios,
+                variants,
+                runs=runs,
+                warmup=warmup,
+                baselines=not args.no_baselines,
+                seed=args.seed,
+                progress=lambda s: print(f"... {s}", file=sys.stderr, flush=True),
+            )
+        del model
+    print()
+    print(format_table(rows))
+    print()
+    print(
+        "speed-up: exact's median / the row's median, same run, calls interleaved round-robin.\n"
+        "exact / fast / variants time Predictor.predict (model only; per-image work is done in set_image);\n"
+        "'reconstruct()' rows add images and error maps (what the GUI gets); reference-style and all-tokens\n"
+        "rows time a whole model forward (image embedding included).\n"
+        "rel L2: ||pred - exact pred|| / ||exact pred||; dPSNR: masked PSNR minus exact's (dB).\n"
+        "Fewer runs than 20 (runs column) only for models over "
+        f"{BIG_MODEL_PARAMS // 1_000_000}M parameters on a CPU, unless --runs says otherwise."
+    )
+    return 0

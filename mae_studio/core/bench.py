@@ -1,0 +1,233 @@
+"""Latency of every inference path of one model, measured in one run so ratios are fair.
+
+Paths (all batch 1, timed to the prediction being ready on the host side of the device):
+- `reference-style fp32`: baseline.reference_forward, plain eager code as the official repo runs.
+- `exact, all tokens`: model.forward_all_tokens, the encoder over every patch (no MAE saving).
+- `exact`: Predictor.predict in float32 — the speed-up base (1.00x).
+- `exact, reconstruct()`: the same plus turning it into images and errors (what the GUI gets).
+- `fast (<variant>)`, its `reconstruct()`, and any extra variants asked for (bf16, int8...).
+- On CUDA, each Predictor path eager and with CUDA graphs.
+
+Calls are interleaved round-robin (run i of every path, then run i + 1), so a burst of load
+from other processes slows all paths alike instead of one.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .baseline import reference_forward
+from .masks import random_mask
+from .model import MaskedAutoencoderViT
+from .predictor import Predictor
+
+ALL_TOKENS = "exact, all tokens"
+SAMPLE_PHOTO = Path(__file__).resolve().parents[2] / "resources" / "samples" / "chelsea_cat.jpg"
+
+
+@dataclass(frozen=True)
+class Timing:
+    median_ms: float
+    min_ms: float
+    max_ms: float
+    runs: int
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    model: str  # architecture label
+    device: str  # "cpu", "cuda"
+    ratio: float  # removed fraction
+    path: str  # what ran (see module docstring)
+    timing: Timing
+    speedup: float  # exact median / this median, same run
+    rel_l2: float  # ||pred - exact pred|| / ||exact pred|| (nan: a different function)
+    dpsnr: float  # masked PSNR of this path minus exact's, dB (nan: not comparable)
+
+
+@dataclass
+class _Path:
+    name: str
+    run: Callable[[], Tensor]  # -> pred [1, L, p*p*3] on the device
+    returns_pred: bool = True  # False: run() returns nothing to compare (reconstruct rows)
+
+
+def bench_image(size: int) -> np.ndarray:
+    """A real photo (so PSNR means something) or, if the samples are missing, a smooth
+    synthetic one. uint8 [size, size, 3] after the predictor's own crop."""
+    from PIL import Image
+
+    from .images import prepare_image
+
+    if SAMPLE_PHOTO.exists():
+        with Image.open(SAMPLE_PHOTO) as im:
+            return prepare_image(im.convert("RGB"), size)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    rgb = np.stack((np.sin(6 * xx), np.cos(5 * yy), np.sin(4 * (xx + yy))), axis=-1)
+    return ((rgb + 1) * 127.5).astype(np.uint8)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _paths(
+    model: MaskedAutoencoderViT,
+    device: torch.device,
+    mask: np.ndarray,
+    predictors: dict[str, Predictor],
+    baselines: bool,
+) -> list[_Path]:
+    exact = predictors["exact"]
+    imgs = exact.input_tensor
+    flat = torch.from_numpy(mask.reshape(1, -1).astype(np.float32)).to(device)
+    paths: list[_Path] = []
+    if baselines:
+        paths.append(_Path("reference-style fp32", lambda: reference_forward(model, imgs, flat)))
+        paths.append(_Path(ALL_TOKENS, lambda: model.forward_all_tokens(imgs, flat)))
+    for label, pred in predictors.items():
+        paths.append(_Path(label, lambda p=pred: p.predict(mask)))
+        if label in ("exact", "fast") or label.startswith(("exact +", "fast +")):
+            paths.append(
+                _Path(f"{label}, reconstruct()", lambda p=pred: p.reconstruct(mask), returns_pred=False)
+            )
+    return paths
+
+
+def time_paths(
+    paths: Sequence[_Path], device: torch.device, runs: int, warmup: int
+) -> dict[str, tuple[Timing, Tensor | None]]:
+    """Round-robin timing; returns each path's Timing and its last prediction."""
+    outputs: dict[str, Tensor | None] = {}
+    times: dict[str, list[float]] = {p.name: [] for p in paths}
+    with torch.inference_mode():
+        for i in range(warmup + runs):
+            for p in paths:
+                _sync(device)
+                start = time.perf_counter()
+                out = p.run()
+                _sync(device)
+                elapsed = time.perf_counter() - start
+                if i >= warmup:
+                    times[p.name].append(elapsed * 1000)
+                if p.returns_pred and i == warmup + runs - 1:
+                    outputs[p.name] = out.float().clone()
+    result: dict[str, tuple[Timing, Tensor | None]] = {}
+    for p in paths:
+        t = times[p.name]
+        result[p.name] = (Timing(statistics.median(t), min(t), max(t), len(t)), outputs.get(p.name))
+    return result
+
+
+def bench_model(
+    model: MaskedAutoencoderViT,
+    label: str,
+    device: torch.device,
+    ratios: Sequence[float] = (0.5, 0.75, 0.9),
+    variants: Sequence[str] = (),
+    runs: int = 20,
+    warmup: int = 3,
+    baselines: bool = True,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> list[BenchRow]:
+    """Rows for one model on one device: every path at every ratio, speed-ups against
+    `exact` and errors against exact's prediction, all from the same run."""
+    model = model.to(device).eval()
+    image = bench_image(model.config.img_size)
+    graphs = device.type == "cuda"
+    predictors: dict[str, Predictor] = {"exact": Predictor(model, device, "exact", cuda_graphs=False)}
+    if graphs:
+        predictors["exact + CUDA graphs"] = Predictor(model, device, "exact", cuda_graphs=True)
+    fast = Predictor(model, device, "fast", cuda_graphs=False)
+    fast_label = f"fast ({fast.variant.name})"
+    predictors["fast"] = fast
+    if graphs:
+        predictors["fast + CUDA graphs"] = Predictor(model, device, "fast", cuda_graphs=True)
+    for v in variants:
+        if v != fast.variant.name and v != "fp32":
+            predictors[v] = Predictor(model, device, v, cuda_graphs=False)
+            if graphs:
+                predictors[f"{v} + CUDA graphs"] = Predictor(model, device, v, cuda_graphs=True)
+    for p in predictors.values():
+        p.set_image(image)
+
+    rows: list[BenchRow] = []
+    g = model.config.grid_size
+    for ratio in ratios:
+        if progress is not None:
+            progress(f"{label} on {device.type}, {ratio:.0%} masked")
+        mask = random_mask(g, ratio, seed)
+        measured = time_paths(_paths(model, device, mask, predictors, baselines), device, runs, warmup)
+        base_ms = measured["exact"][0].median_ms
+        ref_pred = measured["exact"][1]
+        assert ref_pred is not None
+        ref_psnr = predictors["exact"].reconstruction_from_pred(ref_pred, mask).masked_psnr
+        for name, (timing, pred) in measured.items():
+            rel = dpsnr = math.nan
+            if pred is not None and name != ALL_TOKENS:  # all tokens: a different function
+                rel = float((pred - ref_pred).norm() / ref_pred.norm())
+                dpsnr = predictors["exact"].reconstruction_from_pred(pred, mask).masked_psnr - ref_psnr
+            shown = name.replace("fast", fast_label, 1) if name.startswith("fast") else name
+            rows.append(
+                BenchRow(label, device.type, ratio, shown, timing, base_ms / timing.median_ms, rel, dpsnr)
+            )
+    return rows
+
+
+def format_table(rows: Sequence[BenchRow]) -> str:
+    """A plain-text table, one row per path, blank line between (model, device, ratio) groups."""
+    head = (
+        "model",
+        "device",
+        "masked",
+        "path",
+        "runs",
+        "median ms",
+        "min-max ms",
+        "speed-up",
+        "rel L2",
+        "dPSNR dB",
+    )
+    body: list[tuple[str, ...] | None] = []
+    last = None
+    for r in rows:
+        key = (r.model, r.device, r.ratio)
+        if last is not None and key != last:
+            body.append(None)
+        last = key
+        t = r.timing
+        body.append(
+            (
+                r.model,
+                r.device,
+                f"{r.ratio:.0%}",
+                r.path,
+                str(t.runs),
+                f"{t.median_ms:.1f}",
+                f"{t.min_ms:.1f}-{t.max_ms:.1f}",
+                f"{r.speedup:.2f}x",
+                "-" if math.isnan(r.rel_l2) else f"{r.rel_l2:.1e}",
+                "-" if math.isnan(r.dpsnr) else f"{r.dpsnr:+.2f}",
+            )
+        )
+    widths = [max(len(h), *(len(b[i]) for b in body if b is not None)) for i, h in enumerate(head)]
+    right = {4, 5, 6, 7, 8, 9}
+
+    def line(cells: Sequence[str]) -> str:
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in pairs)
+
+    out = [line(head), line(["-" * w for w in widths])]
+    out += ["" if b is None else line(b) for b in body]
+    return "\n".join(s.rstrip() for s in out)

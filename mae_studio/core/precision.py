@@ -1,0 +1,161 @@
+"""Precision settings: `exact` (float32, conformance-tested) and `fast` (what this hardware
+runs fastest within a small, stated error), plus the named variants the benchmark compares.
+
+A variant never changes the caller's model: bf16 and int8 variants are copies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import functools
+import platform
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+PRECISIONS = ("exact", "fast")  # what the GUI and CLI offer
+VARIANTS = ("fp32", "tf32", "bf16", "bf16-autocast", "int8")  # what `fast` may resolve to
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How one model copy computes."""
+
+    name: str  # one of VARIANTS
+    dtype: torch.dtype  # dtype of weights and activations
+    autocast: bool = False  # float32 weights, bf16 matmuls under torch.autocast
+    int8: bool = False  # dynamic int8 nn.Linear (weights int8, activations quantized per call)
+    tf32: bool = False  # CUDA float32 matmuls on TF32 tensor cores
+    reason: str = ""  # why `fast` chose it, for the bench and the status bar
+
+    @property
+    def exact(self) -> bool:
+        return self.name == "fp32"
+
+
+_VARIANTS = {
+    "fp32": Variant("fp32", torch.float32),
+    "tf32": Variant("tf32", torch.float32, tf32=True),
+    "bf16": Variant("bf16", torch.bfloat16),
+    "bf16-autocast": Variant("bf16-autocast", torch.float32, autocast=True),
+    "int8": Variant("int8", torch.float32, int8=True),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str]:
+    """Feature flags of this CPU (Linux /proc/cpuinfo; empty where unreadable)."""
+    path = Path("/proc/cpuinfo")
+    try:
+        text = path.read_text()
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):  # x86 / ARM
+            return frozenset(value.split())
+    return frozenset()
+
+
+def cpu_has_native_bf16() -> bool:
+    """True where bf16 matmuls run on hardware (AVX512-BF16, AMX, ARM BF16), not emulated.
+    Without it, oneDNN converts bf16 to float32 and bf16 is slower than float32."""
+    return bool(cpu_flags() & {"avx512_bf16", "amx_bf16", "bf16"})
+
+
+def int8_available() -> bool:
+    """Dynamic int8 linear layers need a quantized engine (x86/fbgemm, or qnnpack on ARM)."""
+    engines = set(torch.backends.quantized.supported_engines)
+    return bool(engines & {"x86", "fbgemm", "qnnpack", "onednn"}) and hasattr(torch, "ao")
+
+
+def resolve(precision: str, device: torch.device) -> Variant:
+    """'exact' -> fp32; 'fast' -> the fastest variant for `device`; a variant name -> itself."""
+    if precision == "exact":
+        return _VARIANTS["fp32"]
+    if precision in _VARIANTS:
+        return _VARIANTS[precision]
+    if precision != "fast":
+        raise ValueError(f"unknown precision {precision!r}: use one of {PRECISIONS + VARIANTS}")
+    if device.type == "cuda":
+        # Batch 1 on a GPU is bound by kernel launches; TF32 keeps 10 mantissa bits (bf16 keeps 7)
+        # and measured faster than bf16 with CUDA graphs.
+        return _with_reason("tf32", "CUDA: TF32 tensor-core matmuls")
+    if device.type == "mps":
+        return _with_reason("bf16", "MPS: bf16 weights")
+    if device.type == "cpu":
+        if cpu_has_native_bf16():
+            return _with_reason("bf16", "CPU with native bf16: bf16 weights")
+        if int8_available():
+            return _with_reason("int8", "CPU without native bf16: dynamic int8 linear layers")
+    return _with_reason("fp32", f"no faster path on {device.type}: float32")
+
+
+def _with_reason(name: str, reason: str) -> Variant:
+    return dataclasses.replace(_VARIANTS[name], reason=reason)
+
+
+def build_model(model: nn.Module, variant: Variant) -> nn.Module:
+    """The model as `variant` computes it: the model itself for float32 variants, else a copy.
+
+    Raises RuntimeError when this torch cannot build the variant (callers fall back to fp32)."""
+    if variant.dtype == torch.float32 and not variant.int8:
+        return model
+    if variant.int8:
+        if not int8_available():
+            raise RuntimeError("this torch has no quantized engine for int8")
+        device = next(model.parameters()).device
+        if device.type != "cpu":
+            raise RuntimeError("dynamic int8 linear layers run on the CPU only")
+        with warnings.catch_warnings():
+            # torch.ao's eager quantization is deprecated in favour of torchao, which is not a
+            # dependency; it still works and is the only int8 path in plain torch.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            from torch.ao.quantization import quantize_dynamic
+
+            return quantize_dynamic(copy.deepcopy(model), {nn.Linear}, dtype=torch.qint8).eval()
+    return copy.deepcopy(model).to(variant.dtype).eval()
+
+
+@contextlib.contextmanager
+def compute_mode(variant: Variant, device: torch.device) -> Iterator[None]:
+    """Global switches the variant needs while it runs, restored after: autocast, and on CUDA
+    the TF32 flags set to the variant's choice (cuDNN allows TF32 by default, which would make
+    the patch-embedding convolution of `exact` inexact).
+
+    The TF32 flags are process-wide: only the one inference thread may run models, so
+    switching them around each call cannot leak into another call."""
+    with contextlib.ExitStack() as stack:
+        if variant.autocast:
+            stack.enter_context(torch.autocast(device.type, dtype=torch.bfloat16))
+        if device.type == "cuda":
+            stack.enter_context(_tf32(variant.tf32))
+        yield
+
+
+@contextlib.contextmanager
+def _tf32(allow: bool) -> Iterator[None]:
+    matmul = torch.backends.cuda.matmul.allow_tf32
+    cudnn = torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = allow
+    torch.backends.cudnn.allow_tf32 = allow
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = matmul
+        torch.backends.cudnn.allow_tf32 = cudnn
+
+
+def describe_cpu() -> str:
+    """One line for reports: ISA torch uses and the bf16 situation."""
+    cap = torch.backends.cpu.get_cpu_capability()
+    bf16 = "native bf16" if cpu_has_native_bf16() else "no native bf16"
+    threads = torch.get_num_threads()
+    return f"{platform.processor() or platform.machine()}, torch ISA {cap}, {bf16}, {threads} threads"

@@ -1,0 +1,39 @@
+"""CPU threads for inference.
+
+torch's thread count is per OS thread (OpenMP keeps it per thread): call `configure_threads`
+on the thread that runs the model, e.g. at the start of the GUI's inference worker.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (affinity-aware where the OS tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def interactive_threads(cores: int) -> int:
+    """Threads for inference next to a GUI thread.
+
+    With 4+ cores one core is left to the GUI thread, so painting and repaints never wait for
+    an OpenMP barrier. With 2-3 cores all of them are used: the GUI thread needs a core only
+    for short bursts, and halving inference threads would double latency on every stroke."""
+    return cores - 1 if cores >= 4 else cores
+
+
+def configure_threads(interactive: bool = True, threads: int | None = None) -> int:
+    """Set torch's intra-op threads for the calling thread and return the count.
+
+    interactive=True: `interactive_threads(cores)`; False: every core (batch work, benchmarks).
+    `threads` overrides both."""
+    cores = available_cores()
+    n = threads if threads is not None else (interactive_threads(cores) if interactive else cores)
+    n = max(1, int(n))
+    torch.set_num_threads(n)
+    return n
