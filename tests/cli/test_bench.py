@@ -1,0 +1,75 @@
+"""`mae-studio bench` on a tiny checkpoint: every path gets a row with consistent numbers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from mae_studio.core import load_model
+from mae_studio.core.bench import ALL_TOKENS, bench_model, format_table
+from mae_studio.core.precision import resolve
+
+from .conftest import cli
+
+
+def _table_rows(out: str) -> list[list[str]]:
+    """Data rows of the printed table (between its rule line and the notes), cells split on
+    runs of two or more spaces."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("model ")) + 2
+    end = next(i for i, line in enumerate(lines) if line.startswith("speed-up:"))
+    return [[c.strip() for c in line.split("  ") if c.strip()] for line in lines[start:end] if line.strip()]
+
+
+def test_bench_rows_and_ratios(checkpoint):
+    model = load_model(checkpoint)
+    rows = bench_model(model, "tiny", torch.device("cpu"), (0.5, 0.75), ("bf16",), runs=3, warmup=1)
+    fast = resolve("fast", torch.device("cpu")).name
+    per_ratio = {r: [row for row in rows if row.ratio == r] for r in (0.5, 0.75)}
+    for group in per_ratio.values():
+        paths = [row.path for row in group]
+        assert paths[:4] == ["reference-style fp32", ALL_TOKENS, "exact", "exact, reconstruct()"]
+        assert f"fast ({fast})" in paths and f"fast ({fast}), reconstruct()" in paths
+        assert ("bf16" in paths) == (fast != "bf16")
+        by_path = {row.path: row for row in group}
+        exact = by_path["exact"]
+        assert exact.speedup == 1.0 and exact.rel_l2 == 0.0 and exact.dpsnr == 0.0
+        assert by_path["reference-style fp32"].rel_l2 < 1e-5  # the same function, other code
+        assert math.isnan(by_path[ALL_TOKENS].rel_l2)  # a different function: no error shown
+        for row in group:
+            t = row.timing
+            assert t.runs == 3 and 0 < t.min_ms <= t.median_ms <= t.max_ms
+            assert row.speedup == pytest.approx(exact.timing.median_ms / t.median_ms)
+        if fast != "fp32":
+            assert 0 < by_path[f"fast ({fast})"].rel_l2 < 0.06
+    table = format_table(rows)
+    assert table.count("reference-style fp32") == 2 and "1.00x" in table
+
+
+def test_bench_command_prints_the_table(checkpoint, capsys):
+    argv = ["bench", "--arch", "", "--checkpoint", checkpoint, "--ratios", "0.75", "--device", "cpu"]
+    assert cli(*argv, "--runs", "2", "--warmup", "0", "--threads", "1") == 0
+    out = capsys.readouterr().out
+    assert "fast on cpu:" in out and "CPU:" in out
+    rows = _table_rows(out)
+    assert len(rows) == 6  # reference, all tokens, exact, exact reconstruct, fast, fast reconstruct
+    exact = next(r for r in rows if r[3] == "exact")
+    assert exact[0] == "tiny.safetensors" and exact[1] == "cpu" and exact[2] == "75%"
+    assert exact[4] == "2" and exact[7] == "1.00x" and exact[8] == "0.0e+00"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--variants", "fp64"], "--variants 'fp64'"),
+        (["--arch", "gigantic"], "--arch 'gigantic'"),
+        (["--ratios", "0.5,x"], "--ratios"),
+        (["--ratios", "1.5"], "[0, 1]"),
+        (["--runs", "0"], "--runs"),
+    ],
+)
+def test_bench_refuses_bad_options(args, message, capsys):
+    assert cli("bench", "--device", "cpu", *args) == 1
+    assert message in capsys.readouterr().err
