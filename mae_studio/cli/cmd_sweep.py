@@ -47,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
     o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     o.add_argument("--no-plot", action="store_true", help="write the CSV files only")
+    o.add_argument("--title", default=None, help="plot title (default: image, model name and seeds)")
     o.add_argument("--batch-size", type=positive_int, default=8, metavar="N", help="masks per forward pass")
     p.set_defaults(func=run)
 
@@ -118,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"model {model.name} on {device}; wrote {raw_csv} and {summary_csv}")
     if args.no_plot:
         return 0
-    title = f"{args.image.name} · {model.name} · {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+    title = (
+        args.title or f"{args.image.name} · {model.name} · {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+    )
     from .sweep_plot import PlotUnavailable, plot_sweep
 
     try:
