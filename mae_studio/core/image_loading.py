@@ -22,6 +22,7 @@ Pillow decodes (Qt would quietly show a truncated file as half grey). The policy
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import stat
@@ -36,12 +37,14 @@ from PIL import Image, ImageCms
 
 from .errors import ImageLoadError
 
-MAX_PIXELS = 64_000_000  # 64 MP, e.g. 8000 x 8000; decoding costs at most ~4 bytes per pixel twice
+# 64 MP, e.g. 8000 x 8000. Loading one peaks at ~250 MiB (RGB JPEG) to ~560 MiB (float TIFF).
+MAX_PIXELS = 64_000_000
 MAX_FILE_BYTES = 1 << 30  # 1 GiB; more than any legal 64 MP file needs
 MAX_ASPECT = 32
 MIN_SIDE = 16  # one patch of the 16-px models
 ALPHA_BACKGROUND = (128, 128, 128)  # mid-grey: neutral to look at, near the ImageNet mean for the model
 TWELVE_BIT_MAX = 4095  # 16-bit data that never exceeds this is stretched by its own range
+_STRIP_ROWS = 256
 
 # Decoders Pillow ships that photos arrive in. JPEG also covers camera MPO files.
 _WANTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF", "PPM", "TGA", "AVIF")
@@ -264,10 +267,13 @@ def _orientation(im: Image.Image, warned: list[str]) -> Image.Transpose | None:
 
 
 def _to_rgb(im: Image.Image, notes: list[str]) -> Image.Image:
-    """Any Pillow mode -> a new RGB image (never `im` itself, which is closed after decoding)."""
+    """Any Pillow mode -> RGB. An RGB image comes back as itself (decoded; Image.open's `with`
+    drops its file handle); every other mode as a new image, copying as little as Pillow allows."""
     mode = im.mode
+    if mode == "RGB":
+        return im
     if mode in _HIGH_BIT_MODES:
-        grey, note = _rescale(np.asarray(im), mode)
+        grey, note = _rescale(im)
         notes.append(note)
         return Image.fromarray(grey).convert("RGB")
     if mode == "LAB":
@@ -279,22 +285,32 @@ def _to_rgb(im: Image.Image, notes: list[str]) -> Image.Image:
             )
             return ImageCms.applyTransform(im, transform)
     if mode in _ALPHA_MODES or "transparency" in im.info:
-        rgba = im.convert("RGBA")
+        rgba = im if mode == "RGBA" else im.convert("RGBA")
         out = Image.new("RGB", im.size, ALPHA_BACKGROUND)
-        out.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))
+        out.paste(rgba, (0, 0), rgba)  # RGBA pastes into RGB unconverted; as a mask, its alpha is used
         notes.append(f"transparency composited over grey {ALPHA_BACKGROUND}")
         return out
-    return im.convert("RGB")  # RGB (a copy), L, 1, P, CMYK, YCbCr, HSV, RGBX
+    return im.convert("RGB")  # L, 1, P, CMYK, YCbCr, HSV, RGBX
 
 
-def _rescale(a: np.ndarray, mode: str) -> tuple[np.ndarray, str]:
-    """A single-channel high-bit-depth array [H, W] -> uint8 [H, W], and a note saying how."""
-    finite = np.isfinite(a) if mode == "F" else None
-    if finite is not None and not finite.all():
-        kept = a[finite]
-        lo, hi = (float(kept.min()), float(kept.max())) if kept.size else (0.0, 0.0)
-    else:
-        lo, hi = float(a.min()), float(a.max())
+def _rescale(im: Image.Image) -> tuple[np.ndarray, str]:
+    """A single-channel high-bit-depth image -> uint8 [H, W], and a note saying how.
+
+    Works a band of _STRIP_ROWS rows at a time, so the float scratch space stays a few MB.
+    """
+    mode = im.mode
+    w, h = im.size
+    bands = [(top, min(h, top + _STRIP_ROWS)) for top in range(0, h, _STRIP_ROWS)]
+    lo, hi = math.inf, -math.inf
+    for top, bottom in bands:
+        a = np.asarray(im.crop((0, top, w, bottom)))
+        if mode == "F":
+            a = a[np.isfinite(a)]
+            if not a.size:
+                continue
+        lo, hi = min(lo, float(a.min())), max(hi, float(a.max()))
+    if lo > hi:  # no finite value at all
+        lo = hi = 0.0
     if mode == "F":
         conventional = (0.0, 1.0)
         use_convention = lo >= 0.0 and hi <= 1.0
@@ -308,11 +324,13 @@ def _rescale(a: np.ndarray, mode: str) -> tuple[np.ndarray, str]:
         lo_s, hi_s = conventional
     else:
         lo_s, hi_s = lo, hi
-    out = a.astype(np.float32)
-    out -= lo_s
-    out *= 255.0 / (hi_s - lo_s)
-    np.nan_to_num(out, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
-    np.clip(out, 0.0, 255.0, out=out)
-    np.rint(out, out=out)
+    out = np.empty((h, w), np.uint8)
+    for top, bottom in bands:
+        x = np.asarray(im.crop((0, top, w, bottom))).astype(np.float64)
+        x -= lo_s
+        x *= 255.0 / (hi_s - lo_s)
+        np.nan_to_num(x, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
+        np.clip(x, 0.0, 255.0, out=x)
+        out[top:bottom] = np.rint(x)
     note = f"{mode} image with values {lo:g}..{hi:g} mapped {lo_s:g}..{hi_s:g} -> 0..255"
-    return out.astype(np.uint8), note
+    return out, note

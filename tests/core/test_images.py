@@ -51,9 +51,11 @@ def test_policy_is_stated_and_pillow_configured() -> None:
 def test_lossless_rgb_round_trip(tmp_path: Path, fmt: str) -> None:
     rgb = noise_rgb()
     kw = {"lossless": True} if fmt == "WEBP" else {}
-    im = load_image(write(tmp_path, f"a.{fmt.lower()}", encode(Image.fromarray(rgb), fmt, **kw)))
-    assert isinstance(im, Image.Image) and not isinstance(im, ImageFile.ImageFile)  # detached from the file
+    path = write(tmp_path, f"a.{fmt.lower()}", encode(Image.fromarray(rgb), fmt, **kw))
+    im = load_image(path)
+    path.unlink()  # fully decoded: nothing is read from the file later
     np.testing.assert_array_equal(px(im), rgb)
+    assert getattr(im, "fp", None) is None
     assert im.info["source_format"] == fmt
 
 
@@ -110,6 +112,15 @@ def test_float_outside_unit_range_is_stretched_and_non_finite_handled(tmp_path: 
     out = px(load_image(write(tmp_path, "a.tif", encode(Image.fromarray(a), "TIFF"))))
     np.testing.assert_array_equal(out[0, :, 0], np.rint((a[0] + 5) * 25.5).astype(np.uint8))
     assert list(out[1, :3, 0]) == [0, 255, 0]
+
+
+def test_rescale_spans_several_bands(tmp_path: Path) -> None:
+    """Taller than one 256-row band: min in the first band, max in the last, still one scale."""
+    column = np.linspace(-1.0, 3.0, 600, dtype=np.float32)
+    a = np.tile(column[:, None], (1, 20))
+    out = px(load_image(write(tmp_path, "a.tif", encode(Image.fromarray(a), "TIFF"))))
+    expected = np.rint((column.astype(np.float64) + 1) * 255 / 4).astype(np.uint8)
+    np.testing.assert_array_equal(out[:, 7, 1], expected)
 
 
 def test_int32_is_stretched_by_its_range(tmp_path: Path) -> None:
