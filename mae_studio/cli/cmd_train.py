@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         a.add_argument(f"--{flag}", type=int, default=None, help="override the preset")
     t = p.add_argument_group("recipe")
     t.add_argument("--steps", type=int, default=None, help="optimizer steps (default: fit --minutes)")
+    t.add_argument("--stop-at", type=int, default=None, help="end this run at this step (resume later)")
     t.add_argument("--minutes", type=float, default=None, help="wall-clock budget of this run")
     t.add_argument("--batch-size", type=int, default=r.batch_size)
     t.add_argument("--lr", type=float, default=r.lr, help=f"peak learning rate (default {r.lr})")
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         recipe=recipe,
         steps=args.steps,
         minutes=args.minutes,
+        stop_at=args.stop_at,
         save_every_minutes=args.save_every,
         save_every_steps=args.save_every_steps,
         resume=args.resume,

@@ -46,6 +46,7 @@ class RunOptions:
     recipe: Recipe = field(default_factory=Recipe)
     steps: int | None = None  # planned optimizer steps (reproducible); else from `minutes`
     minutes: float | None = None  # wall-clock budget of this invocation, decoding excluded
+    stop_at: int | None = None  # end this invocation at this step (the plan stays `steps`)
     save_every_minutes: float = 10.0
     save_every_steps: int | None = None
     resume: bool = False
@@ -99,7 +100,7 @@ def _load_bank(opts: RunOptions, manifest: str, files: list, rank: int) -> Image
 
 
 def train(opts: RunOptions) -> TrainResult:
-    if opts.steps is None and opts.minutes is None:
+    if opts.steps is None and opts.minutes is None and not opts.resume:
         raise TrainError("give a step count (--steps) or a time budget (--minutes)")
     rank, world, local_rank = _dist_info()
     device = _pick_device(opts.device, local_rank)
@@ -178,6 +179,8 @@ def train(opts: RunOptions) -> TrainResult:
                     if bar is not None:
                         bar.total = total_steps
             if step >= max(total_steps, 1) and total_steps:
+                break
+            if opts.stop_at is not None and step >= opts.stop_at:
                 break
             if deadline is not None and _agree(int(now >= deadline), device, world):
                 break
