@@ -62,8 +62,19 @@ OPEN_FILTER = "Images (" + " ".join(f"*{ext}" for ext in SUPPORTED_EXTENSIONS) +
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 # What Pillow's decoders raise on damaged data: zlib and struct errors surface from PNG and TIFF
-# parsing, SyntaxError from "broken PNG file", EOFError from short headers.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError, KeyError)
+# parsing, SyntaxError from "broken PNG file", EOFError from short headers, RuntimeError from the
+# AVIF decoder ("Failed to decode image").
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+    struct.error,
+    zlib.error,
+    IndexError,
+    KeyError,
+)
 _EXIF_ERRORS = (*_DECODE_ERRORS, TypeError, UnicodeDecodeError)
 
 _HIGH_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
