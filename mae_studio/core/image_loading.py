@@ -135,8 +135,9 @@ def load_image_bytes(
     if not isinstance(data, (bytes, bytearray, memoryview)):
         try:
             data = data.read(MAX_FILE_BYTES + 1)
-        except OSError as e:
-            raise ImageLoadError(name, _os_reason(e)) from e
+        except (OSError, ValueError) as e:  # ValueError: a closed stream
+            reason = _os_reason(e) if isinstance(e, OSError) else str(e)
+            raise ImageLoadError(name, reason) from e
         if not isinstance(data, (bytes, bytearray)):
             raise ImageLoadError(name, "the stream did not give bytes")
     _check_byte_count(len(data), name)
@@ -166,7 +167,7 @@ def _decode(fp: BinaryIO, where: str | Path, min_side: int, max_pixels: int) -> 
     except Image.UnidentifiedImageError as e:
         raise ImageLoadError(where, _unidentified_reason(fp)) from e
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageLoadError(where, _bomb_reason(str(e), max_pixels)) from e
+        raise ImageLoadError(where, _bomb_reason(fp, str(e), max_pixels)) from e
     except MemoryError as e:
         raise ImageLoadError(where, "not enough memory to decode this image") from e
     except _DECODE_ERRORS as e:
@@ -214,15 +215,37 @@ def _check_geometry(size: tuple[int, int], where: str | Path, min_side: int, max
 
 
 def _pixels(n: int) -> str:
-    return f"{n / 1e9:.1f} GP" if n >= 1e9 else f"{n / 1e6:.3g} MP"
+    return f"{n / 1e9:.1f} GP" if n >= 1e9 else f"{n / 1e6:.4g} MP"
 
 
-def _bomb_reason(message: str, max_pixels: int) -> str:
-    """Pillow's own check fired in Image.open; its message carries the pixel count."""
+def _bomb_reason(fp: BinaryIO, message: str, max_pixels: int) -> str:
+    """Pillow's own check fired inside Image.open, before we saw the size: read the header again
+    (without decoding) to name the claimed size, else take the pixel count from Pillow's message."""
+    limit = _pixels(min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels))
+    size = _claimed_size(fp)
+    if size is not None:
+        w, h = size
+        return f"the image claims {w}x{h} pixels ({_pixels(w * h)}), over the {limit} limit"
     found = re.search(r"\((\d+) pixels\)", message)
     claimed = f"claims {_pixels(int(found.group(1)))}" if found else "claims too many pixels"
-    limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
-    return f"the image {claimed}, over the {_pixels(limit)} limit (a possible decompression bomb)"
+    return f"the image {claimed}, over the {limit} limit (a possible decompression bomb)"
+
+
+def _claimed_size(fp: BinaryIO) -> tuple[int, int] | None:
+    """The size in the header, parsed by the format's Pillow plugin directly (no bomb check)."""
+    try:
+        fp.seek(0)
+        prefix = fp.read(16)
+        for fmt in ALLOWED_FORMATS:
+            factory, accept = Image.OPEN[fmt]
+            if _accepts(accept, prefix):
+                fp.seek(0)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return factory(fp, "").size
+    except (*_DECODE_ERRORS, Image.DecompressionBombError, AttributeError, TypeError):
+        return None
+    return None
 
 
 def _unidentified_reason(fp: BinaryIO) -> str:

@@ -137,11 +137,13 @@ def test_bomb_header_refused_from_the_header(kind: str) -> None:
         data[18:26] = struct.pack("<ii", 50000, 50000)
         data = bytes(data)
     err = refused(data, "over the 64 MP limit", name=f"bomb.{kind}")
-    assert "GP" in err.reason
+    claimed = "65535x65535 pixels (4.3 GP)" if kind == "gif" else "50000x50000 pixels (2.5 GP)"
+    assert err.reason == f"the image claims {claimed}, over the 64 MP limit"
 
 
 def test_between_limit_and_pillows_hard_limit_is_refused_too() -> None:
-    refused(_bomb_png(9000, 9000), "claims 81 MP, over the 64 MP limit")
+    refused(_bomb_png(9000, 9000), r"claims 9000x9000 pixels \(81 MP\), over the 64 MP limit")
+    refused(_bomb_png(8001, 8000), r"claims 8001x8000 pixels \(64.01 MP\), over the 64 MP limit")
 
 
 def test_own_pixel_limit_with_size_in_the_message() -> None:
@@ -164,3 +166,9 @@ def test_min_side_is_a_parameter() -> None:
 def test_aspect_limit() -> None:
     assert load_image_bytes(encode(Image.new("L", (512, 16)), "PNG")).size == (512, 16)
     refused(encode(Image.new("L", (16, 528)), "PNG"), "longer than 32:1")
+
+
+def test_closed_stream() -> None:
+    closed = io.BytesIO(b"x")
+    closed.close()
+    refused(closed, "closed file", name="closed stream")
