@@ -8,7 +8,7 @@ painted (`cells_painted`) and shows whatever mask it is given (`set_mask`).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -44,12 +44,17 @@ class GridItem(QGraphicsItem):
     def __init__(self) -> None:
         super().__init__()
         self._size = 0
-        self._patch = 1
+        self._lines: list[QLineF] = []
+        self._pen = QPen(QColor(255, 255, 255, 70))
+        self._pen.setCosmetic(True)
         self.setZValue(3)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # redrawn on zoom only
 
     def set_geometry(self, size: int, patch: int) -> None:
         self.prepareGeometryChange()
-        self._size, self._patch = size, patch
+        self._size = size
+        edges = range(0, size + 1, patch)
+        self._lines = [QLineF(v, 0, v, size) for v in edges] + [QLineF(0, v, size, v) for v in edges]
 
     def boundingRect(self) -> QRectF:
         return QRectF(0, 0, self._size, self._size)
@@ -57,12 +62,8 @@ class GridItem(QGraphicsItem):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        pen = QPen(QColor(255, 255, 255, 70))
-        pen.setCosmetic(True)
-        painter.setPen(pen)
-        for v in range(0, self._size + 1, self._patch):
-            painter.drawLine(QPointF(v, 0), QPointF(v, self._size))
-            painter.drawLine(QPointF(0, v), QPointF(self._size, v))
+        painter.setPen(self._pen)
+        painter.drawLines(self._lines)
 
 
 class MaskCanvas(QGraphicsView):
@@ -89,6 +90,7 @@ class MaskCanvas(QGraphicsView):
 
         self._photo = QGraphicsPixmapItem()
         self._photo.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self._photo.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # scaled once per zoom
         self._mask_item = QGraphicsPixmapItem()
         self._mask_item.setTransformationMode(Qt.TransformationMode.FastTransformation)
         self._mask_item.setZValue(2)

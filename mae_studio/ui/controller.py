@@ -5,7 +5,10 @@ Every request gets the next generation number. The controller keeps ONE pending 
 of requests:
 
 - live (a brush stroke or slider drag in progress): the run in flight is allowed to finish,
-  so the view keeps refreshing while the user paints (throttled by the model's speed);
+  so the view keeps refreshing while the user paints (throttled by the model's speed). When
+  the mask then stays put for QUIET_MS, the run in flight (of an older mask) is cancelled so
+  the newest mask starts at once, unless nothing was shown for a while (then it finishes, so
+  slow painting with pauses still refreshes);
 - settled (any other edit, and the end of a drag): the run in flight is cancelled between
   blocks, and every older result becomes stale.
 
@@ -16,13 +19,17 @@ reach a view. Model loads take priority over inference and move the floor too.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from .worker import InferenceWorker, InferJob, Loader, LoadJob
+
+QUIET_MS = 30  # a drag that changes nothing for this long counts as paused
+MIN_STALE_S = 0.2  # a pause cancels the run in flight only if a result was shown this recently
 
 
 @dataclass
@@ -64,7 +71,15 @@ class InferenceController(QObject):
         self._load_id = 0
         self._has_model = False
         self._closed = False
-        self._worker.start()
+        self._quiet = QTimer(self)
+        self._quiet.setSingleShot(True)
+        self._quiet.setInterval(QUIET_MS)
+        self._quiet.timeout.connect(self._on_quiet)
+        self._in_drag = False
+        self._last_refresh = 0.0  # perf_counter of the last result shown, or of the drag's start
+        self._started_at = 0.0
+        self.job_seconds = 0.0  # moving average of an inference, dispatch to result
+        self._worker.start(InferenceWorker.Priority.LowPriority)
 
     # ---------------------------------------------------------------- state
 
@@ -110,7 +125,12 @@ class InferenceController(QObject):
         """Reconstruct the image under `mask` (bool [h, w]); returns its generation."""
         self._generation += 1
         self.stats.requested += 1
-        if not live:
+        if live:
+            if not self._in_drag:
+                self._in_drag = True
+                self._last_refresh = time.perf_counter()
+            self._quiet.start()
+        else:
             self._settle()
         if self._image is None:
             return self._generation
@@ -133,7 +153,17 @@ class InferenceController(QObject):
             self._worker.cancel_upto(self._running.generation)
         self._dispatch()
 
+    def _on_quiet(self) -> None:
+        """The drag paused: start its newest mask now rather than after a stale run."""
+        if not isinstance(self._running, InferJob) or self._pending is None:
+            return
+        stale_limit = max(MIN_STALE_S, 2 * self.job_seconds)
+        if time.perf_counter() - self._last_refresh < stale_limit:
+            self._worker.cancel_upto(self._running.generation)
+
     def _settle(self) -> None:
+        self._in_drag = False
+        self._quiet.stop()
         self._floor = self._generation
         if isinstance(self._running, InferJob) and self._running.generation < self._floor:
             self._worker.cancel_upto(self._running.generation)
@@ -150,6 +180,7 @@ class InferenceController(QObject):
         else:
             return
         self._running = job
+        self._started_at = time.perf_counter()
         self._worker.submit(job)
         self.busy_changed.emit(True)
 
@@ -162,6 +193,10 @@ class InferenceController(QObject):
             return
         self._floor = generation  # never show an older result after this one
         self.stats.shown += 1
+        now = time.perf_counter()
+        took = now - self._started_at
+        self.job_seconds = took if self.job_seconds == 0 else 0.7 * self.job_seconds + 0.3 * took
+        self._last_refresh = now
         self.result_ready.emit(generation, result)
 
     def _on_failed(self, generation: int, message: str) -> None:
@@ -193,6 +228,7 @@ class InferenceController(QObject):
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop the worker (a run stops at its next block). True when the thread has ended."""
         self._closed = True
+        self._quiet.stop()
         self._pending = None
         self._pending_load = None
         self._worker.stop()

@@ -19,17 +19,18 @@ from .worker import Loader
 
 UNTRAINED_NAME = "untrained (random weights)"
 
-# The architecture the default model is trained with (ViT-S/16 encoder, 256x4 decoder), used
-# with random weights when the default file is missing so the app still starts.
+# The architecture of the shipped default model (`mae-studio train --arch tiny --decoder-depth 3`:
+# encoder 192x6, decoder 128x3), used with random weights when the default file is missing so
+# the app still starts and behaves (speed, grid) as it will with the real weights.
 FALLBACK_CONFIG = MAEConfig(
     img_size=224,
     patch_size=16,
-    embed_dim=384,
-    depth=12,
-    num_heads=6,
-    decoder_embed_dim=256,
-    decoder_depth=4,
-    decoder_num_heads=8,
+    embed_dim=192,
+    depth=6,
+    num_heads=3,
+    decoder_embed_dim=128,
+    decoder_depth=3,
+    decoder_num_heads=4,
     name=UNTRAINED_NAME,
 )
 

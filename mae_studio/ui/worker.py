@@ -9,7 +9,10 @@ thread. This module and model_loader.py are the only ui modules that import torc
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +67,18 @@ def describe_error(e: BaseException) -> str:
     return f"{type(e).__name__}: {first}" if first else type(e).__name__
 
 
+WORKER_NICE = 3  # the GUI thread wins when both want the same core
+
+
+def _lower_this_threads_priority() -> None:
+    """Make the model yield the CPU to the GUI thread. Linux applies nice per thread; elsewhere
+    QThread priorities do the same job (set by the controller)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):  # not permitted in some sandboxes: run at normal priority
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICE))
+
+
 class InferenceWorker(QThread):
     result_ready = Signal(int, object)  # generation, Reconstruction
     failed = Signal(int, str)  # generation, message
@@ -111,6 +126,7 @@ class InferenceWorker(QThread):
     # ---------------------------------------------------------------- worker thread
 
     def run(self) -> None:
+        _lower_this_threads_priority()
         applied = 0
         while True:
             with self._cond:

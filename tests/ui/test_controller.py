@@ -102,16 +102,31 @@ def test_a_newer_mask_cancels_the_run_in_flight(make_controller, qtbot):
 
 
 def test_live_edits_let_the_run_in_flight_finish(make_controller, qtbot):
-    fake = FakePredictor(delay=0.15)
+    fake = FakePredictor(delay=0.1)
     c = make_controller(fake)
     got = shown(c)
-    first = masks.random_mask(4, 0.25, 1)
-    c.request(first, live=True)
-    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
-    c.request(masks.random_mask(4, 0.5, 1), live=True)
-    qtbot.waitUntil(lambda: len(got) >= 1, timeout=TIMEOUT_MS)
-    assert np.array_equal(got[0][1], first)  # the view refreshed mid-drag
+    for i in range(40):  # a drag changing the mask every 10 ms: never quiet
+        c.request(masks.random_mask(4, (i % 16) / 16, 1), live=True)
+        qtbot.wait(10)
+    assert len(got) >= 2  # the view refreshed mid-drag
     assert c.stats.cancelled == 0
+    assert np.array_equal(got[0][1], fake.started[0])
+
+
+def test_a_pause_in_the_drag_starts_its_newest_mask_at_once(make_controller, qtbot):
+    fake = FakePredictor(delay=0.05)
+    c = make_controller(fake)
+    got = shown(c)
+    with qtbot.waitSignal(c.result_ready, timeout=TIMEOUT_MS):
+        c.request(masks.random_mask(4, 0.1, 1), live=True)  # a recent refresh
+    fake.delay = 30.0
+    c.request(masks.random_mask(4, 0.2, 1), live=True)
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
+    newest = masks.random_mask(4, 0.3, 1)
+    c.request(newest, live=True)  # then the pointer rests: no settle, no further request
+    fake.delay = 0.0
+    qtbot.waitUntil(lambda: np.array_equal(got[-1][1], newest), timeout=TIMEOUT_MS)
+    assert c.stats.cancelled == 1
 
 
 def test_a_worker_exception_is_reported_and_the_next_run_works(make_controller, qtbot):
