@@ -141,18 +141,22 @@ def clear(grid: int | Grid) -> np.ndarray:
 def cells_in_disc(x: float, y: float, radius: float, patch_size: int, grid: int | Grid) -> set[Grid]:
     """Patch cells (row, col) that a round brush of `radius` px at (x, y) touches.
 
-    A cell is touched when the disc reaches its rectangle; radius 0 touches the cell under
-    the point. Coordinates are in model-input pixels.
+    A cell is touched when the disc reaches into it (touching its edge at one point does
+    not count); radius 0 touches the cell under the point. Coordinates are in model-input
+    pixels.
     """
     h, w = _grid(grid)
     p = patch_size
     r = max(0.0, radius)
+    if r == 0:
+        row, col = int(y // p), int(x // p)
+        return {(row, col)} if 0 <= row < h and 0 <= col < w else set()
     cells = set()
     for row in range(max(0, int((y - r) // p)), min(h - 1, int((y + r) // p)) + 1):
         for col in range(max(0, int((x - r) // p)), min(w - 1, int((x + r) // p)) + 1):
             nx = min(max(x, col * p), (col + 1) * p)  # nearest point of the cell to (x, y)
             ny = min(max(y, row * p), (row + 1) * p)
-            if (nx - x) ** 2 + (ny - y) ** 2 <= r * r or (r == 0 and nx == x and ny == y):
+            if (nx - x) ** 2 + (ny - y) ** 2 < r * r:
                 cells.add((row, col))
     return cells
 

@@ -147,6 +147,9 @@ def test_disc_reaches_neighbours_by_distance() -> None:
     assert M.cells_in_disc(24, 24, 10, 16, 14) == {(1, 1), (0, 1), (2, 1), (1, 0), (1, 2)}
     assert len(M.cells_in_disc(24, 24, 12, 16, 14)) == 9
     assert M.cells_in_disc(24, 24, 7, 16, 14) == {(1, 1)}
+    # a brush exactly as wide as the patch does not spill into neighbours it only touches
+    assert M.cells_in_disc(24, 24, 8, 16, 14) == {(1, 1)}
+    assert M.cells_in_disc(16, 8, 0, 16, 14) == {(0, 1)}  # a point on an edge: one cell
 
 
 def test_disc_is_clipped_to_the_grid() -> None:
