@@ -29,7 +29,7 @@ from .cuda_graphs import GraphRunner, common_counts
 from .fastpath import Engine, ids_from_mask
 from .images import normalize, prepare_image
 from .model import CancelCheck, MaskedAutoencoderViT
-from .pixels import denormalize_patch_stats, patches_to_image
+from .pixels import denormalize_patch_stats, image_to_patches, patches_to_image
 from .precision import Variant, resolve
 
 # Removed patches in the masked view: the ImageNet mean colour, i.e. 0 after normalization,
@@ -79,6 +79,7 @@ class _ImageState:
     """Everything `reconstruct` reuses for one image."""
 
     original: np.ndarray  # uint8 [S, S, 3]
+    original_patches: np.ndarray  # uint8 [L, p*p*3], the model's patch layout
     imgs: Tensor  # [1, 3, S, S] normalized float32, on device
     target: Tensor  # [1, L, p*p*3] float32 [0, 1] pixels, on device
     patch_mean: np.ndarray  # float32 [L] per-patch mean of the normalized image (norm_pix models)
@@ -105,6 +106,7 @@ class Predictor:
         std = torch.tensor(IMAGENET_STD, dtype=torch.float32).repeat(c.patch_size**2)
         mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32).repeat(c.patch_size**2)
         self._std_patch, self._mean_patch = std.to(self.device), mean.to(self.device)  # [p*p*3]
+        self._fill_patch = np.tile(MASK_FILL, c.patch_size**2)  # uint8 [p*p*3]
         self._lock = threading.RLock()
         self._engines: dict[str, Engine] = {}
         self._runners: dict[str, GraphRunner] = {}
@@ -185,6 +187,7 @@ class Predictor:
             std = (normed.var(dim=-1)[0] + 1e-6).sqrt()
             self._state = _ImageState(
                 original=rgb,
+                original_patches=image_to_patches(rgb, self.patch_size).copy(),
                 imgs=imgs,
                 target=self.model.patchify(target),
                 patch_mean=mean.cpu().numpy(),
@@ -253,14 +256,18 @@ class Predictor:
             per_patch = ((pixels - state.target[0]) ** 2).mean(dim=-1)  # [L]
             recon_u8 = (pixels * 255 + 0.5).to(torch.uint8)  # rounds: pixels are clamped to [0, 1]
             per_patch_np = per_patch.cpu().numpy().reshape(g, g)
-            recon = patches_to_image(recon_u8.cpu().numpy(), g, p)
-        cover = np.repeat(np.repeat(mask, p, axis=0), p, axis=1)[..., None]  # [S, S, 1]
+            recon = recon_u8.cpu().numpy()  # [L, p*p*3]
+        # Whole patches are swapped in patch space (row copies), then laid out once.
+        pasted = state.original_patches.copy()
+        pasted[removed] = recon[removed]
+        masked = state.original_patches.copy()
+        masked[removed] = self._fill_patch
         masked_mse = float(per_patch_np[mask].mean()) if mask.any() else math.nan
         return Reconstruction(
             mask=mask,
-            masked=np.where(cover, MASK_FILL, state.original),
-            reconstruction=recon,
-            pasted=np.where(cover, recon, state.original),
+            masked=patches_to_image(masked, g, p),
+            reconstruction=patches_to_image(recon, g, p),
+            pasted=patches_to_image(pasted, g, p),
             original=state.original,
             per_patch_mse=per_patch_np.astype(np.float32, copy=False),
             masked_mse=masked_mse,
