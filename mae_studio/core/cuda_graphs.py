@@ -79,8 +79,9 @@ class GraphRunner:
 
     def set_image(self, tokens: Tensor, cls: Tensor) -> None:
         """tokens [1, L, D], cls [1, 1, D] from Engine.embed, copied into the static inputs."""
-        self._tokens.copy_(tokens)
-        self._cls.copy_(cls)
+        with torch.inference_mode():
+            self._tokens.copy_(tokens)
+            self._cls.copy_(cls)
 
     def run(self, keep: np.ndarray, restore: np.ndarray, should_cancel: CancelCheck = None) -> Tensor:
         """keep int64 [k], restore int64 [L] -> pred [1, L, p*p*3] (a static buffer: read it
@@ -121,11 +122,14 @@ class GraphRunner:
         stream.wait_stream(torch.cuda.current_stream())
         graph = torch.cuda.CUDAGraph()
         try:
-            with torch.cuda.stream(stream):
+            with torch.inference_mode(), torch.cuda.stream(stream):
                 for _ in range(WARMUP_RUNS):
                     self.engine.forward(self._tokens, self._cls, keep, restore)
             # thread_local: a warm-up thread may capture while other threads use the GPU.
-            with torch.cuda.graph(graph, pool=self._pool, stream=stream, capture_error_mode="thread_local"):
+            graph_ctx = torch.cuda.graph(
+                graph, pool=self._pool, stream=stream, capture_error_mode="thread_local"
+            )
+            with torch.inference_mode(), graph_ctx:
                 pred = self.engine.forward(self._tokens, self._cls, keep, restore)
                 self._out.copy_(pred)
         except RuntimeError as e:  # torch raises RuntimeError (incl. OutOfMemoryError) for capture failures
