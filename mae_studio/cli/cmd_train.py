@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -111,10 +112,13 @@ def run(args: argparse.Namespace) -> int:
         log_every=args.log_every,
         progress=not args.no_progress,
     )
-    print(describe(opts), flush=True)
+    main = os.environ.get("RANK", "0") == "0"  # under torchrun, one process reports
+    if main:
+        print(describe(opts), flush=True)
     result = train(opts)
-    print(
-        f"trained {result.step}/{result.total_steps} steps in {result.seconds / 60:.1f} min "
-        f"({result.images_per_second:.1f} img/s), loss {result.final_loss:.4f} -> {result.checkpoint}"
-    )
+    if main:
+        print(
+            f"trained {result.step}/{result.total_steps} steps in {result.seconds / 60:.1f} min "
+            f"({result.images_per_second:.1f} img/s), loss {result.final_loss:.4f} -> {result.checkpoint}"
+        )
     return 0

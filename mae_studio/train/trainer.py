@@ -153,7 +153,8 @@ def train(opts: RunOptions) -> TrainResult:
         "device": device.type,
         "world_size": str(world),
     }
-    planned_by_time = opts.steps is None and not (opts.resume and total_steps)
+    # A resumed run with a new time budget keeps its place and re-fits the rest of its plan.
+    planned_by_time = opts.steps is None and opts.minutes is not None
     start = time.monotonic()
     deadline = start + opts.minutes * 60 if opts.minutes is not None else None
     last_save = start
