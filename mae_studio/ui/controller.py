@@ -74,6 +74,7 @@ class InferenceController(QObject):
         self._quiet = QTimer(self)
         self._quiet.setSingleShot(True)
         self._quiet.setInterval(QUIET_MS)
+        self.min_stale_s = MIN_STALE_S
         self._quiet.timeout.connect(self._on_quiet)
         self._in_drag = False
         self._last_refresh = 0.0  # perf_counter of the last result shown, or of the drag's start
@@ -108,6 +109,10 @@ class InferenceController(QObject):
     def is_running(self) -> bool:
         """Whether the worker thread is alive (False after shutdown)."""
         return self._worker.isRunning()
+
+    def set_quiet_ms(self, ms: int) -> None:
+        """How long a drag must rest before its newest mask pre-empts a stale run."""
+        self._quiet.setInterval(ms)
 
     def set_threads(self, threads: int) -> None:
         self._worker.set_threads(threads)
@@ -157,7 +162,7 @@ class InferenceController(QObject):
         """The drag paused: start its newest mask now rather than after a stale run."""
         if not isinstance(self._running, InferJob) or self._pending is None:
             return
-        stale_limit = max(MIN_STALE_S, 2 * self.job_seconds)
+        stale_limit = max(self.min_stale_s, 2 * self.job_seconds)
         if time.perf_counter() - self._last_refresh < stale_limit:
             self._worker.cancel_upto(self._running.generation)
 
