@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -167,8 +169,11 @@ def train(opts: RunOptions) -> TrainResult:
     log_f = (opts.out / LOG_FILE).open("a", encoding="utf-8") if main else None
     loss_avg, rate = float("nan"), 0.0
     L = cfg.num_patches
+    stop = _StopOnSignal()  # SIGTERM / SIGINT: finish the step, save everything, return
     try:
         while True:
+            if _agree(int(stop.requested), device, world):
+                break
             now = time.monotonic()
             if planned_by_time and deadline is not None:
                 done_probe = step - window_step >= opts.probe_steps and total_steps == 0
@@ -231,6 +236,7 @@ def train(opts: RunOptions) -> TrainResult:
                 _save_weights(model, opts.out / LAST_FILE, meta_base, step, total_steps)
                 last_save = now
     finally:
+        stop.restore()
         if bar is not None:
             bar.close()
         if log_f is not None:
@@ -247,6 +253,26 @@ def train(opts: RunOptions) -> TrainResult:
     if world > 1:
         dist.destroy_process_group()
     return TrainResult(step, total_steps, loss_avg, rate, seconds, final)
+
+
+class _StopOnSignal:
+    """Turns SIGTERM/SIGINT into a request the loop honours between steps (main thread only)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: dict[int, object] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._old[sig] = signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if self.requested:  # a second signal: stop at once
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def restore(self) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
 
 
 def _step(fwd, model, optimizer, imgs: Tensor, mask: Tensor, recipe: Recipe, bf16: bool, device) -> float:

@@ -131,3 +131,28 @@ def test_cli_train_writes_checkpoint_and_needs_a_budget(photos, tmp_path, capsys
     assert "trained 2/2 steps" in capsys.readouterr().out
     assert cli_run(args) == 1
     assert "--steps" in capsys.readouterr().err
+
+
+def test_resume_with_a_time_budget_refits_the_plan(photos, tmp_path, tiny_config, tiny_recipe):
+    out = tmp_path / "r"
+    train(_opts(photos, out, tiny_config, tiny_recipe, steps=100, stop_at=2))
+    result = train(_opts(photos, out, tiny_config, tiny_recipe, resume=True, minutes=0.04, replan_every=2))
+    assert result.step > 2
+    assert result.step <= result.total_steps != 100  # re-fitted to the few seconds given
+
+
+def test_sigterm_ends_the_run_with_a_saved_checkpoint(photos, tmp_path, tiny_config, tiny_recipe):
+    import os
+    import signal
+    import threading
+
+    out = tmp_path / "s"
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    try:
+        result = train(_opts(photos, out, tiny_config, tiny_recipe, steps=100_000))
+    finally:
+        timer.cancel()
+    assert 0 < result.step < 100_000
+    assert _metadata(out / FINAL_FILE)["steps"] == str(result.step)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
