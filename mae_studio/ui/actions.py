@@ -180,6 +180,8 @@ def build_toolbar(w: MainWindow, a: dict[str, QAction]) -> QToolBar:
         ("fit", "Fit"),
     ):
         a[key].setIconText(short)
+    a["undo"].setIconText("Undo")  # fixed: the menu entry says what it undoes
+    a["redo"].setIconText("Redo")
     for key in ("brush", "rect", "toggle", "eraser"):
         tb.addAction(a[key])
     tb.addSeparator()
@@ -202,6 +204,7 @@ def build_toolbar(w: MainWindow, a: dict[str, QAction]) -> QToolBar:
     tb.addWidget(QLabel(" Mask "))
     w.color_button = QToolButton()
     w.color_button.setToolTip("Mask colour")
+    w.color_button.setText("  ")
     w.color_button.clicked.connect(w.choose_mask_color)
     tb.addWidget(w.color_button)
     w.opacity_slider = QSlider(Qt.Orientation.Horizontal)

@@ -149,6 +149,11 @@ class Document(QObject):
         return int(self._mask.sum())
 
     @property
+    def generated(self) -> bool:
+        """True while the mask is exactly what its recipe (pattern, ratio, seed) makes."""
+        return bool(np.array_equal(self._mask, self._recipe.make(self.grid_size)))
+
+    @property
     def live(self) -> bool:
         """True while a drag is in progress."""
         return self._live is not None

@@ -133,8 +133,9 @@ class FileActions(QObject):
 
     def _stem(self) -> str:
         name = Path(self.w.doc.image_name or "image").stem.replace(" ", "_")
-        r = self.w.doc.recipe
-        return f"{name}_mae_{round(100 * self.w.doc.removed_count / self.w.doc.num_patches)}pct_seed{r.seed}"
+        doc = self.w.doc
+        how = f"seed{doc.recipe.seed}" if doc.generated else "painted"
+        return f"{name}_mae_{round(100 * doc.removed_count / doc.num_patches)}pct_{how}"
 
     def _save_path(self, title: str, filters: str, suffix: str) -> Path | None:
         start = str(Path(self.w.settings.last_folder()) / f"{self._stem()}{suffix}")
@@ -160,7 +161,7 @@ class FileActions(QObject):
                 path,
                 w.results.result,
                 model_name=w.model_name(),
-                seed=w.doc.recipe.seed,
+                seed=w.doc.recipe.seed if w.doc.generated else None,  # a painted mask has no seed
                 ratio=round(w.doc.removed_count / w.doc.num_patches, 4),
                 image_name=w.doc.image_name,
             )

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -68,6 +68,8 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 6)
         splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+        self._sized = False
         self.setCentralWidget(splitter)
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -285,7 +287,9 @@ class MainWindow(QMainWindow):
         self.canvas.set_mask_style(
             self._mask_color, self.opacity_slider.value() / 100 if opacity is None else opacity
         )
-        self.color_button.setStyleSheet(f"background-color: {self._mask_color.name()}; min-width: 18px;")
+        self.color_button.setStyleSheet(
+            f"background-color: {self._mask_color.name()}; min-width: 18px; border: 1px solid #9aa;"
+        )
 
     def _on_cell_hovered(self, row: int, col: int) -> None:
         if row < 0:
@@ -352,6 +356,13 @@ class MainWindow(QMainWindow):
             self.set_comparing(False)
             self.canvas.set_space_held(False)
         return super().eventFilter(obj, event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:  # first show: share the width between canvas and results
+            self._sized = True
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([total // 2, total - total // 2])
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from mae_studio.core.heatmap import auto_vmax, colorize, format_value, lut
 
-from .qimage import rgb_to_qimage
+from .qimage import rgb_to_qimage, rgba_to_qimage
 
 HEAT_OPACITY = 0.6
 
@@ -26,8 +26,14 @@ class ImageView(QWidget):
 
     patch_hovered = Signal(int, int)  # row, col; (-1, -1) when leaving
 
-    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str = "",
+        valign: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignVCenter,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._valign = valign  # where the picture sits when the view is taller than wide
         self.setMouseTracking(True)
         self.setMinimumSize(140, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -69,8 +75,14 @@ class ImageView(QWidget):
     def target_rect(self) -> QRectF:
         """Where the image goes: the largest square under the title line, centred."""
         line = self.fontMetrics().height() + 6
-        side = max(1, min(self.width(), self.height() - line))
-        top = (self.height() - side - line) / 2 + line
+        pad = line // 2  # below the picture: room for the colour bar's lowest tick label
+        side = max(1, min(self.width(), self.height() - line - pad))
+        spare = self.height() - side - line - pad
+        if self._valign == Qt.AlignmentFlag.AlignTop:
+            spare = 0
+        elif self._valign != Qt.AlignmentFlag.AlignBottom:
+            spare /= 2
+        top = spare + line
         return QRectF((self.width() - side) / 2, top, side, side)
 
     def cell_at(self, pos: QPointF) -> tuple[int, int]:
@@ -204,7 +216,10 @@ class ResultsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.panels = {key: ImageView(title) for key, title in self.TITLES.items()}
+        # Top row sits at the bottom of its cells, bottom row at the top: one compact block.
+        bottom, top = Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignTop
+        align = {"masked": bottom, "reconstruction": bottom, "pasted": top, "original": top}
+        self.panels = {key: ImageView(title, align[key]) for key, title in self.TITLES.items()}
         self.colorbar = ColorBar(beside=self.panels["reconstruction"])
         grid = QGridLayout(self)
         grid.setContentsMargins(4, 4, 4, 4)
@@ -230,7 +245,10 @@ class ResultsView(QWidget):
         self._images = {key: rgb_to_qimage(getattr(result, key)) for key in self.TITLES}
         mask = result.mask if result.mask.any() else None
         self.vmax = auto_vmax(result.per_patch_mse, mask)
-        self._heat = rgb_to_qimage(colorize(result.per_patch_mse, self.vmax))
+        # Removed patches only, as in the saved sheet: visible ones keep showing the picture.
+        shown = result.mask if result.mask.any() else np.ones_like(result.mask)
+        alpha = np.where(shown, 255, 0).astype(np.uint8)
+        self._heat = rgba_to_qimage(colorize(result.per_patch_mse, self.vmax), alpha)
         self.colorbar.set_vmax(self.vmax)
         for panel in self.panels.values():
             panel.set_values(result.per_patch_mse)

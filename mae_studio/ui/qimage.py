@@ -30,3 +30,12 @@ def qimage_to_rgb(image: QImage) -> np.ndarray:
     w, h = img.width(), img.height()
     buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.bytesPerLine() * h)
     return buf.reshape(h, img.bytesPerLine())[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+def rgba_to_qimage(rgb: np.ndarray, alpha: np.ndarray) -> QImage:
+    """uint8 [H, W, 3] colours + uint8 [H, W] alpha -> ARGB QImage (deep copy)."""
+    h, w, _ = rgb.shape
+    argb = np.empty((h, w, 4), dtype=np.uint8)  # little-endian ARGB32 = B, G, R, A bytes
+    argb[:, :, 0], argb[:, :, 1], argb[:, :, 2] = rgb[:, :, 2], rgb[:, :, 1], rgb[:, :, 0]
+    argb[:, :, 3] = alpha
+    return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32).copy()

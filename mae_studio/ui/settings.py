@@ -14,8 +14,8 @@ from PySide6.QtGui import QColor
 ORGANIZATION = "MAE Studio"
 APPLICATION = "mae-studio"
 MAX_RECENT = 10
-DEFAULT_MASK_COLOR = "#15171c"  # removed patches read as holes in the photo
-DEFAULT_MASK_OPACITY = 0.75
+DEFAULT_MASK_COLOR = "#7c7468"  # the grey the model's masked input shows (ImageNet mean)
+DEFAULT_MASK_OPACITY = 0.8
 
 
 def default_thread_count() -> int:

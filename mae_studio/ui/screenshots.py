@@ -1,0 +1,131 @@
+"""Screenshots of the studio in use, for the README: `python -m mae_studio.ui.screenshots OUT_DIR`.
+
+Run it under a real display or Xvfb (`xvfb-run -s "-screen 0 1600x1000x24" python -m ...`) so
+fonts and styles render as users see them. Writes main.png (random 75% mask, heat map and a
+patch read-out), painted.png (a hand-painted mask), overlay.png (heat map on a painted mask),
+shortcuts.png (the help dialog) and comparison.png (the saved comparison sheet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from .bench import _send, _settled, _spin, _wait_for
+
+
+def _hover(view, fx: float, fy: float) -> None:  # type: ignore[no-untyped-def]
+    """Move the pointer over a fraction (fx, fy) of an ImageView's picture."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    r = view.target_rect()
+    pos = QPointF(r.left() + fx * r.width(), r.top() + fy * r.height())
+    none = Qt.MouseButton.NoButton
+    event = QMouseEvent(
+        QEvent.Type.MouseMove, pos, view.mapToGlobal(pos), none, none, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(view, event)
+
+
+def _stroke(window, points: list[tuple[float, float]]) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent, QPointF, Qt
+
+    canvas = window.canvas
+    view = [QPointF(canvas.mapFromScene(QPointF(x, y))) for x, y in points]
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _send(canvas, QEvent.Type.MouseButtonPress, view[0], left, left)
+    for p in view[1:]:
+        _send(canvas, QEvent.Type.MouseMove, p, none, left)
+        _spin(5)
+    _send(canvas, QEvent.Type.MouseButtonRelease, view[-1], left, none)
+
+
+def _grab(window, path: Path) -> None:  # type: ignore[no-untyped-def]
+    _wait_for(lambda: _settled(window), 60)
+    _spin(300)
+    window.grab().save(str(path))
+    print(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mae_studio.ui.screenshots")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--image", type=Path)
+    parser.add_argument("--size", default="1600x980")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+
+    from . import saving
+    from .app import create_application
+    from .document import MaskRecipe
+    from .help_dialog import ShortcutsDialog
+    from .main_window import MainWindow
+    from .settings import Settings
+
+    settings_dir = tempfile.TemporaryDirectory(prefix="mae-studio-shots-")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
+    create_application()
+    window = MainWindow(Settings())
+    window.files.dialogs = False
+    width, height = (int(v) for v in args.size.split("x"))
+    window.resize(width, height)
+    window.show()
+    window.start(args.image, args.model, MaskRecipe("random", 0.75, 0))
+    if not _wait_for(lambda: window.results.result is not None and window.model_info is not None, 120):
+        print("no reconstruction within 120 s")
+        return 1
+    s = window.doc.img_size
+    recon = window.results.panels["reconstruction"]
+
+    window.actions_by_name["heat"].setChecked(True)
+    _grab(window, args.out / "main.png")
+    _hover(recon, 0.53, 0.47)
+    _spin(100)
+    window.grab().save(str(args.out / "main.png"))
+
+    window.actions_by_name["heat"].setChecked(False)
+    window.doc.clear()
+    window.canvas.set_brush_radius(14)
+    _stroke(window, [(s * (0.15 + 0.7 * t / 40), s * (0.3 + 0.25 * (t / 40) ** 2)) for t in range(41)])
+    window.canvas.set_tool("rect")
+    _stroke(window, [(s * 0.55, s * 0.62), (s * 0.8, s * 0.75), (s * 0.9, s * 0.9)])
+    window.canvas.set_tool("brush")
+    rest = QPointF(window.canvas.mapFromScene(QPointF(s * 0.3, s * 0.8)))  # the brush outline shows here
+    _send(window.canvas, QEvent.Type.MouseMove, rest, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
+    _grab(window, args.out / "painted.png")
+
+    window.actions_by_name["heat"].setChecked(True)
+    _spin(100)
+    _hover(recon, 0.4, 0.4)
+    _spin(100)
+    window.grab().save(str(args.out / "overlay.png"))
+    print(f"wrote {args.out / 'overlay.png'}")
+
+    dialog = ShortcutsDialog(window.actions_by_name.values(), window)
+    dialog.show()
+    _spin(300)
+    dialog.grab().save(str(args.out / "shortcuts.png"))
+    dialog.close()
+
+    saving.save_comparison(
+        args.out / "comparison.png",
+        window.results.result,
+        model_name=window.model_name(),
+        seed=window.doc.recipe.seed if window.doc.generated else None,
+        ratio=round(window.doc.removed_count / window.doc.num_patches, 4),
+        image_name=window.doc.image_name,
+    )
+    print(f"wrote {args.out / 'comparison.png'}")
+    window.close()
+    settings_dir.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
