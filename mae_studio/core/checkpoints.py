@@ -11,7 +11,6 @@ import json
 import os
 import pickle
 import re
-import tempfile
 import zipfile
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -24,7 +23,8 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor
 
 from .config import DECODER_HEADS_BY_WIDTH, HEADS_BY_WIDTH, PRESETS, MAEConfig
-from .errors import CheckpointError
+from .errors import CheckpointError, SaveError
+from .files import atomic_destination, describe_os_error, ensure_folder
 from .model import MaskedAutoencoderViT
 
 FORMAT_TAG = "mae-studio"  # safetensors metadata "format" of this project's own files
@@ -45,10 +45,13 @@ def _sniff(path: Path) -> str:
         raise CheckpointError(path, f"cannot be read ({e.strerror or e})") from e
     if not head:
         raise CheckpointError(path, "the file is empty")
-    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
-        return "torch"
+    # safetensors first: its 8-byte header length can begin with 0x80, pickle's PROTO opcode
+    # (one valid file in 32, as lengths are padded to 8). Byte 8 of a torch.save zip or pickle
+    # is not "{"; any other pickle taken for safetensors is still refused, never unpickled.
     if len(head) >= 9 and head[8:9] == b"{":
         return "safetensors"
+    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
+        return "torch"
     raise CheckpointError(path, "not a checkpoint: neither a PyTorch file (.pth/.bin) nor safetensors")
 
 
@@ -339,7 +342,8 @@ def save_checkpoint(
     metadata: dict[str, str] | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> Path:
-    """Write this project's own safetensors (architecture in the metadata), atomically."""
+    """Write this project's own safetensors (architecture in the metadata), atomically.
+    SaveError (naming the file) when it cannot be written; an old file there is left intact."""
     path = Path(path)
     meta = {
         "format": FORMAT_TAG,
@@ -348,13 +352,14 @@ def save_checkpoint(
     }
     meta.update(metadata or {})
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    ensure_folder(path.parent)
     try:
-        save_file(tensors, tmp, metadata=meta)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_destination(path) as tmp:  # an old checkpoint survives any failure
+            save_file(tensors, str(tmp), metadata=meta)
+    except SafetensorError as e:  # its I/O errors, e.g. "No space left on device (os error 28)"
+        found = re.search(r"os error (\d+)", str(e))
+        if found is None:
+            raise SaveError(path, f"could not be written ({_first_line(e)})") from e
+        code = int(found.group(1))
+        raise SaveError(path, describe_os_error(OSError(code, os.strerror(code)), path)) from e
     return path

@@ -14,7 +14,7 @@ import errno
 import io
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -74,10 +74,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: 
             os.fsync(fd)
         finally:
             os.close(fd)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            _link_new(tmp, path)
+        _move_into_place(tmp, path, overwrite)
     except BaseException as e:  # removes the temp file even on KeyboardInterrupt, then re-raises
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -87,6 +84,48 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: 
             raise SaveError(path, _reason(e, path)) from e
         raise
     _sync_folder(path.parent)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_destination(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[Path]:
+    """atomic_write_bytes for writers that want a file name (e.g. safetensors' save_file):
+    yields a new empty file beside `path` to write; when the block ends it is fsynced and moved
+    over `path`. If the block or the move fails, the file is removed, an old `path` stays as it
+    was, and an OSError becomes a SaveError naming `path`; other exceptions pass through."""
+    path = check_destination(path, overwrite=overwrite)
+    tmp, fd = _create_temp(path)
+    try:
+        try:
+            _copy_mode(path, fd)
+        finally:
+            os.close(fd)
+        yield tmp
+        fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))  # the writer's data, to disk
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _move_into_place(tmp, path, overwrite)
+    except BaseException as e:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise SaveError(path, _reason(e, path)) from e
+        raise
+    _sync_folder(path.parent)
+
+
+def ensure_folder(path: str | os.PathLike[str]) -> Path:
+    """Create the folder `path` and its parents if missing (an output folder). SaveError naming
+    it when that cannot be done, e.g. a file stands at `path` or in its way."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        blocked = e.errno in (errno.EEXIST, errno.ENOTDIR)
+        reason = _folder_problem(path) if blocked else None
+        raise SaveError(path, reason or _REASONS.get(e.errno or 0) or e.strerror or str(e)) from e
     return path
 
 
@@ -165,6 +204,13 @@ def _write_all(fd: int, path: Path, data: memoryview) -> None:
         done += n
 
 
+def _move_into_place(tmp: Path, path: Path, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(tmp, path)
+    else:
+        _link_new(tmp, path)
+
+
 def _link_new(tmp: Path, path: Path) -> None:
     """Move tmp to path only if path does not exist, atomically where hard links work."""
     try:
@@ -209,6 +255,11 @@ def _folder_problem(folder: Path) -> str | None:
         if part.exists() or part.is_symlink():
             return f"{part} is a file, where a folder should be"
     return f"the folder {folder} does not exist"
+
+
+def describe_os_error(e: OSError, path: str | os.PathLike[str]) -> str:
+    """The reason a SaveError gives for `e` while writing `path` ("the disk is full", ...)."""
+    return _reason(e, Path(path))
 
 
 def _reason(e: OSError, path: Path) -> str:

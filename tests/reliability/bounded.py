@@ -18,6 +18,7 @@ import resource
 import time
 import traceback
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,20 @@ def _reset_peak() -> bool:
     except OSError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def peak_growth() -> Iterator[list[int]]:
+    """`with peak_growth() as grown:` ... then grown[0] is the peak RSS growth in bytes while
+    the block ran, in this process (quick calls only: no hang guard)."""
+    grown = [0]
+    exact = _reset_peak()
+    before = _status_kib("VmRSS") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        yield grown
+    finally:
+        peak = _status_kib("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        grown[0] = max(0, peak - before) * 1024
 
 
 def _load(source: bytes | str, name: str) -> Outcome:
@@ -150,7 +165,8 @@ class LoadWorker:
         try:
             return self._conn.recv()
         except (EOFError, ConnectionResetError):
-            code = self._proc.exitcode
+            self._proc.join(5.0)
+            code = self._proc.exitcode  # negative: killed by that signal (e.g. -11, a segfault)
             self._replace()
             seconds = time.perf_counter() - started
             return Outcome("crashed", name, f"the worker died (exit code {code})", seconds=seconds)

@@ -1,0 +1,163 @@
+"""Property: whatever bytes arrive, load_image / load_image_bytes give a sane RGB picture or an
+ImageLoadError naming the input; nothing else escapes, nothing hangs, memory stays bounded.
+
+Inputs are real files in every allowed format (generated here) mutated by hypothesis: bit
+flips, header fields set to extreme values, truncations, insertions, deletions, duplicated
+slices. Each load runs in the forked worker (bounded.py) under its hang guard. The default run
+is 300 derandomized cases; MAE_FUZZ_EXAMPLES=5000 runs a long random one (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from mae_studio.core.images import MAX_PIXELS
+
+from .bounded import LoadWorker, Outcome
+
+# A loaded picture may legally be 64 MP: decode + RGB copy at 4 B/px, plus slack.
+FUZZ_BUDGET = MAX_PIXELS * 4 * 3
+INTERESTING = (0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
+
+
+def _encode(im: Image.Image | list[Image.Image], fmt: str, **kw: object) -> bytes:
+    frames = im if isinstance(im, list) else [im]
+    if len(frames) > 1:
+        kw = {"save_all": True, "append_images": frames[1:], **kw}
+    buf = io.BytesIO()
+    frames[0].save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def _seeds() -> dict[str, bytes]:
+    """Small valid files (32 x 24, over the 16 px minimum so the decoders really run)."""
+    rng = np.random.default_rng(7)
+    rgb = Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8))
+    rgba = Image.fromarray(rng.integers(0, 256, (24, 32, 4), dtype=np.uint8), "RGBA")
+    pal = rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
+    grey16 = Image.fromarray(rng.integers(0, 65536, (24, 32), dtype=np.uint16))
+    frames = [rgb, rgb.rotate(90), rgb.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    seeds = {
+        "png_rgb": _encode(rgb, "PNG"),
+        "png_rgba": _encode(rgba, "PNG"),
+        "png_palette_trns": _encode(pal, "PNG", transparency=3),
+        "png_16bit": _encode(grey16, "PNG"),
+        "apng": _encode(frames, "PNG"),
+        "jpeg": _encode(rgb, "JPEG", quality=80),
+        "jpeg_progressive_exif": _encode(rgb, "JPEG", progressive=True, exif=exif),
+        "jpeg_cmyk": _encode(rgb.convert("CMYK"), "JPEG"),
+        "gif": _encode(pal, "GIF"),
+        "gif_animated": _encode([f.convert("P") for f in frames], "GIF", duration=40),
+        "webp_lossy": _encode(rgb, "WEBP", quality=70),
+        "webp_lossless_rgba": _encode(rgba, "WEBP", lossless=True),
+        "webp_animated": _encode(frames, "WEBP", duration=40),
+        "bmp_rgb": _encode(rgb, "BMP"),
+        "bmp_palette": _encode(pal, "BMP"),
+        "tiff_raw": _encode(rgb, "TIFF"),
+        "tiff_lzw": _encode(rgb, "TIFF", compression="tiff_lzw"),
+        "tiff_deflate": _encode(rgba, "TIFF", compression="tiff_adobe_deflate"),
+        "tiff_packbits": _encode(pal, "TIFF", compression="packbits"),
+        "tiff_float": _encode(Image.fromarray(rng.random((24, 32), dtype=np.float32)), "TIFF"),
+        "tiff_multipage": _encode(frames, "TIFF"),
+    }
+    return seeds
+
+
+SEEDS = _seeds()
+
+
+def _fix_png_crcs(data: bytearray) -> None:
+    """Recompute every PNG chunk CRC, so mutated headers and zlib streams reach the decoders
+    instead of stopping at the checksum."""
+    at = 8
+    while at + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        end = at + 8 + length
+        if end + 4 > len(data):
+            return
+        data[end : end + 4] = struct.pack(">I", zlib.crc32(data[at + 4 : end]))
+        at = end + 4
+
+
+OPS = ["flip", "flip", "byte", "byte", "field", "truncate", "insert", "delete", "duplicate"]
+
+
+@st.composite
+def mutated_files(draw: st.DrawFn) -> tuple[str, bytes, bool]:
+    """(description, bytes, load from a file instead of from bytes)."""
+    seed = draw(st.sampled_from(sorted(SEEDS)))
+    data = bytearray(SEEDS[seed])
+    steps = []
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(OPS))
+        # A third of the edits land in the first 64 bytes, where the headers are.
+        in_header = draw(st.integers(0, 2)) == 0
+        at = draw(st.integers(0, max(0, (min(len(data), 64) if in_header else len(data)) - 1)))
+        if op == "flip" and data:
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif op == "byte" and data:
+            data[at] = draw(st.integers(0, 255))
+        elif op == "field":
+            value, width = draw(st.sampled_from(INTERESTING)), draw(st.sampled_from([2, 4]))
+            order = draw(st.sampled_from(["big", "little"]))
+            data[at : at + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, order)
+        elif op == "truncate":
+            del data[at:]
+        elif op == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=64))
+        elif op == "delete":
+            del data[at : at + draw(st.integers(1, 64))]
+        elif op == "duplicate":
+            data[at:at] = data[at : at + draw(st.integers(1, 256))]
+        steps.append(f"{op}@{at}")
+    if data.startswith(b"\x89PNG") and draw(st.booleans()):
+        _fix_png_crcs(data)
+        steps.append("crcs-fixed")
+    return f"{seed}: {' '.join(steps)}", bytes(data), draw(st.integers(0, 3)) == 0
+
+
+def _assert_sane(o: Outcome, name: str) -> None:
+    assert o.kind in ("picture", "refused"), o.describe()
+    assert o.rss_growth <= FUZZ_BUDGET, o.describe()
+    if o.kind == "refused":
+        assert name in o.message and "not enough memory" not in o.message, o.describe()
+        return
+    w, h = o.size
+    assert o.mode == "RGB" and min(w, h) >= 16 and w * h <= MAX_PIXELS, o.describe()
+    assert o.pixels.shape[2] == 3
+
+
+def test_seeds_are_valid_pictures(load_worker: LoadWorker) -> None:
+    for name, data in SEEDS.items():
+        outcome = load_worker.load(data, f"{name}.img")
+        assert outcome.kind == "picture" and outcome.size in ((32, 24), (24, 32)), outcome.describe()
+
+
+@settings(settings.get_profile("mae-fuzz"))
+@given(case=mutated_files())
+def test_mutated_files_load_or_are_refused(
+    case: tuple[str, bytes, bool], load_worker: LoadWorker, fuzz_log: list[tuple[str, Outcome]]
+) -> None:
+    description, data, from_file = case
+    if from_file:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "fuzzed.img"
+            path.write_bytes(data)
+            outcome = load_worker.load(path)
+            name = "fuzzed.img"
+    else:
+        name = "fuzzed bytes"
+        outcome = load_worker.load(data, name)
+    fuzz_log.append((description, outcome))
+    _assert_sane(outcome, name)
