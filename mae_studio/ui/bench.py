@@ -273,7 +273,7 @@ def run_bench(args: argparse.Namespace) -> int:
     info = window.model_info
     header = (
         f"GUI benchmark: {info.name} ({info.parameters / 1e6:.1f}M parameters, {info.img_size}px, "
-        f"patch {info.patch_size}) on {info.device}, {window.settings.inference_threads()} model "
+        f"patch {info.patch_size}) on {info.device}, {window.threads_in_use} model "
         f"thread(s) of {os.cpu_count()} cores, Qt platform {os.environ.get('QT_QPA_PLATFORM', 'native')};"
         f" {MOVES} mouse moves over {STROKE_SECONDS:.0f} s per stroke, brush radius 12 px, "
         f"heartbeat {HEARTBEAT_MS} ms"

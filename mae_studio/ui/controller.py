@@ -50,11 +50,15 @@ class InferenceController(QObject):
     model_loading = Signal(str)  # what is being loaded (start the busy indicator)
     model_loaded = Signal(object)  # model info
     model_failed = Signal(str)  # message; the previous model stays loaded
+    precision_applied = Signal(str)  # e.g. "fast: bf16 (CPU with native bf16: bf16 weights)"
+    threads_applied = Signal(int)
 
-    def __init__(self, threads: int | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, threads: int = 0, precision: str = "exact", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.stats = ControllerStats()
-        self._worker = InferenceWorker(threads)
+        self._worker = InferenceWorker(threads, precision)
+        self._worker.precision_applied.connect(self.precision_applied)
+        self._worker.threads_applied.connect(self.threads_applied)
         self._worker.result_ready.connect(self._on_result_ready)
         self._worker.failed.connect(self._on_failed)
         self._worker.cancelled.connect(self._on_cancelled)
@@ -115,7 +119,12 @@ class InferenceController(QObject):
         self._quiet.setInterval(ms)
 
     def set_threads(self, threads: int) -> None:
+        """Model threads from the next inference on (0 = automatic)."""
         self._worker.set_threads(threads)
+
+    def set_precision(self, precision: str) -> None:
+        """'exact' or 'fast' from the next inference on."""
+        self._worker.set_precision(precision)
 
     # ---------------------------------------------------------------- requests
 
@@ -206,7 +215,7 @@ class InferenceController(QObject):
 
     def _on_failed(self, generation: int, message: str) -> None:
         self.stats.failed += 1
-        if generation >= self._floor and not self._closed:
+        if (generation >= self._floor or generation < 0) and not self._closed:
             self.failed.emit(generation, message)
 
     def _on_cancelled(self, generation: int) -> None:

@@ -54,11 +54,14 @@ class MainWindow(QMainWindow):
         self.device = device
         self.model_info: Any = None
         self.last_error = ""
+        self.threads_in_use = 0
         self._comparing = False
         self._model_source: tuple[str, Path | None] = ("default", None)
 
         self.doc = Document(parent=self)
-        self.controller = InferenceController(self.settings.inference_threads(), parent=self)
+        self.controller = InferenceController(
+            self.settings.inference_threads(), self.settings.precision(), parent=self
+        )
         self.canvas = MaskCanvas()
         self.results = ResultsView()
         self.results.clear("Loading the model…")
@@ -76,7 +79,10 @@ class MainWindow(QMainWindow):
 
         self.mask_panel = MaskPanel(self.doc)
         self.model_panel = ModelPanel(
-            available_devices(), self.settings.inference_threads(), os.cpu_count() or 1
+            available_devices(),
+            self.settings.inference_threads(),
+            os.cpu_count() or 1,
+            self.settings.precision(),
         )
         self._add_dock("Mask", self.mask_panel, "maskDock")
         self._add_dock("Model", self.model_panel, "modelDock")
@@ -125,6 +131,9 @@ class MainWindow(QMainWindow):
         self.model_panel.open_folder_requested.connect(self.files.open_model_folder_dialog)
         self.model_panel.device_chosen.connect(self._on_device_chosen)
         self.model_panel.threads_chosen.connect(self._on_threads_chosen)
+        self.model_panel.precision_chosen.connect(self._on_precision_chosen)
+        c.precision_applied.connect(self._on_precision_applied)
+        c.threads_applied.connect(self._on_threads_applied)
         self.brush_slider.valueChanged.connect(lambda v: canvas.set_brush_radius(float(v)))
         self.opacity_slider.valueChanged.connect(lambda v: self._apply_mask_style(opacity=v / 100))
 
@@ -219,6 +228,20 @@ class MainWindow(QMainWindow):
     def _on_threads_chosen(self, threads: int) -> None:
         self.controller.set_threads(threads)
         self.settings.set_inference_threads(threads)
+        self.controller.request(self.doc.mask)  # applied with the next run
+
+    def _on_threads_applied(self, threads: int) -> None:
+        self.threads_in_use = threads
+        self.status.set_threads(threads)
+
+    def _on_precision_chosen(self, precision: str) -> None:
+        self.controller.set_precision(precision)
+        self.settings.set_precision(precision)
+        self.controller.request(self.doc.mask)
+
+    def _on_precision_applied(self, text: str) -> None:
+        self.model_panel.precision_detail.setText(text)
+        self.status.set_precision(text.split(" (")[0])
 
     # ---------------------------------------------------------------- photo and mask
 

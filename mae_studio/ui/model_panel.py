@@ -24,10 +24,16 @@ class ModelPanel(QWidget):
     open_file_requested = Signal()
     open_folder_requested = Signal()
     device_chosen = Signal(str)  # "auto", "cpu", "cuda", "mps"
-    threads_chosen = Signal(int)
+    threads_chosen = Signal(int)  # 0 = automatic
+    precision_chosen = Signal(str)  # "exact" or "fast"
 
     def __init__(
-        self, devices: list[str], threads: int, max_threads: int, parent: QWidget | None = None
+        self,
+        devices: list[str],
+        threads: int,
+        max_threads: int,
+        precision: str = "exact",
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.name = QLabel("Loading…")
@@ -54,9 +60,19 @@ class ModelPanel(QWidget):
             self.device.addItem(d.upper() if d != "auto" else "Auto", d)
         self.device.setToolTip("Where the model runs (reloads the model)")
         self.threads = QSpinBox()
-        self.threads.setRange(1, max(1, max_threads))
+        self.threads.setRange(0, max(1, max_threads))
+        self.threads.setSpecialValueText("Auto")
         self.threads.setValue(threads)
-        self.threads.setToolTip("CPU threads for the model; keep one core free for a smooth window")
+        self.threads.setToolTip(
+            "CPU threads for the model (Auto: all cores on 2-3 core machines, else one left free)"
+        )
+        self.precision = QComboBox()
+        self.precision.addItem("Exact (float32)", "exact")
+        self.precision.addItem("Fast (bf16 / int8 / TF32)", "fast")
+        self.precision.setCurrentIndex(max(0, self.precision.findData(precision)))
+        self.precision.setToolTip("Fast: what this hardware runs fastest, within a small error of Exact")
+        self.precision_detail = QLabel("")
+        self.precision_detail.setWordWrap(True)
 
         info = QGroupBox("Model")
         form = QFormLayout(info)
@@ -72,6 +88,8 @@ class ModelPanel(QWidget):
         run = QGroupBox("Compute")
         run_form = QFormLayout(run)
         run_form.addRow("Device", self.device)
+        run_form.addRow("Precision", self.precision)
+        run_form.addRow(self.precision_detail)
         run_form.addRow("CPU threads", self.threads)
 
         layout = QVBoxLayout(self)
@@ -84,6 +102,7 @@ class ModelPanel(QWidget):
         self.folder_button.clicked.connect(self.open_folder_requested)
         self.device.activated.connect(lambda i: self.device_chosen.emit(self.device.itemData(i)))
         self.threads.valueChanged.connect(self.threads_chosen)
+        self.precision.activated.connect(lambda i: self.precision_chosen.emit(self.precision.itemData(i)))
 
     def set_model(self, info: Any) -> None:
         self.name.setText(f"<b>{info.name}</b>")

@@ -5,7 +5,6 @@ Tests point the INI folder at a temporary directory (QSettings.setPath) before c
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -16,11 +15,6 @@ APPLICATION = "mae-studio"
 MAX_RECENT = 10
 DEFAULT_MASK_COLOR = "#7c7468"  # the grey the model's masked input shows (ImageNet mean)
 DEFAULT_MASK_OPACITY = 0.8
-
-
-def default_thread_count() -> int:
-    """Model threads that leave one core to the GUI thread."""
-    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def open_settings() -> QSettings:
@@ -111,11 +105,18 @@ class Settings:
     # ---------------------------------------------------------------- model
 
     def inference_threads(self) -> int:
-        """CPU threads for the model; default leaves one core to the GUI."""
-        return max(1, int(self._get("model/threads", default_thread_count(), int)))
+        """CPU threads for the model; 0 (the default) lets core.threads choose."""
+        return max(0, int(self._get("model/threads", 0, int)))
 
     def set_inference_threads(self, threads: int) -> None:
         self.store.setValue("model/threads", int(threads))
+
+    def precision(self) -> str:
+        value = str(self._get("model/precision", "exact", str))
+        return value if value in ("exact", "fast") else "exact"
+
+    def set_precision(self, precision: str) -> None:
+        self.store.setValue("model/precision", precision)
 
     def sync(self) -> None:
         self.store.sync()

@@ -35,6 +35,7 @@ class StudioStatusBar(QStatusBar):
         self.busy.setMaximumHeight(14)
         self.busy.setTextVisible(False)
         self.busy.setVisible(False)
+        self._device, self._threads, self._precision = "", 0, "exact"
         self.computing = QLabel("")
         self.computing.setMinimumWidth(12)
         for widget in (self.metrics, self.timing, self.computing, self.device, self.model, self.busy):
@@ -45,11 +46,28 @@ class StudioStatusBar(QStatusBar):
         if result is not None:
             self.timing.setText(f"{result.seconds * 1000:.0f} ms")
 
+    def set_threads(self, threads: int) -> None:
+        self._threads = threads
+        self._show_device()
+
+    def set_precision(self, precision: str) -> None:
+        self._precision = precision
+        self._show_device()
+
+    def _show_device(self) -> None:
+        parts = [self._device]
+        if self._device == "CPU" and self._threads:
+            parts.append(f"{self._threads} thread{'s' if self._threads > 1 else ''}")
+        if self._precision:
+            parts.append(self._precision)
+        self.device.setText(" · ".join(p for p in parts if p))
+
     def set_model(self, info: Any) -> None:
         self.model.setText(f"{info.name} · patch {info.patch_size}px")
         self.model.setToolTip(info.summary + (f"\n{info.path}" if info.path else ""))
         self.model.setStyleSheet("color: #f0a030;" if info.untrained else "")
-        self.device.setText(info.device)
+        self._device = info.device
+        self._show_device()
 
     def set_loading(self, what: str | None) -> None:
         """Show the busy indicator while a model loads (None: done)."""

@@ -23,8 +23,7 @@ import torch
 from PySide6.QtCore import QThread, Signal
 
 from mae_studio.core.errors import Cancelled, MaeStudioError
-
-from .settings import default_thread_count
+from mae_studio.core.threads import configure_threads
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +84,15 @@ class InferenceWorker(QThread):
     cancelled = Signal(int)  # generation abandoned between blocks for a newer mask
     model_loaded = Signal(int, object)  # load id, model info
     model_failed = Signal(int, str)  # load id, message
+    precision_applied = Signal(str)  # what the model now computes with, e.g. "fast: bf16 (...)"
+    threads_applied = Signal(int)  # intra-op threads the model runs with
     job_done = Signal()  # idle again, after any of the above
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int = 0, precision: str = "exact") -> None:
         super().__init__()
         self.setObjectName("mae-inference")
-        self._threads = threads if threads and threads > 0 else default_thread_count()
+        self._threads = max(0, int(threads or 0))  # 0: core.threads decides (interactive)
+        self._precision = precision
         self._cond = threading.Condition()
         self._job: InferJob | LoadJob | None = None
         self._stopping = False
@@ -120,14 +122,18 @@ class InferenceWorker(QThread):
             self._cond.notify()
 
     def set_threads(self, threads: int) -> None:
-        """Intra-op threads for the next job (torch's pool is process-wide)."""
-        self._threads = max(1, int(threads))
+        """Intra-op threads for the next job; 0 = automatic (core.threads.interactive_threads)."""
+        self._threads = max(0, int(threads))
+
+    def set_precision(self, precision: str) -> None:
+        """'exact' or 'fast' from the next job on (a new variant is built on this thread)."""
+        self._precision = precision
 
     # ---------------------------------------------------------------- worker thread
 
     def run(self) -> None:
         _lower_this_threads_priority()
-        applied = 0
+        applied = -1
         while True:
             with self._cond:
                 while self._job is None and not self._stopping:
@@ -136,8 +142,8 @@ class InferenceWorker(QThread):
                     return
                 job, self._job = self._job, None
             if applied != self._threads:
-                torch.set_num_threads(self._threads)
                 applied = self._threads
+                self.threads_applied.emit(configure_threads(interactive=True, threads=self._threads or None))
             if isinstance(job, LoadJob):
                 self._load(job)
             else:
@@ -154,10 +160,26 @@ class InferenceWorker(QThread):
             if not self._stopping:
                 self.model_failed.emit(job.load_id, describe_error(e))
             return
-        self._predictor = predictor
+        old, self._predictor = self._predictor, predictor
+        if old is not None and hasattr(old, "stop_warm_up"):
+            old.stop_warm_up()
         self._image_id = -1
         if not self._stopping:
             self.model_loaded.emit(job.load_id, info)
+        try:
+            self._apply_precision(predictor)
+        except (RuntimeError, ValueError) as e:  # reported; the model runs at its default precision
+            self.failed.emit(-1, f"precision {self._precision!r} unavailable ({describe_error(e)})")
+        if hasattr(predictor, "start_warm_up"):
+            predictor.start_warm_up()  # CUDA graphs for common visible-token counts; nothing on CPU
+
+    def _apply_precision(self, predictor: PredictorLike) -> None:
+        current = getattr(predictor, "precision", None)
+        if current is None or current == self._precision:
+            return
+        variant = predictor.set_precision(self._precision)  # type: ignore[attr-defined]
+        reason = getattr(variant, "reason", "")
+        self.precision_applied.emit(f"{self._precision}: {variant.name}" + (f" ({reason})" if reason else ""))
 
     def _infer(self, job: InferJob) -> None:
         predictor = self._predictor
@@ -169,6 +191,7 @@ class InferenceWorker(QThread):
             return self._stopping or job.generation <= self._cancel_upto
 
         try:
+            self._apply_precision(predictor)
             if self._image_id != job.image_id:
                 self._image_id = -1
                 predictor.set_image(job.image)
@@ -179,6 +202,13 @@ class InferenceWorker(QThread):
         except Cancelled:
             if not self._stopping:
                 self.cancelled.emit(job.generation)
+            return
+        except torch.OutOfMemoryError as e:  # free what the failed run held, then report
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            log.error("reconstruction %d ran out of memory", job.generation, exc_info=True)
+            if not self._stopping:
+                self.failed.emit(job.generation, describe_error(e))
             return
         except Exception as e:  # reported as a message; the thread lives on for the next job
             log.error("reconstruction %d failed", job.generation, exc_info=True)

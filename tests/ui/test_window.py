@@ -49,7 +49,7 @@ def test_starts_with_the_model_photo_and_mask(window):
     assert window.doc.removed_count == 8
     assert shows_current_mask(window)
     assert window.status.metrics.text().startswith("Masked MSE ")
-    assert window.status.device.text() == "CPU"
+    assert window.status.device.text().startswith("CPU · ") and window.threads_in_use >= 1
 
 
 def test_a_painted_stroke_updates_the_results(window, qtbot):
@@ -61,6 +61,16 @@ def test_a_painted_stroke_updates_the_results(window, qtbot):
     window.actions_by_name["undo"].trigger()
     assert window.doc.removed_count == 0
     qtbot.waitUntil(lambda: shows_current_mask(window), timeout=TIMEOUT_MS)
+
+
+def test_fast_precision_is_applied_on_the_worker(window, qtbot):
+    with qtbot.waitSignal(window.controller.precision_applied, timeout=TIMEOUT_MS) as applied:
+        window.model_panel.precision.setCurrentIndex(1)
+        window.model_panel.precision.activated.emit(1)
+    assert applied.args[0].startswith("fast: ")
+    assert window.settings.precision() == "fast"
+    qtbot.waitUntil(lambda: shows_current_mask(window), timeout=TIMEOUT_MS)
+    assert "· fast: " in window.status.device.text()
 
 
 def test_heat_map_overlay_and_hover_read_out(window, qtbot):
