@@ -2,7 +2,8 @@
 
 Each subcommand lives in a module `mae_studio/cli/cmd_<name>.py` that defines
 `register(subparsers) -> None`; it adds its parser and sets `func=handler(args) -> int`.
-User errors (MaeStudioError) print one line on stderr and exit 1, never a traceback.
+User errors (MaeStudioError) print one line on stderr and exit 1, never a traceback; so do
+the device running out of memory or failing (options.device_fault).
 """
 
 from __future__ import annotations
@@ -51,3 +52,11 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print(f"mae-studio {args.command}: interrupted", file=sys.stderr)
         return 130
+    except RuntimeError as e:  # the device ran out of memory or failed: the user can act on it
+        from .options import device_fault
+
+        message = device_fault(e, args)
+        if message is None:
+            raise  # anything else is a bug: keep its traceback
+        print(f"mae-studio {args.command}: {message}", file=sys.stderr)
+        return 1

@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from mae_studio.core.files import ensure_folder
     from mae_studio.core.images import load_image
     from mae_studio.core.sheet import render_rows
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if len(labels) > len(args.checkpoint):
         raise UsageError(f"{len(labels)} --label for {len(args.checkpoint)} --checkpoint")
     stem = args.image.stem
-    args.out.mkdir(parents=True, exist_ok=True)
+    ensure_folder(args.out)  # SaveError, not a traceback, when a file is in the way
     sheet_path, report_path = args.out / f"{stem}_compare.png", args.out / f"{stem}_compare.json"
     for path in (sheet_path, report_path):
         if path.exists() and not args.overwrite:

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from mae_studio.core.errormap import full_errormap, uncertainty
+    from mae_studio.core.files import ensure_folder
     from mae_studio.core.images import load_image
     from mae_studio.core.predictor import psnr
 
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if args.uncertainty == 1 or args.uncertainty < 0:
         raise UsageError(f"--uncertainty needs at least 2 masks to measure a spread, got {args.uncertainty}")
     stem = args.image.stem
-    args.out.mkdir(parents=True, exist_ok=True)
+    ensure_folder(args.out)  # SaveError, not a traceback, when a file is in the way
     sheet_path, report_path = args.out / f"{stem}_errormap.png", args.out / f"{stem}_errormap.json"
     for path in (sheet_path, report_path):
         if path.exists() and not args.overwrite:

@@ -56,6 +56,7 @@ class Item:
 
 def run(args: argparse.Namespace) -> int:
     from mae_studio.core.errors import MaeStudioError
+    from mae_studio.core.files import ensure_folder
 
     from .options import build_mask, expand_inputs, load_predictor, resolve_device
     from .outputs import claim
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     paths = expand_inputs(args.inputs)
     if not paths:
         raise _usage("no image files in " + ", ".join(str(p) for p in args.inputs))
-    args.out.mkdir(parents=True, exist_ok=True)
+    ensure_folder(args.out)  # SaveError, not a traceback, when a file is in the way
     items = _plan(paths, args.out)
     for item in items:
         if item.error:

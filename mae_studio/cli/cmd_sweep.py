@@ -84,6 +84,7 @@ class Point:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mae_studio.core.files import ensure_folder
     from mae_studio.core.images import load_image, prepare_image
     from mae_studio.core.masks import random_mask
 
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from .progress import progress
 
     stem = args.image.stem
-    args.out.mkdir(parents=True, exist_ok=True)
+    ensure_folder(args.out)  # SaveError, not a traceback, when a file is in the way
     raw_csv, summary_csv, plot_png = (args.out / f"{stem}_sweep{s}" for s in (".csv", "_summary.csv", ".png"))
     outputs = [raw_csv, summary_csv] + ([] if args.no_plot else [plot_png])
     _refuse_existing(outputs, args.overwrite)

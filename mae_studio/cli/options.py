@@ -127,6 +127,30 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+def device_fault(e: BaseException, args: argparse.Namespace) -> str | None:
+    """One line for an out-of-memory or failed device (a CUDA error, e.g. a GPU lost mid-run),
+    with what to try; None for any other error."""
+    import torch
+
+    from mae_studio.core.predictor import auto_device
+
+    device = str(getattr(args, "device", "") or "cpu")
+    if device == "auto":
+        device = str(auto_device())
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+    oom = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+    accelerator = getattr(torch, "AcceleratorError", ())
+    hints = [] if device == "cpu" else ["--device cpu"]
+    if isinstance(e, oom):
+        if getattr(args, "batch_size", 1) > 1:
+            hints.append("a smaller --batch-size")
+        where = "memory" if device == "cpu" else f"memory on {device}"
+        return f"out of {where} ({first}); try " + (" or ".join(hints) or "a smaller model")
+    if isinstance(e, accelerator) or first.startswith("CUDA error"):
+        return f"the GPU failed ({first}); try --device cpu"
+    return None
+
+
 @dataclass
 class LoadedModel:
     predictor: Predictor
