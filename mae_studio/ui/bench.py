@@ -285,6 +285,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as mae_studio/__main__.py, before torch loads
     from .app import build_parser
 
     parser = build_parser()

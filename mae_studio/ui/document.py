@@ -21,6 +21,14 @@ from mae_studio.core.images import prepare_image
 DISPLAY_MAX = 1024  # the canvas shows the model's crop at up to this many pixels per side
 
 
+def crops_for(image: np.ndarray, img_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(what the model sees: uint8 [S, S, 3], the same centre square at screen resolution).
+    Pillow only: safe on any thread."""
+    crop = prepare_image(image, img_size)
+    size = max(img_size, min(min(image.shape[:2]), DISPLAY_MAX))
+    return crop, crop if size == img_size else prepare_image(image, size)
+
+
 @dataclass(frozen=True)
 class MaskRecipe:
     """How the last generated mask was made; the mask panel shows it."""
@@ -116,22 +124,30 @@ class Document(QObject):
 
     # ---------------------------------------------------------------- image
 
-    def set_image(self, image: np.ndarray, name: str = "", path: str | Path | None = None) -> None:
+    def set_image(
+        self,
+        image: np.ndarray,
+        name: str = "",
+        path: str | Path | None = None,
+        crops: tuple[int, np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """A new photo. `crops` = (img_size, crop, display) made off the GUI thread by
+        crops_for; used when made for the current input size."""
         image = np.ascontiguousarray(image, dtype=np.uint8)
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected an RGB image [H, W, 3], got {image.shape}")
         self.image = image
         self.image_name = name or (Path(path).name if path else "image")
         self.image_path = Path(path) if path else None
-        self._make_crops()
+        if crops is not None and crops[0] == self._img_size:
+            self.crop, self.display = crops[1], crops[2]
+        else:
+            self._make_crops()
         self.image_changed.emit()
 
     def _make_crops(self) -> None:
         assert self.image is not None
-        self.crop = prepare_image(self.image, self._img_size)
-        shorter = min(self.image.shape[:2])
-        size = max(self._img_size, min(shorter, DISPLAY_MAX))
-        self.display = self.crop if size == self._img_size else prepare_image(self.image, size)
+        self.crop, self.display = crops_for(self.image, self._img_size)
 
     # ---------------------------------------------------------------- mask
 

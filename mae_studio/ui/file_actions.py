@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from PySide6.QtCore import QMimeData, QObject, Qt
+from PySide6.QtCore import QMimeData, QObject
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from mae_studio.core.errors import MaeStudioError
-from mae_studio.core.images import OPEN_FILTER, SUPPORTED_EXTENSIONS, load_image, load_image_bytes
+from mae_studio.core.images import MIN_SIDE, OPEN_FILTER, SUPPORTED_EXTENSIONS
 from mae_studio.core.masks import PATTERNS
 
 from . import saving
@@ -61,22 +60,12 @@ class FileActions(QObject):
             self.open_path(Path(path))
 
     def open_path(self, path: Path) -> bool:
-        """A photo, or a checkpoint file/folder; errors are reported, the state kept."""
+        """Start opening a photo (decoded off the GUI thread), or load a checkpoint file or
+        folder. Errors are reported and the current photo stays."""
         if looks_like_checkpoint(path):
             self.w.load_checkpoint(path)
             return True
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            image = load_image(path)
-        except MaeStudioError as e:
-            self.w.report_error("Cannot open the photo", str(e))
-            return False
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.w.set_photo(np.asarray(image, dtype=np.uint8), path.name, path)
-        self.w.settings.set_last_folder(path)
-        if path.parent.resolve() != SAMPLES.resolve():
-            self.w.settings.add_recent_file(path)
+        self.w.photos.load_file(path, self.w.doc.img_size)
         return True
 
     def open_from_mime(self, mime: QMimeData) -> bool:
@@ -86,21 +75,16 @@ class FileActions(QObject):
                 return self.open_path(Path(url.toLocalFile()))
         for fmt in ("image/png", "image/jpeg", "image/webp", "image/bmp", "image/tiff"):
             if mime.hasFormat(fmt):
-                try:
-                    image = load_image_bytes(bytes(mime.data(fmt).data()), "pasted image")
-                except MaeStudioError as e:
-                    self.w.report_error("Cannot use the pasted image", str(e))
-                    return False
-                self.w.set_photo(np.asarray(image, dtype=np.uint8), "pasted image", None)
+                self.w.photos.load_bytes(bytes(mime.data(fmt).data()), "pasted image", self.w.doc.img_size)
                 return True
         if mime.hasImage():
             rgb = qimage_to_rgb(mime.imageData())
-            if min(rgb.shape[:2]) < 16:
+            if min(rgb.shape[:2]) < MIN_SIDE:
                 self.w.report_error(
                     "Cannot use the pasted image", f"{rgb.shape[1]}x{rgb.shape[0]} is too small"
                 )
                 return False
-            self.w.set_photo(rgb, "pasted image", None)
+            self.w.photos.load_array(rgb, "pasted image", self.w.doc.img_size)
             return True
         text = mime.text().strip() if mime.hasText() else ""
         if text and Path(text).exists():

@@ -29,12 +29,13 @@ from .actions import build_menus, build_toolbar
 from .canvas import MaskCanvas
 from .controller import InferenceController
 from .document import Document, MaskRecipe
-from .file_actions import FileActions
+from .file_actions import SAMPLES, FileActions, sample_photos
 from .help_dialog import ShortcutsDialog
 from .mask_panel import MaskPanel
 from .model_loader import available_devices, checkpoint_loader, default_loader
 from .model_panel import ModelPanel
 from .panels import ResultsView
+from .photo_loader import LoadedPhoto, PhotoLoader
 from .settings import Settings
 from .statusbar import StudioStatusBar
 from .worker import Loader
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self._add_dock("Model", self.model_panel, "modelDock")
 
         self.files = FileActions(self)
+        self.photos = PhotoLoader(self)
         self.actions_by_name = build_menus(self)
         self.addToolBar(build_toolbar(self, self.actions_by_name))
         for dock in self.findChildren(QDockWidget):
@@ -126,6 +128,9 @@ class MainWindow(QMainWindow):
         c.model_loading.connect(self._on_model_loading)
         c.model_loaded.connect(self._on_model_loaded)
         c.model_failed.connect(self._on_model_failed)
+        self.photos.loaded.connect(self._on_photo_loaded)
+        self.photos.failed.connect(lambda message: self.report_error("Cannot open the photo", message))
+        self.photos.busy_changed.connect(self._on_photo_busy)
         self.model_panel.default_requested.connect(self.load_default_model)
         self.model_panel.open_file_requested.connect(self.files.open_model_dialog)
         self.model_panel.open_folder_requested.connect(self.files.open_model_folder_dialog)
@@ -166,8 +171,6 @@ class MainWindow(QMainWindow):
             self.load_default_model()
         self.doc.generate(recipe or MaskRecipe("random", 0.75, 0), "Random mask")
         self.doc.undo_stack.clear()
-        from .file_actions import sample_photos
-
         samples = sample_photos()
         if image is not None:
             self.files.open_path(image)
@@ -246,8 +249,28 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- photo and mask
 
     def set_photo(self, rgb: np.ndarray, name: str, path: Path | None) -> None:
+        """Show a photo now (crops made on this thread: for small images and tests)."""
         self.doc.set_image(rgb, name, path)
         self.setWindowTitle(f"{name} — MAE Studio")
+
+    def _on_photo_loaded(self, photo: LoadedPhoto) -> None:
+        self.doc.set_image(photo.rgb, photo.name, photo.path, (photo.img_size, photo.crop, photo.display))
+        self.setWindowTitle(f"{photo.name} — MAE Studio")
+        h, w = photo.rgb.shape[:2]
+        note = f"{photo.name}: {w}x{h}"
+        if w != h:
+            note += (
+                f", the model sees its centre square ({min(w, h)}x{min(w, h)} scaled to {self.doc.img_size})"
+            )
+        self.status.showMessage(note, 8000)
+        if photo.path is not None:
+            self.settings.set_last_folder(photo.path)
+            if photo.path.parent.resolve() != SAMPLES.resolve():
+                self.settings.add_recent_file(photo.path)
+
+    def _on_photo_busy(self, busy: bool) -> None:
+        if busy:
+            self.status.showMessage("Opening the photo…")
 
     def _on_image_changed(self) -> None:
         doc = self.doc
@@ -410,6 +433,7 @@ class MainWindow(QMainWindow):
             app.removeEventFilter(self)
         self.canvas.cancel_drag()
         self.hide()
+        self.photos.wait(2000)
         if not self.controller.shutdown(1000):
             self.controller.wait_for_thread()  # a model load in progress cannot be interrupted
         event.accept()

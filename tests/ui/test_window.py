@@ -176,21 +176,40 @@ def test_a_refused_checkpoint_keeps_the_current_model(window, qtbot, tmp_path):
     assert not window.status.busy.isVisible()
 
 
-def test_open_paste_drop_and_recent_files(window, tmp_path):
+def test_open_paste_drop_and_recent_files(window, qtbot, tmp_path):
     other = tmp_path / "other photo.png"
     Image.fromarray(photo(120, 90, seed=3)).save(other)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(other))])
-    assert window.files.open_from_mime(mime)
+    with qtbot.waitSignal(window.photos.loaded, timeout=TIMEOUT_MS):
+        assert window.files.open_from_mime(mime)
     assert window.doc.image_name == "other photo.png"
     assert window.settings.recent_files()[0] == str(other.resolve())
     QGuiApplication.clipboard().setImage(rgb_to_qimage(photo(50, 70, seed=4)))
-    assert window.files.paste()
+    with qtbot.waitSignal(window.photos.loaded, timeout=TIMEOUT_MS):
+        assert window.files.paste()
     assert window.doc.image_name == "pasted image" and window.doc.image.shape == (50, 70, 3)
+    qtbot.waitUntil(lambda: shows_current_mask(window), timeout=TIMEOUT_MS)
+    assert np.array_equal(window.results.result.original, window.doc.crop)
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 20)
-    assert not window.files.open_path(broken)
+    with qtbot.waitSignal(window.photos.failed, timeout=TIMEOUT_MS):
+        window.files.open_path(broken)
     assert "broken.png" in window.last_error and window.doc.image_name == "pasted image"
+
+
+def test_a_slow_photo_that_finishes_late_is_dropped(window, qtbot, tmp_path):
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    Image.fromarray(photo(400, 400, seed=5)).save(first)
+    Image.fromarray(photo(64, 64, seed=6)).save(second)
+    names = []
+    window.photos.loaded.connect(lambda p: names.append(p.name))
+    window.files.open_path(first)
+    window.files.open_path(second)
+    qtbot.waitUntil(lambda: not window.photos.busy and bool(names), timeout=TIMEOUT_MS)
+    window.photos.wait()
+    qtbot.wait(50)
+    assert names == ["second.png"] and window.doc.image_name == "second.png"
 
 
 def test_closing_during_inference_leaves_no_running_thread(qtbot):
