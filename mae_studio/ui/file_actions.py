@@ -3,12 +3,14 @@ sheets, panels and masks, load masks. Dialogs here; the writing is in saving.py.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMimeData, QObject
+from PySide6.QtCore import QMimeData, QObject, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.images import MIN_SIDE, OPEN_FILTER, SUPPORTED_EXTENSIONS
@@ -25,6 +27,16 @@ SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 CHECKPOINT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors")
 CHECKPOINT_FILTER = "Checkpoints (*.pth *.pt *.bin *.safetensors);;All files (*)"
 PNG_FILTER = "PNG image (*.png)"
+
+
+@contextlib.contextmanager
+def busy_cursor() -> Iterator[None]:
+    """A wait cursor around a short blocking step (rendering and writing a sheet)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 def sample_photos() -> list[Path]:
@@ -141,14 +153,15 @@ class FileActions(QObject):
     def save_comparison(self, path: Path) -> bool:
         w = self.w
         try:
-            saving.save_comparison(
-                path,
-                w.results.result,
-                model_name=w.model_name(),
-                seed=w.doc.recipe.seed if w.doc.generated else None,  # a painted mask has no seed
-                ratio=round(w.doc.removed_count / w.doc.num_patches, 4),
-                image_name=w.doc.image_name,
-            )
+            with busy_cursor():
+                saving.save_comparison(
+                    path,
+                    w.results.result,
+                    model_name=w.model_name(),
+                    seed=w.doc.recipe.seed if w.doc.generated else None,  # a painted mask has no seed
+                    ratio=round(w.doc.removed_count / w.doc.num_patches, 4),
+                    image_name=w.doc.image_name,
+                )
         except MaeStudioError as e:
             w.report_error("The comparison was not saved", str(e))
             return False
@@ -173,9 +186,10 @@ class FileActions(QObject):
                 return
         self.w.settings.set_last_folder(folder)
         try:
-            written = saving.save_panels(
-                folder, self._stem(), self.w.results.result, model_name=self.w.model_name()
-            )
+            with busy_cursor():
+                written = saving.save_panels(
+                    folder, self._stem(), self.w.results.result, model_name=self.w.model_name()
+                )
         except MaeStudioError as e:
             self.w.report_error("The panels were not all saved", str(e))
             return
