@@ -9,72 +9,22 @@ is 300 derandomized cases; MAE_FUZZ_EXAMPLES=5000 runs a long random one (see co
 
 from __future__ import annotations
 
-import io
 import struct
 import tempfile
 import zlib
 from pathlib import Path
 
-import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 from mae_studio.core.images import MAX_PIXELS
 
 from .bounded import LoadWorker, Outcome
+from .fuzz_seeds import SEEDS
 
 # A loaded picture may legally be 64 MP: decode + RGB copy at 4 B/px, plus slack.
 FUZZ_BUDGET = MAX_PIXELS * 4 * 3
 INTERESTING = (0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
-
-
-def _encode(im: Image.Image | list[Image.Image], fmt: str, **kw: object) -> bytes:
-    frames = im if isinstance(im, list) else [im]
-    if len(frames) > 1:
-        kw = {"save_all": True, "append_images": frames[1:], **kw}
-    buf = io.BytesIO()
-    frames[0].save(buf, fmt, **kw)
-    return buf.getvalue()
-
-
-def _seeds() -> dict[str, bytes]:
-    """Small valid files (32 x 24, over the 16 px minimum so the decoders really run)."""
-    rng = np.random.default_rng(7)
-    rgb = Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8))
-    rgba = Image.fromarray(rng.integers(0, 256, (24, 32, 4), dtype=np.uint8), "RGBA")
-    pal = rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
-    grey16 = Image.fromarray(rng.integers(0, 65536, (24, 32), dtype=np.uint16))
-    frames = [rgb, rgb.rotate(90), rgb.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    seeds = {
-        "png_rgb": _encode(rgb, "PNG"),
-        "png_rgba": _encode(rgba, "PNG"),
-        "png_palette_trns": _encode(pal, "PNG", transparency=3),
-        "png_16bit": _encode(grey16, "PNG"),
-        "apng": _encode(frames, "PNG"),
-        "jpeg": _encode(rgb, "JPEG", quality=80),
-        "jpeg_progressive_exif": _encode(rgb, "JPEG", progressive=True, exif=exif),
-        "jpeg_cmyk": _encode(rgb.convert("CMYK"), "JPEG"),
-        "gif": _encode(pal, "GIF"),
-        "gif_animated": _encode([f.convert("P") for f in frames], "GIF", duration=40),
-        "webp_lossy": _encode(rgb, "WEBP", quality=70),
-        "webp_lossless_rgba": _encode(rgba, "WEBP", lossless=True),
-        "webp_animated": _encode(frames, "WEBP", duration=40),
-        "bmp_rgb": _encode(rgb, "BMP"),
-        "bmp_palette": _encode(pal, "BMP"),
-        "tiff_raw": _encode(rgb, "TIFF"),
-        "tiff_lzw": _encode(rgb, "TIFF", compression="tiff_lzw"),
-        "tiff_deflate": _encode(rgba, "TIFF", compression="tiff_adobe_deflate"),
-        "tiff_packbits": _encode(pal, "TIFF", compression="packbits"),
-        "tiff_float": _encode(Image.fromarray(rng.random((24, 32), dtype=np.float32)), "TIFF"),
-        "tiff_multipage": _encode(frames, "TIFF"),
-    }
-    return seeds
-
-
-SEEDS = _seeds()
 
 
 def _fix_png_crcs(data: bytearray) -> None:
