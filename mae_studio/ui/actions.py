@@ -90,7 +90,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     m.addAction(a["undo"])
     m.addAction(a["redo"])
     m.addSeparator()
-    a["apply"] = _action(w, "&Random Mask", w.mask_panel._on_apply_clicked, "Ctrl+R", "Apply the pattern")
+    a["apply"] = _action(w, "&Apply Mask Pattern", w.mask_panel.apply_pattern, "Ctrl+R")
     a["reroll"] = _action(w, "Re-roll &Seed", w.mask_panel.reroll_seed, "R")
     a["invert"] = _action(w, "&Invert Mask", doc.invert, "I")
     a["clear"] = _action(w, "&Clear Mask", doc.clear, [Keys.Delete, "Backspace"])
@@ -180,8 +180,9 @@ def build_toolbar(w: MainWindow, a: dict[str, QAction]) -> QToolBar:
         ("fit", "Fit"),
     ):
         a[key].setIconText(short)
-    a["undo"].setIconText("Undo")  # fixed: the menu entry says what it undoes
-    a["redo"].setIconText("Redo")
+    for key, fixed in (("undo", "Undo"), ("redo", "Redo")):  # the menu entry says what it undoes
+        a[key].setIconText(fixed)
+        a[key].setProperty("help_text", fixed)
     for key in ("brush", "rect", "toggle", "eraser"):
         tb.addAction(a[key])
     tb.addSeparator()

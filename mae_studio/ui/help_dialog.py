@@ -33,7 +33,7 @@ def shortcut_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
         keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
         keys = [k for k in keys if k][:2]  # platform extras (e.g. a hardware Undo key) left out
         if keys:
-            what = action.text().replace("&", "").rstrip(".…")
+            what = (action.property("help_text") or action.text()).replace("&", "").rstrip(".…")
             rows.append((", ".join(keys), what))
     return rows
 

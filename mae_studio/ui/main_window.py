@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
         self.controller.request(self.doc.mask)
 
     def _on_precision_applied(self, text: str) -> None:
-        self.model_panel.precision_detail.setText(text)
+        self.model_panel.set_precision_detail(text)
         self.status.set_precision(text.split(" (")[0])
 
     # ---------------------------------------------------------------- photo and mask
@@ -395,7 +395,8 @@ class MainWindow(QMainWindow):
                 if key_event.key() == COMPARE_KEY:
                     self.set_comparing(pressed)
                     return True
-                if key_event.key() == Qt.Key.Key_Space:
+                over_canvas = self.canvas.underMouse() or self.canvas.hasFocus()
+                if key_event.key() == Qt.Key.Key_Space and (over_canvas or not pressed):
                     self.canvas.set_space_held(pressed)
                     return True
         elif kind == QEvent.Type.WindowDeactivate and obj is self:

@@ -106,7 +106,7 @@ class MaskPanel(QWidget):
         self.pattern.currentIndexChanged.connect(self._on_pattern_changed)
         self.seed.valueChanged.connect(self._on_seed_changed)
         self.reroll.clicked.connect(self.reroll_seed)
-        self.apply_button.clicked.connect(self._on_apply_clicked)
+        self.apply_button.clicked.connect(self.apply_pattern)
         self.invert_button.clicked.connect(self.doc.invert)
         self.clear_button.clicked.connect(self.doc.clear)
         doc.recipe_changed.connect(self._on_recipe_changed)
@@ -152,7 +152,7 @@ class MaskPanel(QWidget):
     def _on_seed_changed(self, seed: int) -> None:
         self.doc.generate(self.doc.with_recipe(seed=seed), f"Seed {seed}")
 
-    def _on_apply_clicked(self) -> None:
+    def apply_pattern(self) -> None:
         self.doc.generate(self.doc.recipe, f"{PATTERN_LABELS[self.doc.recipe.pattern]} mask")
 
     def reroll_seed(self) -> None:

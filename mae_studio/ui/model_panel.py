@@ -73,6 +73,7 @@ class ModelPanel(QWidget):
         self.precision.setToolTip("Fast: what this hardware runs fastest, within a small error of Exact")
         self.precision_detail = QLabel("")
         self.precision_detail.setWordWrap(True)
+        self.precision_detail.setVisible(False)
 
         info = QGroupBox("Model")
         form = QFormLayout(info)
@@ -113,6 +114,10 @@ class ModelPanel(QWidget):
         self.note.setText(info.note)
         self.note.setVisible(bool(info.note))
         self.setEnabled(True)
+
+    def set_precision_detail(self, text: str) -> None:
+        self.precision_detail.setText(text)
+        self.precision_detail.setVisible(bool(text))
 
     def set_loading(self, loading: bool) -> None:
         for b in (self.default_button, self.file_button, self.folder_button, self.device):

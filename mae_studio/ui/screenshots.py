@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+    from PySide6.QtWidgets import QApplication
 
     from . import saving
     from .app import create_application
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     window.grab().save(str(args.out / "main.png"))
 
     window.actions_by_name["heat"].setChecked(False)
+    QApplication.sendEvent(recon, QEvent(QEvent.Type.Leave))  # the pointer moves on to the canvas
     window.doc.clear()
     window.canvas.set_brush_radius(14)
     _stroke(window, [(s * (0.15 + 0.7 * t / 40), s * (0.3 + 0.25 * (t / 40) ** 2)) for t in range(41)])
