@@ -4,6 +4,7 @@ or `mae-studio --bench` for the GUI responsiveness benchmark."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -68,4 +69,18 @@ def run_gui(argv: list[str] | None = None) -> int:
     window = MainWindow(device=None if args.device == "auto" else args.device)
     window.show()
     window.start(args.image, args.model, MaskRecipe("random", args.mask_ratio, args.seed))
+    _close_on_signals(window)
     return int(app.exec())  # type: ignore[attr-defined]
+
+
+def _close_on_signals(window: object) -> None:
+    """Ctrl+C in the terminal (or SIGTERM) closes the window as the Quit action does: settings
+    saved, worker stopped. Python runs signal handlers only between bytecodes, so a timer
+    hands control to the interpreter a few times a second."""
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: window.close())  # type: ignore[attr-defined]
+    timer = QTimer(window)  # type: ignore[arg-type]
+    timer.timeout.connect(lambda: None)
+    timer.start(250)

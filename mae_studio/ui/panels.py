@@ -222,7 +222,7 @@ class ResultsView(QWidget):
         self.panels = {key: ImageView(title, align[key]) for key, title in self.TITLES.items()}
         self.colorbar = ColorBar(beside=self.panels["reconstruction"])
         grid = QGridLayout(self)
-        grid.setContentsMargins(4, 4, 4, 4)
+        grid.setContentsMargins(4, 4, 12, 4)
         grid.setSpacing(6)
         grid.addWidget(self.panels["masked"], 0, 0)
         grid.addWidget(self.panels["reconstruction"], 0, 1)
