@@ -263,10 +263,9 @@ class MainWindow(QMainWindow):
                 f", the model sees its centre square ({min(w, h)}x{min(w, h)} scaled to {self.doc.img_size})"
             )
         self.status.showMessage(note, 8000)
-        if photo.path is not None:
+        if photo.path is not None and photo.path.parent.resolve() != SAMPLES.resolve():
             self.settings.set_last_folder(photo.path)
-            if photo.path.parent.resolve() != SAMPLES.resolve():
-                self.settings.add_recent_file(photo.path)
+            self.settings.add_recent_file(photo.path)
 
     def _on_photo_busy(self, busy: bool) -> None:
         if busy:

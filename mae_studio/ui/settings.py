@@ -57,7 +57,7 @@ class Settings:
         return folder if folder and Path(folder).is_dir() else str(Path.home())
 
     def set_last_folder(self, path: str | Path) -> None:
-        p = Path(path)
+        p = Path(path).resolve()
         self.store.setValue("files/last_folder", str(p if p.is_dir() else p.parent))
 
     def recent_files(self) -> list[str]:
