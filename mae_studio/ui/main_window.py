@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         c.model_loaded.connect(self._on_model_loaded)
         c.model_failed.connect(self._on_model_failed)
         self.photos.loaded.connect(self._on_photo_loaded)
-        self.photos.failed.connect(lambda message: self.report_error("Cannot open the photo", message))
+        self.photos.failed.connect(self._on_photo_failed)
         self.photos.busy_changed.connect(self._on_photo_busy)
         self.model_panel.default_requested.connect(self.load_default_model)
         self.model_panel.open_file_requested.connect(self.files.open_model_dialog)
@@ -207,7 +207,9 @@ class MainWindow(QMainWindow):
         if info.note:
             self.status.showMessage(info.note, 15000)
         self.doc.set_geometry(info.img_size, info.patch_size)
-        if self.doc.crop is not None:
+        if self.doc.crop is None:
+            self.results.clear("Open a photo: File > Open, drop a file here, or paste (Ctrl+V)")
+        else:
             self.controller.set_image(self.doc.crop)
             self.controller.request(self.doc.mask)
 
@@ -266,6 +268,12 @@ class MainWindow(QMainWindow):
         if photo.path is not None and photo.path.parent.resolve() != SAMPLES.resolve():
             self.settings.set_last_folder(photo.path)
             self.settings.add_recent_file(photo.path)
+
+    def _on_photo_failed(self, message: str) -> None:
+        self.report_error("Cannot open the photo", message)
+        samples = sample_photos()
+        if self.doc.image is None and samples:  # nothing on screen yet: show a sample instead
+            self.files.open_path(samples[0])
 
     def _on_photo_busy(self, busy: bool) -> None:
         if busy:

@@ -63,6 +63,18 @@ def test_a_painted_stroke_updates_the_results(window, qtbot):
     qtbot.waitUntil(lambda: shows_current_mask(window), timeout=TIMEOUT_MS)
 
 
+def test_100_rapid_edits_on_the_real_model_end_on_the_last_mask(window, qtbot):
+    before = window.controller.stats.started
+    rng = np.random.default_rng(2)
+    window.doc.begin_live("Brush stroke")
+    for _ in range(100):
+        window.doc.paint_cells([tuple(int(v) for v in rng.integers(0, 4, 2))], bool(rng.integers(0, 2)))
+    window.doc.end_live()
+    qtbot.waitUntil(lambda: shows_current_mask(window), timeout=TIMEOUT_MS)
+    assert window.controller.stats.started - before <= 3  # no events ran in between: one slot
+    assert window.doc.undo_stack.count() == 1
+
+
 def test_fast_precision_is_applied_on_the_worker(window, qtbot):
     with qtbot.waitSignal(window.controller.precision_applied, timeout=TIMEOUT_MS) as applied:
         window.model_panel.precision.setCurrentIndex(1)
@@ -222,6 +234,17 @@ def test_closing_during_inference_leaves_no_running_thread(qtbot):
     qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
     w.close()
     assert not w.controller.is_running()
+
+
+def test_a_start_photo_that_cannot_open_falls_back_to_a_sample(qtbot, tmp_path, tiny_checkpoint):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.files.dialogs = False
+    with qtbot.waitSignal(w.result_shown, timeout=TIMEOUT_MS):
+        w.start(image=tmp_path / "missing.jpg", model=tiny_checkpoint)
+    assert "missing.jpg" in w.last_error
+    assert w.doc.image_path is not None and w.doc.image_path.parent.name == "samples"
+    w.close()
 
 
 def test_missing_default_model_falls_back_to_an_untrained_one(tmp_path):
