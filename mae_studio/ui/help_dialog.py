@@ -59,4 +59,5 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(560, 620)
+        self.resize(580, 820)
+        self.table.setCurrentCell(-1, -1)
