@@ -211,7 +211,9 @@ def read_mask_file(path: Path) -> Callable[[int], np.ndarray]:
             pixels.load()
     except FileNotFoundError as e:
         raise UsageError(f"{path}: mask file not found") from e
-    except (OSError, UnidentifiedImageError, UnicodeDecodeError) as e:
+    except Image.DecompressionBombError as e:  # over twice Pillow's pixel limit, from the header
+        raise UsageError(f"{path}: the mask image claims too many pixels ({e})") from e
+    except (OSError, SyntaxError, EOFError, UnidentifiedImageError, UnicodeDecodeError) as e:
         raise UsageError(f"{path}: not a readable mask image or JSON ({e})") from e
     except ValueError as e:  # json.JSONDecodeError included
         raise UsageError(f"{path}: not a mask file ({e})") from e

@@ -21,14 +21,18 @@ Pillow decodes (Qt would quietly show a truncated file as half grey). The policy
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
 import re
 import stat
 import struct
+import sys
+import tempfile
 import warnings
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -147,6 +151,7 @@ def load_image_bytes(
 def _decode(fp: BinaryIO, where: str | Path, min_side: int, max_pixels: int) -> Image.Image:
     notes: list[str] = []
     warned: list[str] = []
+    said: list[str] = []  # libtiff's own messages
     try:
         # Pillow's own warnings (e.g. "Corrupt EXIF data") become notes; its bomb warning an error.
         # catch_warnings is process-wide, not per thread: load images on one thread at a time.
@@ -155,7 +160,8 @@ def _decode(fp: BinaryIO, where: str | Path, min_side: int, max_pixels: int) -> 
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(fp, formats=ALLOWED_FORMATS) as im:
                 _check_geometry(im.size, where, min_side, max_pixels)
-                im.load()  # decodes the first frame only
+                with _libtiff_messages(im, said):
+                    im.load()  # decodes the first frame only
                 upright = _orientation(im, warned)
                 rgb = _to_rgb(im, notes)
                 if upright is not None:
@@ -171,9 +177,9 @@ def _decode(fp: BinaryIO, where: str | Path, min_side: int, max_pixels: int) -> 
     except MemoryError as e:
         raise ImageLoadError(where, "not enough memory to decode this image") from e
     except _DECODE_ERRORS as e:
-        detail = str(e) or type(e).__name__
+        detail = "; ".join([str(e) or type(e).__name__, *said[:3]])
         raise ImageLoadError(where, f"truncated or corrupt image data ({detail})") from e
-    warned += [str(w.message) for w in caught]
+    warned += [str(w.message) for w in caught] + said
     for message in warned:
         warnings.warn(f"{where}: {message}", ImageLoadWarning, stacklevel=3)
     rgb.info = {
@@ -183,6 +189,36 @@ def _decode(fp: BinaryIO, where: str | Path, min_side: int, max_pixels: int) -> 
         "load_notes": warned + notes,
     }
     return rgb
+
+
+@contextlib.contextmanager
+def _libtiff_messages(im: Image.Image, said: list[str]) -> Iterator[None]:
+    """libtiff prints its errors and warnings straight to file descriptor 2, which would put
+    lines nobody asked for around the app's own one-line messages; while a TIFF decodes they
+    are caught into `said` instead (the reason of a refusal, or notes). fd 2 is process-wide:
+    like catch_warnings, this wants one load at a time."""
+    if im.format != "TIFF":
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all (e.g. a windowed app): nothing would be printed
+        yield
+        return
+    if sys.stderr is not None:
+        sys.stderr.flush()  # what Python already wrote stays on the real stderr
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            text = sink.read(4096).decode("utf-8", "replace")
+            # Pillow hands libtiff the name "tempfile.tif", which means nothing to the user.
+            lines = (line.strip().removeprefix("tempfile.tif: ") for line in text.splitlines())
+            said += [line for line in lines if line]
 
 
 def _check_byte_count(n: int, where: str | Path) -> None:

@@ -75,6 +75,10 @@ def _png_idat_garbled(png: bytes) -> bytes:
     return png[:at] + png_chunk(b"IDAT", bytes(body)) + png[at + 12 + length :]
 
 
+def _scrambled(data: bytes, start: int, end: int) -> bytes:
+    return data[:start] + bytes(b ^ 0x5A for b in data[start:end]) + data[end:]
+
+
 def _bomb_png(w: int, h: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
     return PNG_SIGNATURE + b"".join(
@@ -334,7 +338,7 @@ def build_corpus() -> list[Case]:
     png, jpg = encode(Image.fromarray(rgb), "PNG"), encode(Image.fromarray(rgb), "JPEG", quality=90)
     webp, tiff = encode(Image.fromarray(rgb), "WEBP"), encode(Image.fromarray(rgb), "TIFF")
     sos = jpg.index(b"\xff\xda") + 40
-    jpg_damaged = jpg[:sos] + bytes(b ^ 0x5A for b in jpg[sos : sos + 60]) + jpg[sos + 60 :]
+    jpg_damaged = _scrambled(jpg, sos, sos + 60)
     inflates_to_64_mib = zlib.compress(bytes(64 << 20), 9)  # 64 KiB; Pillow stops text at 1 MiB
     zbomb = png_chunk(b"zTXt", b"Comment\0\0" + inflates_to_64_mib)
     icc_bomb = png_chunk(b"iCCP", b"icc\0\0" + inflates_to_64_mib)
@@ -363,6 +367,19 @@ def build_corpus() -> list[Case]:
         Case("truncated_tiff.tiff", tiff[: len(tiff) // 2], "refused", CORRUPT),
         Case(
             "corrupt_zlib.png", _png_idat_garbled(png), "refused", CORRUPT, note="IDAT scrambled, CRC valid"
+        ),
+        Case(
+            "corrupt_lzw.tiff",
+            _scrambled(encode(Image.fromarray(rgb), "TIFF", compression="tiff_lzw"), 20, 60),
+            "refused",
+            CORRUPT,
+            note="libtiff's own stderr message becomes the reason",
+        ),
+        Case(
+            "corrupt_deflate.tiff",
+            _scrambled(encode(Image.fromarray(rgb), "TIFF", compression="tiff_adobe_deflate"), 20, 60),
+            "refused",
+            CORRUPT,
         ),
         Case(
             "corrupt_scan.jpg",

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mae_studio.__main__ import main
+from mae_studio.cli.options import UsageError, read_mask_file
 
 from .bounded import LoadWorker, Outcome
 from .corpus import Case, build_corpus
@@ -28,6 +29,7 @@ def _assert_outcome(case: Case, o: Outcome) -> None:
         assert case.name in o.message and re.search(case.reason, o.message), o.describe()
         assert o.error_path is not None and Path(o.error_path).name == case.name
         assert "not enough memory" not in o.message  # a capped runaway allocation, not a refusal
+        assert "tempfile.tif" not in o.message  # libtiff's name for the stream
         return
     assert o.mode == "RGB" and o.pixels.dtype.name == "uint8" and o.pixels.shape[2] == 3
     assert case.check is not None
@@ -59,15 +61,16 @@ def test_corpus_covers_the_issue_list() -> None:
 
 
 def test_reconstruct_folder_mixing_the_corpus_with_good_images(
-    corpus_dir: Path, tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    corpus_dir: Path, tiny_checkpoint: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The command's entry point (in this process: a fresh one spends ~15 s importing torch
     here): one stderr line per refused file naming it and its reason, every picture
-    reconstructed, exit status 1. An escaping exception would fail this test."""
+    reconstructed, exit status 1. An escaping exception would fail this test; capfd also sees
+    what C libraries (libtiff) write to the process's stderr."""
     out = tmp_path / "out"
     argv = ["reconstruct", str(corpus_dir), "--checkpoint", str(tiny_checkpoint), "--out", str(out)]
     rc = main([*argv, "--device", "cpu", "--batch-size", "8"])
-    done = capsys.readouterr()
+    done = capfd.readouterr()
     assert rc == 1, done.err
     assert "Traceback" not in done.err
     lines = [line for line in done.err.splitlines() if line.strip()]
@@ -88,3 +91,28 @@ def test_reconstruct_folder_mixing_the_corpus_with_good_images(
     assert any("broken_exif.jpg" in line and "EXIF" in line for line in notes), notes
     pictures = sum(c.expect == "picture" for c in CASES)
     assert f"{pictures}/{len(CASES)} images reconstructed" in done.out
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
+@pytest.mark.parametrize("case", [c for c in CASES if "large" not in c.name], ids=lambda c: c.name)
+def test_corpus_as_mask_files(case: Case, corpus_dir: Path) -> None:
+    """`--mask FILE` reads images with its own rules (white = removed, alpha not composited):
+    a grid, or a UsageError naming the file; nothing else escapes."""
+    path = corpus_dir / case.name
+    try:
+        to_grid = read_mask_file(path)
+    except UsageError as e:
+        assert str(path) in str(e)
+        return
+    grid = to_grid(4)
+    assert grid.shape == (4, 4) and grid.dtype == bool
+
+
+def test_cli_bomb_as_mask_is_one_line(
+    corpus_dir: Path, tiny_checkpoint: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    mask = corpus_dir / "bomb_png_50000x50000.png"
+    argv = ["reconstruct", str(corpus_dir / "good.png"), "--checkpoint", str(tiny_checkpoint)]
+    rc = main([*argv, "--mask", str(mask), "--out", str(tmp_path / "out"), "--device", "cpu"])
+    err = capfd.readouterr().err.strip()
+    assert rc == 1 and "\n" not in err and f"{mask}: the mask image claims too many pixels" in err, err
