@@ -7,8 +7,8 @@ of requests:
 - live (a brush stroke or slider drag in progress): the run in flight is allowed to finish,
   so the view keeps refreshing while the user paints (throttled by the model's speed). When
   the mask then stays put for QUIET_MS, the run in flight (of an older mask) is cancelled so
-  the newest mask starts at once, unless nothing was shown for a while (then it finishes, so
-  slow painting with pauses still refreshes);
+  the newest mask starts at once, unless it is about to finish or nothing was shown for a
+  while (then it finishes, so painting with short pauses still refreshes);
 - settled (any other edit, and the end of a drag): the run in flight is cancelled between
   blocks, and every older result becomes stale.
 
@@ -30,6 +30,7 @@ from .worker import InferenceWorker, InferJob, Loader, LoadJob
 
 QUIET_MS = 30  # a drag that changes nothing for this long counts as paused
 MIN_STALE_S = 0.2  # a pause cancels the run in flight only if a result was shown this recently
+FINISH_SLACK_S = 0.05  # a stale run this close to its end is allowed to finish
 
 
 @dataclass
@@ -168,11 +169,15 @@ class InferenceController(QObject):
         self._dispatch()
 
     def _on_quiet(self) -> None:
-        """The drag paused: start its newest mask now rather than after a stale run."""
+        """The drag paused: start its newest mask now rather than after a stale run, unless
+        the stale run ends within FINISH_SLACK_S anyway (then it is one more refresh), or
+        nothing was shown for a while (then the user would see no refresh at all)."""
         if not isinstance(self._running, InferJob) or self._pending is None:
             return
-        stale_limit = max(self.min_stale_s, 2 * self.job_seconds)
-        if time.perf_counter() - self._last_refresh < stale_limit:
+        now = time.perf_counter()
+        remaining = self.job_seconds - (now - self._started_at)
+        stale_limit = max(self.min_stale_s, 0.5 * self.job_seconds)
+        if remaining > FINISH_SLACK_S and now - self._last_refresh < stale_limit:
             self._worker.cancel_upto(self._running.generation)
 
     def _settle(self) -> None:

@@ -115,12 +115,12 @@ def test_live_edits_let_the_run_in_flight_finish(make_controller, qtbot):
 
 
 def test_a_pause_in_the_drag_starts_its_newest_mask_at_once(make_controller, qtbot):
-    fake = FakePredictor(delay=0.05)
+    fake = FakePredictor(delay=0.5)
     c = make_controller(fake)
     c.min_stale_s = 60.0  # the refresh below counts as recent however slow this machine is
     got = shown(c)
     with qtbot.waitSignal(c.result_ready, timeout=TIMEOUT_MS):
-        c.request(masks.random_mask(4, 0.1, 1), live=True)  # a recent refresh
+        c.request(masks.random_mask(4, 0.1, 1), live=True)  # a recent refresh; runs take ~0.5 s
     fake.delay = 30.0
     c.request(masks.random_mask(4, 0.2, 1), live=True)
     qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
@@ -129,6 +129,22 @@ def test_a_pause_in_the_drag_starts_its_newest_mask_at_once(make_controller, qtb
     fake.delay = 0.0
     qtbot.waitUntil(lambda: np.array_equal(got[-1][1], newest), timeout=TIMEOUT_MS)
     assert c.stats.cancelled == 1
+
+
+def test_a_stale_run_about_to_finish_is_not_cancelled_by_a_pause(make_controller, qtbot):
+    fake = FakePredictor(delay=0.3)
+    c = make_controller(fake)
+    c.min_stale_s = 60.0
+    got = shown(c)
+    with qtbot.waitSignal(c.result_ready, timeout=TIMEOUT_MS):
+        c.request(masks.random_mask(4, 0.1, 1), live=True)  # runs take ~0.3 s
+    c.request(masks.random_mask(4, 0.2, 1), live=True)
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
+    qtbot.wait(280)  # the run is nearly done when the pause below is noticed
+    newest = masks.random_mask(4, 0.3, 1)
+    c.request(newest, live=True)
+    qtbot.waitUntil(lambda: np.array_equal(got[-1][1], newest), timeout=TIMEOUT_MS)
+    assert c.stats.cancelled == 0 and len(got) == 3
 
 
 def test_a_worker_exception_is_reported_and_the_next_run_works(make_controller, qtbot):
