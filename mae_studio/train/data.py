@@ -170,13 +170,23 @@ _MEAN = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
 _STD = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
 
 
-def crop_batch(bank: ImageBank, index: Tensor, recipe: CropRecipe, generator: torch.Generator) -> Tensor:
-    """Random resized crops of bank images `index` [B] -> ImageNet-normalized float [B, 3, S, S]."""
+def crop_batch(
+    bank: ImageBank,
+    index: Tensor,
+    recipe: CropRecipe,
+    generator: torch.Generator,
+    batched: bool | None = None,
+) -> Tensor:
+    """Random resized crops of bank images `index` [B] -> ImageNet-normalized float [B, 3, S, S].
+
+    `batched` (default: on CUDA) cuts all crops with one roi_align call on the bank's device;
+    otherwise Pillow resamples each crop on the CPU."""
     device = bank.pixels.device
     boxes = sample_boxes(bank.sizes[index], recipe, generator)
     flips = torch.rand(len(index), generator=generator) < recipe.hflip
     S = recipe.size
-    if device.type == "cuda":
+    use_roi_align = device.type == "cuda" if batched is None else batched
+    if use_roi_align:
         # One batched call over the padded images [B, 3, Hmax, Wmax].
         src = bank.pixels[index.to(device)].float()
         rois = torch.cat((torch.arange(len(index)).float().unsqueeze(1), boxes), dim=1).to(device)
