@@ -4,6 +4,7 @@ request) -> worker thread -> controller (stale results dropped) -> result views.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,9 @@ class MainWindow(QMainWindow):
         self.model_panel.set_loading(True)
 
     def _on_model_loaded(self, info: Any) -> None:
+        # Hundreds of thousands of long-lived objects (torch, Qt, the model) would make every
+        # full garbage collection on this thread a 100-500 ms stall; frozen, they are skipped.
+        gc.freeze()
         self.model_info = info
         self.status.set_loading(None)
         self.status.set_model(info)

@@ -10,6 +10,7 @@ thread. This module and model_loader.py are the only ui modules that import torc
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -161,8 +162,14 @@ class InferenceWorker(QThread):
                 self.model_failed.emit(job.load_id, describe_error(e))
             return
         old, self._predictor = self._predictor, predictor
-        if old is not None and hasattr(old, "stop_warm_up"):
-            old.stop_warm_up()
+        if old is not None:
+            if hasattr(old, "stop_warm_up"):
+                old.stop_warm_up()
+            # The GUI froze the previous model out of the garbage collector's sight (see
+            # MainWindow._on_model_loaded): thaw and collect once, while the user waits anyway.
+            del old
+            gc.unfreeze()
+            gc.collect()
         self._image_id = -1
         if not self._stopping:
             self.model_loaded.emit(job.load_id, info)
