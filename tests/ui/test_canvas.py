@@ -121,3 +121,23 @@ def test_zoom_and_fit(canvas):
     assert canvas.zoom() == pytest.approx(2 * fit)
     canvas.fit_to_window()
     assert canvas.zoom() == pytest.approx(fit)
+
+
+def test_middle_drag_pans_without_painting(canvas):
+    canvas.zoom_by(4.0)
+    got = collect(canvas)
+    h0, v0 = canvas.horizontalScrollBar().value(), canvas.verticalScrollBar().value()
+    middle = Button.MiddleButton
+    start = QPointF(300, 300)
+    for kind, pos, button, held in (
+        (QEvent.Type.MouseButtonPress, start, middle, middle),
+        (QEvent.Type.MouseMove, QPointF(200, 250), Button.NoButton, middle),
+        (QEvent.Type.MouseButtonRelease, QPointF(200, 250), middle, Button.NoButton),
+    ):
+        event = QMouseEvent(
+            kind, pos, canvas.viewport().mapToGlobal(pos), button, held, Qt.KeyboardModifier.NoModifier
+        )
+        QApplication.sendEvent(canvas.viewport(), event)
+    assert canvas.horizontalScrollBar().value() == h0 + 100
+    assert canvas.verticalScrollBar().value() == v0 + 50
+    assert got == []
