@@ -4,7 +4,6 @@ request) -> worker thread -> controller (stale results dropped) -> result views.
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,8 @@ from .document import Document, MaskRecipe
 from .file_actions import SAMPLES, FileActions, sample_photos
 from .help_dialog import ShortcutsDialog
 from .mask_panel import MaskPanel
-from .model_loader import available_devices, checkpoint_loader, default_loader
+from .model_actions import ModelActions
+from .model_loader import available_devices
 from .model_panel import ModelPanel
 from .panels import ResultsView
 from .photo_loader import LoadedPhoto, PhotoLoader
@@ -53,12 +53,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("MAE Studio")
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
-        self.device = device
-        self.model_info: Any = None
         self.last_error = ""
-        self.threads_in_use = 0
         self._comparing = False
-        self._model_source: tuple[str, Path | None] = ("default", None)
 
         self.doc = Document(parent=self)
         self.controller = InferenceController(
@@ -90,6 +86,7 @@ class MainWindow(QMainWindow):
         self._add_dock("Model", self.model_panel, "modelDock")
 
         self.files = FileActions(self)
+        self.models = ModelActions(self, device)
         self.photos = PhotoLoader(self)
         self.actions_by_name = build_menus(self)
         self.addToolBar(build_toolbar(self, self.actions_by_name))
@@ -126,20 +123,11 @@ class MainWindow(QMainWindow):
         c.result_ready.connect(self._on_result_ready)
         c.failed.connect(self._on_failed)
         c.busy_changed.connect(self.status.set_computing)
-        c.model_loading.connect(self._on_model_loading)
-        c.model_loaded.connect(self._on_model_loaded)
-        c.model_failed.connect(self._on_model_failed)
         self.photos.loaded.connect(self._on_photo_loaded)
         self.photos.failed.connect(self._on_photo_failed)
         self.photos.busy_changed.connect(self._on_photo_busy)
-        self.model_panel.default_requested.connect(self.load_default_model)
         self.model_panel.open_file_requested.connect(self.files.open_model_dialog)
         self.model_panel.open_folder_requested.connect(self.files.open_model_folder_dialog)
-        self.model_panel.device_chosen.connect(self._on_device_chosen)
-        self.model_panel.threads_chosen.connect(self._on_threads_chosen)
-        self.model_panel.precision_chosen.connect(self._on_precision_chosen)
-        c.precision_applied.connect(self._on_precision_applied)
-        c.threads_applied.connect(self._on_threads_applied)
         self.brush_slider.valueChanged.connect(lambda v: canvas.set_brush_radius(float(v)))
         self.opacity_slider.valueChanged.connect(lambda v: self._apply_mask_style(opacity=v / 100))
 
@@ -181,76 +169,25 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- model
 
+    @property
+    def model_info(self) -> Any:
+        return self.models.info
+
+    @property
+    def threads_in_use(self) -> int:
+        return self.models.threads_in_use
+
     def load_default_model(self) -> None:
-        self._model_source = ("default", None)
-        self.load_model(default_loader(self.device), "the default model")
+        self.models.load_default()
 
     def load_checkpoint(self, path: Path) -> None:
-        self._model_source = ("file", path)
-        self.load_model(checkpoint_loader(path, self.device), path.name)
+        self.models.load_checkpoint(path)
 
     def load_model(self, loader: Loader, description: str) -> None:
-        self.controller.load_model(loader, description)
+        self.models.load(loader, description)
 
     def model_name(self) -> str:
-        return self.model_info.name if self.model_info is not None else "no model"
-
-    def _on_model_loading(self, what: str) -> None:
-        self.status.set_loading(what)
-        self.model_panel.set_loading(True)
-
-    def _on_model_loaded(self, info: Any) -> None:
-        # Hundreds of thousands of long-lived objects (torch, Qt, the model) would make every
-        # full garbage collection on this thread a 100-500 ms stall; frozen, they are skipped.
-        gc.freeze()
-        self.model_info = info
-        self.status.set_loading(None)
-        self.status.set_model(info)
-        self.model_panel.set_loading(False)
-        self.model_panel.set_model(info)
-        if info.note:
-            self.status.showMessage(info.note, 15000)
-        self.doc.set_geometry(info.img_size, info.patch_size)
-        if self.doc.crop is None:
-            self.results.clear("Open a photo: File > Open, drop a file here, or paste (Ctrl+V)")
-        else:
-            self.controller.set_image(self.doc.crop)
-            self.controller.request(self.doc.mask)
-
-    def _on_model_failed(self, message: str) -> None:
-        self.status.set_loading(None)
-        self.model_panel.set_loading(False)
-        if self.model_info is not None:
-            self.status.set_model(self.model_info)
-        self.report_error("The model was not loaded", message + "\n\nThe current model stays loaded.")
-        if self.model_info is None:  # nothing loaded at all: fall back so the app still works
-            self.load_default_model()
-
-    def _on_device_chosen(self, device: str) -> None:
-        self.device = None if device == "auto" else device
-        kind, path = self._model_source
-        if kind == "file" and path is not None:
-            self.load_checkpoint(path)
-        else:
-            self.load_default_model()
-
-    def _on_threads_chosen(self, threads: int) -> None:
-        self.controller.set_threads(threads)
-        self.settings.set_inference_threads(threads)
-        self.controller.request(self.doc.mask)  # applied with the next run
-
-    def _on_threads_applied(self, threads: int) -> None:
-        self.threads_in_use = threads
-        self.status.set_threads(threads)
-
-    def _on_precision_chosen(self, precision: str) -> None:
-        self.controller.set_precision(precision)
-        self.settings.set_precision(precision)
-        self.controller.request(self.doc.mask)
-
-    def _on_precision_applied(self, text: str) -> None:
-        self.model_panel.set_precision_detail(text)
-        self.status.set_precision(text.split(" (")[0])
+        return self.models.name()
 
     # ---------------------------------------------------------------- photo and mask
 
