@@ -4,6 +4,7 @@ request) -> worker thread -> controller (stale results dropped) -> result views.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -385,4 +386,5 @@ class MainWindow(QMainWindow):
         self.photos.wait(2000)
         if not self.controller.shutdown(1000):
             self.controller.wait_for_thread()  # a model load in progress cannot be interrupted
+        gc.unfreeze()  # see ModelActions._on_model_loaded; the process may live on (tests, embedding)
         event.accept()
