@@ -157,6 +157,9 @@ def train(opts: RunOptions) -> TrainResult:
     }
     # A resumed run with a new time budget keeps its place and re-fits the rest of its plan.
     planned_by_time = opts.steps is None and opts.minutes is not None
+    if device.type == "cpu":
+        bank.pil_images()  # made once before the clock starts, so the probe times only steps
+    first_step = step
     start = time.monotonic()
     deadline = start + opts.minutes * 60 if opts.minutes is not None else None
     last_save = start
@@ -178,7 +181,8 @@ def train(opts: RunOptions) -> TrainResult:
             if planned_by_time and deadline is not None:
                 done_probe = step - window_step >= opts.probe_steps and total_steps == 0
                 if done_probe or (total_steps and (step - window_step) >= opts.replan_every):
-                    per_step = (now - window_t) / max(1, step - window_step)
+                    # The mean over this whole run, pauses included: a shared machine's pace.
+                    per_step = (now - start) / max(1, step - first_step)
                     fit = step + int(max(0.0, deadline - now) / per_step)
                     total_steps = _agree(max(step + 1, fit), device, world)
                     window_t, window_step = now, step
@@ -191,7 +195,13 @@ def train(opts: RunOptions) -> TrainResult:
             if deadline is not None and _agree(int(now >= deadline), device, world):
                 break
             plan = total_steps or 10_000  # probing: a small lr, the first steps of a long warm-up
-            lr = lr_at(step, plan, recipe)
+            at = step
+            if planned_by_time and deadline is not None and total_steps:
+                # Never behind the clock: the cosine reaches min_lr at the deadline even when the
+                # machine slows down or pauses the run after the last re-plan.
+                frac = (now - start) / max(1e-9, deadline - start)
+                at = max(step, int(first_step + frac * (total_steps - first_step)))
+            lr = lr_at(at, plan, recipe)
             for g in optimizer.param_groups:
                 g["lr"] = lr
             idx = torch.randint(len(bank), (per_rank,), generator=gen)

@@ -107,9 +107,13 @@ def test_resume_refuses_another_architecture_or_nothing(photos, tmp_path, tiny_c
 
 
 def test_time_budget_plans_the_steps_and_stops(photos, tmp_path, tiny_config, tiny_recipe):
-    result = train(_opts(photos, tmp_path / "t", tiny_config, tiny_recipe, minutes=0.05, probe_steps=2))
+    out = tmp_path / "t"
+    result = train(_opts(photos, out, tiny_config, tiny_recipe, minutes=0.05, probe_steps=2, log_every=1))
     assert result.total_steps >= result.step >= 3
     assert result.seconds < 0.05 * 60 + 5
+    lrs = [json.loads(x)["lr"] for x in (out / LOG_FILE).read_text().splitlines()]
+    assert max(lrs) > 0.5 * tiny_recipe.lr
+    assert lrs[-1] < 0.1 * tiny_recipe.lr  # the cosine is finished when the time is up
 
 
 def test_cli_train_writes_checkpoint_and_needs_a_budget(photos, tmp_path, capsys):
