@@ -4,9 +4,11 @@ The worker is forked once (about 0.1 s here) and then loads one image per reques
 costs a pipe round trip, so thousands of fuzz cases stay cheap. Per load it reports the peak
 resident memory growth (Linux: /proc/self/clear_refs resets VmHWM, the peak, before each
 load). HANG_GUARD_S is a hang guard, not a speed assertion: a load that has not answered by
-then is reported as "hung" and the worker is killed and replaced. The worker's address space
-is capped (ADDRESS_HEADROOM over what it had at fork), so a runaway allocation cannot take the
-shared machine down; the loader then reports "not enough memory", which tests treat as a failure.
+then is reported as "hung" and the worker is killed and replaced. While it waits, the parent
+watches the worker's resident memory: one that grows RUNAWAY_BYTES during a load is killed
+and reported as "runaway", so a bad case cannot take the shared machine down. (An address-space
+rlimit would be simpler, but virtual reservations creep over thousands of loads and torch's
+threads need address space: it failed benign loads with "not enough memory".)
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ from pathlib import Path
 from typing import Any
 
 HANG_GUARD_S = 20.0
-ADDRESS_HEADROOM = 3 << 30  # bytes of address space a load may add; the 64 MP design bound needs < 1 GiB
+RUNAWAY_BYTES = 3 << 30  # resident growth that ends a load; the 64 MP design bound needs < 1 GiB
+WATCH_EVERY_S = 0.05
 MAX_RETURNED_SIDE = 1024  # pictures come back downsampled (nearest) to at most this side
 
 
 @dataclass
 class Outcome:
     """What one load did. kind: "picture", "refused" (ImageLoadError), "escaped" (any other
-    exception: a bug), "hung" (no answer within the hang guard) or "crashed" (the worker died)."""
+    exception: a bug), "hung" (no answer within the hang guard), "runaway" (killed for its
+    memory growth) or "crashed" (the worker died)."""
 
     kind: str
     name: str
@@ -56,6 +60,16 @@ def _status_kib(key: str) -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     raise KeyError(key)
+
+
+def _rss_of(pid: int) -> int:
+    """Resident bytes of another process (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # it has exited: the pipe tells the rest
+        return 0
+    found = next((line for line in status.splitlines() if line.startswith("VmRSS:")), None)
+    return int(found.split()[1]) * 1024 if found else 0
 
 
 def _reset_peak() -> bool:
@@ -117,10 +131,6 @@ def _load(source: bytes | str, name: str) -> Outcome:
 
 def _serve(conn: Any) -> None:
     """The worker's loop: (source, name) in, Outcome out, until None or the pipe closes."""
-    vm = _status_kib("VmSize") * 1024
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = vm + ADDRESS_HEADROOM
-    resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
     while True:
         try:
             request = conn.recv()
@@ -134,7 +144,8 @@ def _serve(conn: Any) -> None:
 class LoadWorker:
     """`load(bytes_or_path, name)` -> Outcome, run in a forked worker with a hang guard."""
 
-    def __init__(self) -> None:
+    def __init__(self, runaway_bytes: int = RUNAWAY_BYTES) -> None:
+        self.runaway_bytes = runaway_bytes
         self._ctx = mp.get_context("fork")
         self._proc: Any = None
         self._conn: Any = None
@@ -158,10 +169,19 @@ class LoadWorker:
             request = (os.fspath(source), name or os.path.basename(source))
         name = request[1]
         started = time.perf_counter()
+        rss_before = _rss_of(self._proc.pid)
         self._conn.send(request)
-        if not self._conn.poll(timeout):
-            self._replace()
-            return Outcome("hung", name, f"no answer within the {timeout:.0f} s hang guard", seconds=timeout)
+        while not self._conn.poll(WATCH_EVERY_S):
+            seconds = time.perf_counter() - started
+            grown = _rss_of(self._proc.pid) - rss_before
+            if grown > self.runaway_bytes:
+                self._replace()
+                message = f"killed after growing {grown >> 20} MiB (over the runaway limit)"
+                return Outcome("runaway", name, message, seconds=seconds, rss_growth=grown)
+            if seconds > timeout:
+                self._replace()
+                message = f"no answer within the {timeout:.0f} s hang guard"
+                return Outcome("hung", name, message, seconds=seconds)
         try:
             return self._conn.recv()
         except (EOFError, ConnectionResetError):

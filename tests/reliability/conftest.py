@@ -35,7 +35,16 @@ settings.register_profile(
     print_blob=True,  # a failure prints the blob that reproduces it
 )
 
-_FUZZ_LOG = pytest.StashKey[list[tuple[str, Outcome]]]()
+
+class FuzzLog(list[tuple[str, Outcome]]):
+    """(mutation description, outcome) of every fuzz case; a short repr, as hypothesis prints
+    the test's arguments when a case fails."""
+
+    def __repr__(self) -> str:
+        return f"<FuzzLog of {len(self)} cases>"
+
+
+_FUZZ_LOG = pytest.StashKey[FuzzLog]()
 
 
 @pytest.fixture(scope="session")
@@ -103,13 +112,13 @@ def remount_read_only(folder: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def fuzz_log(request: pytest.FixtureRequest) -> list[tuple[str, Outcome]]:
-    """(mutation description, outcome) of every fuzz case, summarized at the end of the run."""
-    return request.config.stash.setdefault(_FUZZ_LOG, [])
+def fuzz_log(request: pytest.FixtureRequest) -> FuzzLog:
+    """Every fuzz case, summarized at the end of the run (pytest_terminal_summary)."""
+    return request.config.stash.setdefault(_FUZZ_LOG, FuzzLog())
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    log = config.stash.get(_FUZZ_LOG, [])
+    log = config.stash.get(_FUZZ_LOG, FuzzLog())
     if not log:
         return
     kinds: dict[str, int] = {}

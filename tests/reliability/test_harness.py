@@ -14,10 +14,10 @@ import mae_studio.core
 from .bounded import LoadWorker
 
 
-def _worker_with(monkeypatch: pytest.MonkeyPatch, fake: object) -> LoadWorker:
+def _worker_with(monkeypatch: pytest.MonkeyPatch, fake: object, **kw: int) -> LoadWorker:
     # The worker imports load_image_bytes from mae_studio.core when it loads, after the fork.
     monkeypatch.setattr(mae_studio.core, "load_image_bytes", fake)
-    return LoadWorker()
+    return LoadWorker(**kw)
 
 
 def test_a_hang_is_reported_and_the_worker_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,5 +61,21 @@ def test_peak_memory_growth_is_measured(monkeypatch: pytest.MonkeyPatch) -> None
         outcome = worker.load(b"data", "big.png")
         assert outcome.kind == "refused" and "96 MiB" in outcome.message
         assert 90 << 20 <= outcome.rss_growth <= 200 << 20, outcome.describe()
+    finally:
+        worker.close()
+
+
+def test_runaway_memory_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    def grow(data: bytes, name: str) -> None:
+        blocks = []
+        for _ in range(40):  # 16 MiB at a time, touched, up to 640 MiB unless stopped
+            blocks.append(np.ones(16 << 20, np.uint8))
+            time.sleep(0.02)
+
+    worker = _worker_with(monkeypatch, grow, runaway_bytes=96 << 20)
+    try:
+        outcome = worker.load(b"data", "greedy.png")
+        assert outcome.kind == "runaway" and 96 << 20 < outcome.rss_growth < 400 << 20, outcome.describe()
+        assert worker.restarts == 1
     finally:
         worker.close()
