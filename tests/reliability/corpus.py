@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import struct
-import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,27 @@ from PIL import Image
 from mae_studio.core.images import ALPHA_BACKGROUND
 
 from .bounded import Outcome
+from .hostile_bytes import (
+    PNG_SIGNATURE,
+    apng_bomb_in_later_frame,
+    bomb_bmp,
+    bomb_gif,
+    bomb_jpeg,
+    bomb_png,
+    bomb_tiff,
+    bomb_webp,
+    encode,
+    gif_bomb_in_later_frame,
+    jpeg_with_app1,
+    noise,
+    png_chunk,
+    png_idat_garbled,
+    png_with_chunk_after_ihdr,
+    pth_bytes,
+    safetensors_bytes,
+    scrambled,
+    zip_bytes,
+)
 
 SMALL_BUDGET_MIB = 64  # refusals and small pictures: read the file, decode a few KiB
 # 8000 x 8000 = the 64 MP limit: decode (4 B/px) + RGB copy (4 B/px) + slack for buffers
@@ -36,141 +56,6 @@ class Case:
     check: Callable[[Outcome], None] | None = None  # for pictures
     budget_mib: int = SMALL_BUDGET_MIB
     note: str = ""  # for the report table: what the file is
-
-
-# ----------------------------------------------------------------------------------
-# byte builders
-
-
-def encode(im: Image.Image | list[Image.Image], fmt: str, **kw: object) -> bytes:
-    frames = im if isinstance(im, list) else [im]
-    buf = io.BytesIO()
-    if len(frames) > 1:
-        kw = {"save_all": True, "append_images": frames[1:], **kw}
-    frames[0].save(buf, fmt, **kw)
-    return buf.getvalue()
-
-
-def noise(w: int = 48, h: int = 32, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
-
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_with_chunk_after_ihdr(png: bytes, chunk: bytes) -> bytes:
-    return png[:33] + chunk + png[33:]  # signature (8) + IHDR chunk (25)
-
-
-def _png_idat_garbled(png: bytes) -> bytes:
-    """The compressed pixel data scrambled, with a correct CRC: zlib itself must fail."""
-    at = png.index(b"IDAT") - 4
-    (length,) = struct.unpack(">I", png[at : at + 4])
-    body = bytearray(png[at + 8 : at + 8 + length])
-    body[2:] = bytes(b ^ 0xA5 for b in body[2:])  # keep the 2-byte zlib header valid
-    return png[:at] + png_chunk(b"IDAT", bytes(body)) + png[at + 12 + length :]
-
-
-def _scrambled(data: bytes, start: int, end: int) -> bytes:
-    return data[:start] + bytes(b ^ 0x5A for b in data[start:end]) + data[end:]
-
-
-def _bomb_png(w: int, h: int) -> bytes:
-    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return PNG_SIGNATURE + b"".join(
-        (png_chunk(b"IHDR", ihdr), png_chunk(b"IDAT", zlib.compress(b"\0" * 1000)), png_chunk(b"IEND", b""))
-    )
-
-
-def _bomb_gif() -> bytes:
-    screen = struct.pack("<HHBBB", 65535, 65535, 0, 0, 0)
-    frame = b"," + struct.pack("<HHHHB", 0, 0, 65535, 65535, 0) + b"\x02\x02\x44\x01\x00;"
-    return b"GIF89a" + screen + frame
-
-
-def _bomb_bmp() -> bytes:
-    data = bytearray(encode(Image.new("RGB", (20, 20)), "BMP"))
-    data[18:26] = struct.pack("<ii", 50000, 50000)
-    return bytes(data)
-
-
-def _bomb_jpeg() -> bytes:
-    data = bytearray(encode(Image.fromarray(noise(32, 32)), "JPEG"))
-    sof = data.index(b"\xff\xc0")
-    data[sof + 5 : sof + 9] = struct.pack(">HH", 65500, 65500)  # height, width
-    return bytes(data)
-
-
-def _bomb_tiff() -> bytes:
-    data = bytearray(encode(Image.new("L", (16, 16)), "TIFF"))
-    # little-endian TIFF: patch the ImageWidth (256) and ImageLength (257) entries of IFD 0
-    (ifd,) = struct.unpack("<I", data[4:8])
-    (count,) = struct.unpack("<H", data[ifd : ifd + 2])
-    for i in range(count):
-        at = ifd + 2 + 12 * i
-        tag, kind = struct.unpack("<HH", data[at : at + 4])
-        if tag in (256, 257):
-            fmt = "<H" if kind == 3 else "<I"
-            data[at + 8 : at + 8 + struct.calcsize(fmt)] = struct.pack(fmt, 60000)
-    return bytes(data)
-
-
-def _bomb_webp() -> bytes:
-    """An extended-format WebP whose canvas claims 16384 x 16384 (the format's maximum)."""
-    vp8 = encode(Image.fromarray(noise(32, 32)), "WEBP", lossless=True)[12:]  # the VP8L chunk
-    vp8x = b"VP8X" + struct.pack("<I", 10) + bytes(4) + (16383).to_bytes(3, "little") * 2
-    body = b"WEBP" + vp8x + vp8
-    return b"RIFF" + struct.pack("<I", len(body)) + body
-
-
-def _gif_bomb_in_later_frame() -> bytes:
-    frames = [Image.new("L", (32, 32), v) for v in (40, 80)]
-    data = bytearray(encode(frames, "GIF"))
-    second = data.rindex(b",")  # the last image descriptor claims a 65535 x 65535 frame
-    data[second + 5 : second + 9] = struct.pack("<HH", 65535, 65535)
-    return bytes(data)
-
-
-def _apng_bomb_in_later_frame() -> bytes:
-    frames = [Image.new("RGB", (32, 32), c) for c in ((40, 40, 40), (200, 0, 0))]
-    data = bytearray(encode(frames, "PNG"))
-    second = data.index(b"fcTL", data.index(b"fcTL") + 4)  # frame 1's control chunk
-    body = bytearray(data[second + 4 : second + 30])
-    body[4:12] = struct.pack(">II", 65535, 65535)
-    data[second + 4 : second + 30] = body
-    data[second + 30 : second + 34] = struct.pack(">I", zlib.crc32(b"fcTL" + bytes(body)))
-    return bytes(data)
-
-
-def _zip() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("readme.txt", "hello")
-    return buf.getvalue()
-
-
-def _pth() -> bytes:
-    import torch
-
-    buf = io.BytesIO()
-    torch.save({"model": {"patch_embed.proj.weight": torch.zeros(4, 3, 2, 2)}}, buf)
-    return buf.getvalue()
-
-
-def _safetensors() -> bytes:
-    import torch
-    from safetensors.torch import save
-
-    return save({"w": torch.zeros(4)}, metadata={"format": "mae-studio"})
-
-
-def _jpeg_with_app1(payload: bytes) -> bytes:
-    jpg = encode(Image.fromarray(noise()), "JPEG")
-    return jpg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpg[2:]
 
 
 # ----------------------------------------------------------------------------------
@@ -338,7 +223,7 @@ def build_corpus() -> list[Case]:
     png, jpg = encode(Image.fromarray(rgb), "PNG"), encode(Image.fromarray(rgb), "JPEG", quality=90)
     webp, tiff = encode(Image.fromarray(rgb), "WEBP"), encode(Image.fromarray(rgb), "TIFF")
     sos = jpg.index(b"\xff\xda") + 40
-    jpg_damaged = _scrambled(jpg, sos, sos + 60)
+    jpg_damaged = scrambled(jpg, sos, sos + 60)
     inflates_to_64_mib = zlib.compress(bytes(64 << 20), 9)  # 64 KiB; Pillow stops text at 1 MiB
     zbomb = png_chunk(b"zTXt", b"Comment\0\0" + inflates_to_64_mib)
     icc_bomb = png_chunk(b"iCCP", b"icc\0\0" + inflates_to_64_mib)
@@ -355,9 +240,9 @@ def build_corpus() -> list[Case]:
         # not images
         Case("zero_byte.png", b"", "refused", "empty file", note="0 bytes"),
         Case("text_renamed.png", b"just some notes, renamed to .png\n" * 8, "refused", "not an image"),
-        Case("zip_renamed.png", _zip(), "refused", "not an image"),
-        Case("checkpoint_renamed.png", _pth(), "refused", "not an image", note="torch.save zip"),
-        Case("safetensors_renamed.jpg", _safetensors(), "refused", "not an image"),
+        Case("zip_renamed.png", zip_bytes(), "refused", "not an image"),
+        Case("checkpoint_renamed.png", pth_bytes(), "refused", "not an image", note="torch.save zip"),
+        Case("safetensors_renamed.jpg", safetensors_bytes(), "refused", "not an image"),
         # truncated and corrupt
         Case("truncated_header.png", png[:20], "refused", "truncated"),
         Case("signature_only.png", png[:8], "refused", "damaged or truncated PNG"),
@@ -365,19 +250,17 @@ def build_corpus() -> list[Case]:
         Case("truncated_jpg.jpg", jpg[: len(jpg) // 2], "refused", CORRUPT),
         Case("truncated_webp.webp", webp[: len(webp) // 2], "refused", "truncated|damaged|corrupt"),
         Case("truncated_tiff.tiff", tiff[: len(tiff) // 2], "refused", CORRUPT),
-        Case(
-            "corrupt_zlib.png", _png_idat_garbled(png), "refused", CORRUPT, note="IDAT scrambled, CRC valid"
-        ),
+        Case("corrupt_zlib.png", png_idat_garbled(png), "refused", CORRUPT, note="IDAT scrambled, CRC valid"),
         Case(
             "corrupt_lzw.tiff",
-            _scrambled(encode(Image.fromarray(rgb), "TIFF", compression="tiff_lzw"), 20, 60),
+            scrambled(encode(Image.fromarray(rgb), "TIFF", compression="tiff_lzw"), 20, 60),
             "refused",
             CORRUPT,
             note="libtiff's own stderr message becomes the reason",
         ),
         Case(
             "corrupt_deflate.tiff",
-            _scrambled(encode(Image.fromarray(rgb), "TIFF", compression="tiff_adobe_deflate"), 20, 60),
+            scrambled(encode(Image.fromarray(rgb), "TIFF", compression="tiff_adobe_deflate"), 20, 60),
             "refused",
             CORRUPT,
         ),
@@ -403,22 +286,22 @@ def build_corpus() -> list[Case]:
             note="iCCP inflating to 64 MiB",
         ),
         # headers claiming billions of pixels
-        Case("bomb_png_50000x50000.png", _bomb_png(50000, 50000), "refused", LIMIT),
-        Case("bomb_gif_65535x65535.gif", _bomb_gif(), "refused", LIMIT),
-        Case("bomb_bmp_50000x50000.bmp", _bomb_bmp(), "refused", LIMIT),
-        Case("bomb_jpg_65500x65500.jpg", _bomb_jpeg(), "refused", LIMIT),
-        Case("bomb_tiff_60000x60000.tiff", _bomb_tiff(), "refused", LIMIT),
-        Case("bomb_webp_16384x16384.webp", _bomb_webp(), "refused", LIMIT),
+        Case("bomb_png_50000x50000.png", bomb_png(50000, 50000), "refused", LIMIT),
+        Case("bomb_gif_65535x65535.gif", bomb_gif(), "refused", LIMIT),
+        Case("bomb_bmp_50000x50000.bmp", bomb_bmp(), "refused", LIMIT),
+        Case("bomb_jpg_65500x65500.jpg", bomb_jpeg(), "refused", LIMIT),
+        Case("bomb_tiff_60000x60000.tiff", bomb_tiff(), "refused", LIMIT),
+        Case("bomb_webp_16384x16384.webp", bomb_webp(), "refused", LIMIT),
         Case(
             "bomb_in_frame_2_gif.gif",
-            _gif_bomb_in_later_frame(),
+            gif_bomb_in_later_frame(),
             "picture",
             check=_check_flat((40,) * 3, (32, 32)),
             note="frame 2 claims 65535x65535; only frame 1 is decoded",
         ),
         Case(
             "bomb_in_frame_2_png.png",
-            _apng_bomb_in_later_frame(),
+            apng_bomb_in_later_frame(),
             "picture",
             check=_check_flat((40,) * 3, (32, 32)),
             note="APNG fcTL of frame 2 claims 65535x65535",
@@ -458,14 +341,14 @@ def build_corpus() -> list[Case]:
         ),
         Case(
             "broken_exif.jpg",
-            _jpeg_with_app1(b"Exif\0\0MM\0*\0\0\0\x08\xff\xff" + b"\x01" * 20),
+            jpeg_with_app1(b"Exif\0\0MM\0*\0\0\0\x08\xff\xff" + b"\x01" * 20),
             "picture",
             check=_broken_exif_check,
             note="IFD claims 65535 entries",
         ),
         Case(
             "garbage_exif.jpg",
-            _jpeg_with_app1(b"Exif\0\0" + b"garbage!" * 5),
+            jpeg_with_app1(b"Exif\0\0" + b"garbage!" * 5),
             "picture",
             check=lambda o: _assert_size(o, (48, 32)),
         ),
