@@ -49,18 +49,25 @@ _VARIANTS = {
 
 
 @functools.lru_cache(maxsize=1)
-def cpu_flags() -> frozenset[str]:
-    """Feature flags of this CPU (Linux /proc/cpuinfo; empty where unreadable)."""
-    path = Path("/proc/cpuinfo")
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's fields of /proc/cpuinfo (Linux; empty where unreadable)."""
     try:
-        text = path.read_text()
+        text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return frozenset()
+        return {}
+    fields: dict[str, str] = {}
     for line in text.splitlines():
+        if not line.strip():
+            break  # end of the first processor
         key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):  # x86 / ARM
-            return frozenset(value.split())
-    return frozenset()
+        fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
+def cpu_flags() -> frozenset[str]:
+    """Feature flags of this CPU ("flags" on x86, "Features" on ARM)."""
+    info = _cpuinfo()
+    return frozenset((info.get("flags") or info.get("Features") or "").split())
 
 
 def cpu_has_native_bf16() -> bool:
@@ -158,4 +165,5 @@ def describe_cpu() -> str:
     cap = torch.backends.cpu.get_cpu_capability()
     bf16 = "native bf16" if cpu_has_native_bf16() else "no native bf16"
     threads = torch.get_num_threads()
-    return f"{platform.processor() or platform.machine()}, torch ISA {cap}, {bf16}, {threads} threads"
+    name = _cpuinfo().get("model name") or platform.processor() or platform.machine()
+    return f"{name}, torch ISA {cap}, {bf16}, {threads} threads"

@@ -84,7 +84,7 @@ class _ImageState:
     target: Tensor  # [1, L, p*p*3] float32 [0, 1] pixels, on device
     patch_mean: np.ndarray  # float32 [L] per-patch mean of the normalized image (norm_pix models)
     patch_std: np.ndarray  # float32 [L] per-patch std, same
-    tokens: dict[str, tuple[Tensor, Tensor]]  # variant name -> Engine.embed output
+    tokens: dict[str, tuple[Tensor, Tensor]]  # variant name -> Engine.embed output, made on first use
 
 
 class Predictor:
@@ -194,6 +194,7 @@ class Predictor:
                 patch_std=std.cpu().numpy(),
                 tokens={},
             )
+            self._tokens(self._state, self._engine)  # the patch embedding, for the current precision
         return rgb
 
     def _require_state(self) -> _ImageState:
