@@ -239,8 +239,8 @@ def infer_config(path: Path, sd: StateDict, hints: dict[str, Any]) -> MAEConfig:
             raise CheckpointError(
                 path,
                 f"cannot tell the {key.replace('_', ' ')} of a {width}-wide model from its "
-                "weights; give them (e.g. a config.json beside it, or --num-heads / "
-                "--decoder-num-heads)",
+                "weights; put a Hugging Face config.json beside it with num_attention_heads "
+                "and decoder_num_attention_heads",
             )
     if C != 3:
         raise CheckpointError(path, f"takes {C} input channels; MAE Studio needs RGB (3)")
@@ -296,13 +296,18 @@ def read_checkpoint(path: str | Path, **overrides: Any) -> tuple[MAEConfig, Stat
             hints.update(json.loads(metadata["config"]))
         except json.JSONDecodeError as e:
             raise CheckpointError(path, f"damaged architecture metadata ({e})") from e
-    if is_hf_layout(sd):
+    hf_layout = is_hf_layout(sd)
+    if hf_layout:
         sd = hf_to_official(path, sd)
-        if hf_config is not None:
-            try:
-                cfg = json.loads(hf_config.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise CheckpointError(hf_config, f"unreadable config.json ({e})") from e
+    if hf_config is not None:
+        try:
+            cfg = json.loads(hf_config.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise CheckpointError(hf_config, f"unreadable config.json ({e})") from e
+        # Beside an official-layout file, only a ViTMAE config speaks for it.
+        if hf_layout or (isinstance(cfg, dict) and cfg.get("model_type") == "vit_mae"):
+            if not isinstance(cfg, dict):
+                raise CheckpointError(hf_config, "config.json does not hold a JSON object")
             hints.update(_config_from_hf(hf_config, cfg))
     if "_full" in path.stem and "norm_pix_loss" not in hints:
         hints["norm_pix_loss"] = True  # the official mae_pretrain_*_full releases

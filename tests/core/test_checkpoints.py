@@ -69,6 +69,14 @@ def test_heads_unknown_for_unofficial_width(tmp_path, tiny_model):
     assert info.value.path == path
 
 
+def test_official_pth_with_vit_mae_config_beside(tmp_path, tiny_model):
+    torch.save({"model": tiny_model.state_dict()}, tmp_path / "mae.pth")
+    config = {"model_type": "vit_mae", "num_attention_heads": 2, "decoder_num_attention_heads": 2}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    loaded = load_model(tmp_path / "mae.pth")
+    assert (loaded.config.num_heads, loaded.config.decoder_num_heads) == (2, 2)
+
+
 @pytest.mark.parametrize(
     ("preset", "heads", "patch"),
     [("vit_base_patch16", 12, 16), ("vit_large_patch16", 16, 16), ("vit_huge_patch14", 16, 14)],
