@@ -64,11 +64,13 @@ def run_gui(argv: list[str] | None = None) -> int:
         print("mae-studio: --mask-ratio must be within 0..0.95", file=sys.stderr)
         return 2
     app = create_application()
+    from .autosave import data_folder
     from .main_window import MainWindow
 
-    window = MainWindow(device=None if args.device == "auto" else args.device)
+    window = MainWindow(device=None if args.device == "auto" else args.device, autosave_folder=data_folder())
     window.show()
-    window.start(args.image, args.model, MaskRecipe("random", args.mask_ratio, args.seed))
+    if not window.autosave.offer():  # after a crash: restore the session, if the user wants it
+        window.start(args.image, args.model, MaskRecipe("random", args.mask_ratio, args.seed))
     _close_on_signals(window)
     return int(app.exec())  # type: ignore[attr-defined]
 

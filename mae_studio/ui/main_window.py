@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from mae_studio import __version__
 
 from .actions import build_menus, build_toolbar
+from .autosave import Autosave
 from .canvas import MaskCanvas
 from .controller import InferenceController
 from .document import Document, MaskRecipe
@@ -49,7 +50,9 @@ COMPARE_KEY = Qt.Key.Key_O
 class MainWindow(QMainWindow):
     result_shown = Signal(int)  # generation, after the views show it
 
-    def __init__(self, settings: Settings | None = None, device: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, device: str | None = None, autosave_folder: Path | None = None
+    ) -> None:
         super().__init__()
         self.setWindowTitle("MAE Studio")
         self.setAcceptDrops(True)
@@ -95,6 +98,7 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         self._connect()
         self._restore_settings()
+        self.autosave = Autosave(self, autosave_folder)  # off without a folder (tests, benchmark)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -386,5 +390,6 @@ class MainWindow(QMainWindow):
         self.photos.wait(2000)
         if not self.controller.shutdown(1000):
             self.controller.wait_for_thread()  # a model load in progress cannot be interrupted
+        self.autosave.finish()  # a clean exit: nothing to recover next time
         gc.unfreeze()  # see ModelActions._on_model_loaded; the process may live on (tests, embedding)
         event.accept()
