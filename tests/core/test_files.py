@@ -96,18 +96,25 @@ def test_destination_is_a_folder(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_unwritable_folder(tmp_path: Path) -> None:
+def test_unwritable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run as root, who writes anywhere: the kernel's EACCES is injected instead."""
+    import errno
+    import tempfile
+
     folder = tmp_path / "locked"
     folder.mkdir()
     (folder / "out.png").write_bytes(OLD)
-    folder.chmod(0o500)
-    try:
-        with pytest.raises(SaveError, match="permission denied"):
-            atomic_write_bytes(folder / "out.png", b"new")
-    finally:
-        folder.chmod(0o700)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(SaveError, match="permission denied"):
+        atomic_write_bytes(folder / "out.png", b"new")
+    monkeypatch.undo()
     assert (folder / "out.png").read_bytes() == OLD
+    assert leftovers(folder) == []
 
 
 def _failing_write(monkeypatch: pytest.MonkeyPatch, fail_with: int | None, after: int = 10) -> None:
