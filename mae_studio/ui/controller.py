@@ -51,6 +51,7 @@ class InferenceController(QObject):
     model_loading = Signal(str)  # what is being loaded (start the busy indicator)
     model_loaded = Signal(object)  # model info
     model_failed = Signal(str)  # message; the previous model stays loaded
+    device_failed = Signal(str, str, bool)  # worker.OUT_OF_MEMORY or DEVICE_FAILED, message, while loading
     precision_applied = Signal(str)  # e.g. "fast: bf16 (CPU with native bf16: bf16 weights)"
     threads_applied = Signal(int)
 
@@ -65,6 +66,7 @@ class InferenceController(QObject):
         self._worker.cancelled.connect(self._on_cancelled)
         self._worker.model_loaded.connect(self._on_model_loaded)
         self._worker.model_failed.connect(self._on_model_failed)
+        self._worker.device_failed.connect(self._on_device_failed)
         self._worker.job_done.connect(self._on_job_done)
         self._generation = 0
         self._floor = 0
@@ -235,6 +237,10 @@ class InferenceController(QObject):
     def _on_model_failed(self, load_id: int, message: str) -> None:
         if not self._closed:
             self.model_failed.emit(message)
+
+    def _on_device_failed(self, fault: str, message: str, loading: bool) -> None:
+        if not self._closed:  # a stale run's fault counts too: the device is the same
+            self.device_failed.emit(fault, message, loading)
 
     def _on_job_done(self) -> None:
         self._running = None

@@ -7,10 +7,11 @@ import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QMessageBox
 
-from .model_loader import checkpoint_loader, default_loader
-from .worker import Loader
+from .model_loader import checkpoint_loader, default_loader, resolve_device
+from .worker import OUT_OF_MEMORY, Loader
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -23,17 +24,20 @@ class ModelActions(QObject):
         self.device = device  # None: the best available
         self.info: Any = None  # ModelInfo of the model in use
         self.threads_in_use = 0
-        self._source: tuple[str, Path | None] = ("default", None)
+        self._source: tuple[str, Path | None] = ("default", None)  # the model asked for last
+        self.fault_box: QMessageBox | None = None  # the open "Switch to CPU?" question
         c, panel = window.controller, window.model_panel
         c.model_loading.connect(self._on_model_loading)
         c.model_loaded.connect(self._on_model_loaded)
         c.model_failed.connect(self._on_model_failed)
+        c.device_failed.connect(self._on_device_failed)
         c.precision_applied.connect(self._on_precision_applied)
         c.threads_applied.connect(self._on_threads_applied)
         panel.default_requested.connect(self.load_default)
         panel.device_chosen.connect(self._on_device_chosen)
         panel.threads_chosen.connect(self._on_threads_chosen)
         panel.precision_chosen.connect(self._on_precision_chosen)
+        self.set_device(device)  # e.g. --device cpu: the panel says so from the start
 
     def load_default(self) -> None:
         self._source = ("default", None)
@@ -48,6 +52,34 @@ class ModelActions(QObject):
 
     def name(self) -> str:
         return self.info.name if self.info is not None else "no model"
+
+    @property
+    def source(self) -> tuple[str, Path | None]:
+        """("file", path) or ("default", None): the model in use, else the one asked for."""
+        if self.info is None:
+            return self._source
+        return ("file", Path(self.info.path)) if self.info.path else ("default", None)
+
+    def reload(self, source: tuple[str, Path | None] | None = None) -> None:
+        """Load the model in use (or `source`) again, e.g. on another device."""
+        kind, path = source or self.source
+        if kind == "file" and path is not None:
+            self.load_checkpoint(path)
+        else:
+            self.load_default()
+
+    def set_device(self, device: str | None) -> None:
+        """The device for the next load (None: the best available); the panel shows it."""
+        self.device = device
+        combo = self.w.model_panel.device
+        index = combo.findData(device or "auto")
+        if index >= 0:
+            combo.setCurrentIndex(index)
+
+    def switch_to_cpu(self, source: tuple[str, Path | None] | None = None) -> None:
+        """Load the model in use (or `source`) on the CPU."""
+        self.set_device("cpu")
+        self.reload(source)
 
     # ---------------------------------------------------------------- controller signals
 
@@ -80,9 +112,56 @@ class ModelActions(QObject):
         w.model_panel.set_loading(False)
         if self.info is not None:
             w.status.set_model(self.info)
-        w.report_error("The model was not loaded", message + "\n\nThe current model stays loaded.")
-        if self.info is None and self._source[0] != "default":
+            if self.device not in (None, self.info.device.lower()):
+                self.set_device(self.info.device.lower())  # the panel shows where the model runs
+        stays = "The current model stays loaded." if self.info is not None else "No model is loaded yet."
+        if self.fault_box is None:
+            w.report_error("The model was not loaded", f"{message}\n\n{stays}")
+        else:  # the "Switch to CPU?" question already tells the story
+            w.last_error = message
+        if self.info is None and self.device not in (None, "cpu") and self.fault_box is None:
+            w.status.showMessage(f"{message}; loading on the best available device instead", 15000)
+            self.set_device(None)  # e.g. --device cuda on a machine without a GPU
+            self.reload()
+        elif self.info is None and self._source[0] != "default":
             self.load_default()  # nothing loaded at all: fall back so the app still works
+
+    def _on_device_failed(self, fault: str, message: str, loading: bool) -> None:
+        """Out of memory or a failed GPU: offer the CPU, unless the model already runs there."""
+        where = resolve_device(self.device) if loading or self.info is None else self.info.device.lower()
+        if where == "cpu" or self.fault_box is not None:
+            return  # the status bar has the message; nothing better to offer
+        what = "ran out of memory" if fault == OUT_OF_MEMORY else "stopped working"
+        doing = "loading the model" if loading else "reconstructing"
+        gpu = f"The GPU ({where.upper()})"
+        self.w.status.showMessage(f"{gpu} {what} while {doing}: {message}", 15000)
+        if not self.w.files.dialogs:
+            return
+        why = (
+            "It is slower, but uses the computer's main memory."
+            if fault == OUT_OF_MEMORY
+            else "The model is loaded again there; the GPU may need MAE Studio to restart."
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            f"The GPU {what}",
+            f"{gpu} {what} while {doing}:\n{message}\n\nSwitch to the CPU? {why}",
+            QMessageBox.StandardButton.NoButton,
+            self.w,
+        )
+        switch = box.addButton("Switch to CPU", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Cancel" if loading else "Stay on GPU", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(switch)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        source = self._source if loading else self.source  # the model that failed
+        box.finished.connect(lambda _: self._on_fault_answered(box.clickedButton() is switch, source))
+        self.fault_box = box
+        box.open()
+
+    def _on_fault_answered(self, switch: bool, source: tuple[str, Path | None]) -> None:
+        self.fault_box = None
+        if switch:
+            self.switch_to_cpu(source)
 
     def _on_precision_applied(self, text: str) -> None:
         self.w.model_panel.set_precision_detail(text)
@@ -96,11 +175,7 @@ class ModelActions(QObject):
 
     def _on_device_chosen(self, device: str) -> None:
         self.device = None if device == "auto" else device
-        kind, path = self._source
-        if kind == "file" and path is not None:
-            self.load_checkpoint(path)
-        else:
-            self.load_default()
+        self.reload()
 
     def _on_threads_chosen(self, threads: int) -> None:
         self.w.controller.set_threads(threads)

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from mae_studio.core import DEFAULT_WEIGHTS, MAEConfig, MaskedAutoencoderViT, load_checkpoint
-from mae_studio.core.errors import CheckpointError
+from mae_studio.core.errors import CheckpointError, MaeStudioError
 from mae_studio.core.predictor import Predictor, auto_device
 
 from .worker import Loader
@@ -54,8 +54,26 @@ class ModelInfo:
         return f"{self.name} · {self.img_size}px, {self.patch_size}px patches ({g}x{g})"
 
 
+class DeviceUnavailable(MaeStudioError):
+    """The chosen device is not available on this machine."""
+
+
 def _device(device: str | None) -> torch.device:
-    return auto_device() if device in (None, "", "auto") else torch.device(device)
+    """The torch device for a choice ("auto", "cpu", "cuda", "mps"); DeviceUnavailable when this
+    machine has no such device (instead of PyTorch's "Torch not compiled with CUDA enabled")."""
+    if device in (None, "", "auto"):
+        return auto_device()
+    dev = torch.device(device)
+    if dev.type != "cpu" and dev.type not in available_devices():
+        raise DeviceUnavailable(
+            f"no {dev.type.upper()} device is available on this machine; choose CPU under Model > Device"
+        )
+    return dev
+
+
+def resolve_device(device: str | None) -> str:
+    """Where a device choice runs: "cpu", "cuda" or "mps" ("auto" resolved)."""
+    return auto_device().type if device in (None, "", "auto") else torch.device(device).type
 
 
 def _wrap(

@@ -61,10 +61,33 @@ def describe_error(e: BaseException) -> str:
     """One line for the user: the message of a MaeStudioError, else the kind and message."""
     if isinstance(e, MaeStudioError):
         return str(e)
-    if isinstance(e, torch.OutOfMemoryError) or "out of memory" in str(e).lower():
+    if device_fault(e) == OUT_OF_MEMORY:
         return f"out of memory on the model's device ({str(e).splitlines()[0][:200]})"
     first = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
     return f"{type(e).__name__}: {first}" if first else type(e).__name__
+
+
+OUT_OF_MEMORY = "out of memory"
+DEVICE_FAILED = "the GPU failed"
+# Lower-case fragments of what CUDA, cuBLAS, cuDNN and HIP raise when the device itself fails.
+_DEVICE_FAILURE_TEXT = ("cuda error", "cublas_status", "cudnn_status", "device-side assert", "hip error")
+
+
+def device_fault(e: BaseException) -> str | None:
+    """OUT_OF_MEMORY or DEVICE_FAILED for an error that another device may cure (a GPU that ran
+    out of memory, or failed mid-run); None for anything else. Older PyTorch raises both as a
+    plain RuntimeError, so the message counts too."""
+    text = str(e).lower()
+    if isinstance(e, torch.OutOfMemoryError) or (
+        isinstance(e, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
+    ):
+        return OUT_OF_MEMORY
+    accelerator = getattr(torch, "AcceleratorError", ())
+    if isinstance(e, accelerator) or (
+        isinstance(e, RuntimeError) and any(t in text for t in _DEVICE_FAILURE_TEXT)
+    ):
+        return DEVICE_FAILED
+    return None
 
 
 WORKER_NICE = 3  # the GUI thread wins when both want the same core
@@ -87,6 +110,7 @@ class InferenceWorker(QThread):
     model_failed = Signal(int, str)  # load id, message
     precision_applied = Signal(str)  # what the model now computes with, e.g. "fast: bf16 (...)"
     threads_applied = Signal(int)  # intra-op threads the model runs with
+    device_failed = Signal(str, str, bool)  # OUT_OF_MEMORY or DEVICE_FAILED, message, while loading
     job_done = Signal()  # idle again, after any of the above
 
     def __init__(self, threads: int = 0, precision: str = "exact") -> None:
@@ -158,6 +182,7 @@ class InferenceWorker(QThread):
             predictor, info = job.loader()
         except Exception as e:  # any failure leaves the current model in place, reported
             log.error("model load failed", exc_info=True)
+            self._free_after(e, loading=True)
             if not self._stopping:
                 self.model_failed.emit(job.load_id, describe_error(e))
             return
@@ -210,17 +235,25 @@ class InferenceWorker(QThread):
             if not self._stopping:
                 self.cancelled.emit(job.generation)
             return
-        except torch.OutOfMemoryError as e:  # free what the failed run held, then report
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-            log.error("reconstruction %d ran out of memory", job.generation, exc_info=True)
-            if not self._stopping:
-                self.failed.emit(job.generation, describe_error(e))
-            return
         except Exception as e:  # reported as a message; the thread lives on for the next job
             log.error("reconstruction %d failed", job.generation, exc_info=True)
+            self._free_after(e, loading=False)
             if not self._stopping:
                 self.failed.emit(job.generation, describe_error(e))
             return
         if not self._stopping:
             self.result_ready.emit(job.generation, result)
+
+    def _free_after(self, e: Exception, loading: bool) -> None:
+        """After a device fault: free what the failed run held, and say so (the GUI offers the
+        CPU). Emitted before `failed` / `model_failed`."""
+        fault = device_fault(e)
+        if fault is None:
+            return
+        if fault == OUT_OF_MEMORY and torch.cuda.is_available():
+            try:
+                torch.cuda.empty_cache()
+            except RuntimeError:  # a broken CUDA context: nothing more can be freed
+                log.warning("could not empty the CUDA cache", exc_info=True)
+        if not self._stopping:
+            self.device_failed.emit(fault, describe_error(e), loading)

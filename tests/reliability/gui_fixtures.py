@@ -77,9 +77,9 @@ def studio(
 class FaultyPredictor(FakePredictor):
     """A fake model that raises the next of `errors` on each reconstruction until none are left."""
 
-    def __init__(self, errors: list[BaseException], **kw: Any) -> None:
+    def __init__(self, errors: list[BaseException] | None = None, **kw: Any) -> None:
         super().__init__(**kw)
-        self.errors = list(errors)
+        self.errors = list(errors or [])
 
     def reconstruct(self, mask: np.ndarray, should_cancel: Callable[[], bool] | None = None) -> Any:
         if self.errors:
