@@ -140,9 +140,19 @@ class FileActions(QObject):
             return None
         p = Path(path)
         if not p.suffix:
-            p = p.with_suffix(suffix)
+            p = p.with_suffix(suffix)  # a name the dialog did not check: ask here before replacing
+            if p.exists() and not self.confirm_overwrite([p.name], p.parent):
+                return None
         self.w.settings.set_last_folder(p)
         return p
+
+    def confirm_overwrite(self, names: list[str], folder: Path) -> bool:
+        answer = QMessageBox.question(
+            self.w,
+            "Replace existing files?",
+            f"In {folder} these files exist and would be replaced:\n" + "\n".join(names),
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def save_comparison_dialog(self) -> None:
         if self.w.require_result():
@@ -178,12 +188,8 @@ class FileActions(QObject):
             return
         paths = saving.panel_paths(folder, self._stem())
         existing = [p.name for p in paths.values() if p.exists()]
-        if existing:
-            answer = QMessageBox.question(
-                self.w, "Overwrite?", "These files exist and would be replaced:\n" + "\n".join(existing)
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if existing and not self.confirm_overwrite(existing, Path(folder)):
+            return
         self.w.settings.set_last_folder(folder)
         try:
             with busy_cursor():
