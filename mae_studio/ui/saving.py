@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from mae_studio import __version__
 from mae_studio.core import masks
-from mae_studio.core.errors import MaeStudioError
+from mae_studio.core.errors import ImageLoadError, MaeStudioError
 from mae_studio.core.files import save_png, save_text
+from mae_studio.core.images import load_image
 from mae_studio.core.sheet import heat_panel, render_sheet
 
 PANEL_SUFFIXES = {
@@ -104,11 +104,13 @@ def load_mask(path: str | Path, grid: int) -> tuple[np.ndarray, dict[str, Any], 
         if path.suffix.lower() == ".json":
             mask, info = masks.mask_from_json(path.read_text(encoding="utf-8"))
         else:
-            with Image.open(path) as im:
-                pixels = np.asarray(im.convert("L"))
+            # The hardened loader, as for photos: bombs, broken and hostile files are refused.
+            pixels = np.asarray(load_image(path, min_side=1).convert("L"))
             info = {}
             mask = _mask_from_pixels(path, pixels, grid)
-    except (OSError, UnicodeDecodeError, UnidentifiedImageError, ValueError) as e:
+    except ImageLoadError as e:
+        raise MaskFileError(path, f"not a readable mask ({e.reason})") from e
+    except (OSError, UnicodeDecodeError, ValueError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise MaskFileError(path, f"not a readable mask ({reason})") from e
     note = ""
