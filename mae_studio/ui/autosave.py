@@ -66,10 +66,8 @@ def describe(s: Session) -> str:
     total = s.mask.size
     photo = s.image_name or "none"
     model = s.model_path.name if s.model_path is not None else "the default model"
-    return (
-        f"Photo: {photo}\nMask: {int(s.mask.sum())} of {total} patches removed\n"
-        f"Model: {model} on {(s.device or 'auto').upper()}"
-    )
+    where = f" on {s.device.upper()}" if s.device else ""
+    return f"Photo: {photo}\nMask: {int(s.mask.sum())} of {total} patches removed\nModel: {model}{where}"
 
 
 class _Relay(QObject):

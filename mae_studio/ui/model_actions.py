@@ -145,10 +145,11 @@ class ModelActions(QObject):
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             f"The GPU {what}",
-            f"{gpu} {what} while {doing}:\n{message}\n\nSwitch to the CPU? {why}",
+            f"{gpu} {what} while {doing}. Switch to the CPU?",
             QMessageBox.StandardButton.NoButton,
             self.w,
         )
+        box.setInformativeText(f"{why}\n\n{message}")
         switch = box.addButton("Switch to CPU", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Cancel" if loading else "Stay on GPU", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(switch)

@@ -66,7 +66,8 @@ def _device(device: str | None) -> torch.device:
     dev = torch.device(device)
     if dev.type != "cpu" and dev.type not in available_devices():
         raise DeviceUnavailable(
-            f"no {dev.type.upper()} device is available on this machine; choose CPU under Model > Device"
+            f"no {dev.type.upper()} device is available on this machine; choose CPU as the Device in the "
+            "Model panel"
         )
     return dev
 

@@ -72,10 +72,8 @@ def test_out_of_memory_on_the_gpu_offers_the_cpu(studio, qtbot, tiny_checkpoint,
     qtbot.waitUntil(lambda: len(open_boxes(w)) == 1, timeout=TIMEOUT_MS)
     (box,) = open_boxes(w)
     assert box.windowTitle() == "The GPU ran out of memory"
-    assert (
-        f"The GPU (CUDA) ran out of memory while reconstructing:\nout of memory on the model's device ({OOM})"
-        in box.text()
-    )
+    assert box.text() == "The GPU (CUDA) ran out of memory while reconstructing. Switch to the CPU?"
+    assert box.informativeText().endswith(f"\n\nout of memory on the model's device ({OOM})")
     assert [b.text() for b in box.buttons()] == ["Switch to CPU", "Stay on GPU"]
     assert "out of memory" in w.last_error and np.array_equal(w.doc.mask, ~before)  # the mask stays
     with qtbot.waitSignal(w.controller.device_failed, timeout=TIMEOUT_MS):
@@ -102,7 +100,7 @@ def test_a_gpu_lost_mid_run_is_reported_and_recoverable(studio, qtbot, tiny_chec
     assert fault.args == ["the GPU failed", f"RuntimeError: {LOST}", False]
     qtbot.waitUntil(lambda: len(open_boxes(w)) == 1, timeout=TIMEOUT_MS)
     (box,) = open_boxes(w)
-    assert box.windowTitle() == "The GPU stopped working" and LOST in box.text()
+    assert box.windowTitle() == "The GPU stopped working" and LOST in box.informativeText()
     click(box, "Stay on GPU")  # the user keeps the GPU; the next run works (the fault passed)
     assert w.models.device is None and w.model_info.device == "CUDA"
     w.doc.invert()
@@ -142,7 +140,7 @@ def test_out_of_memory_while_loading_on_the_gpu_offers_the_cpu(studio, qtbot, ti
         w.load_checkpoint(tiny_checkpoint)
     qtbot.waitUntil(lambda: len(open_boxes(w)) == 1, timeout=TIMEOUT_MS)
     (box,) = open_boxes(w)
-    assert "The GPU (CUDA) ran out of memory while loading the model" in box.text()
+    assert box.text() == "The GPU (CUDA) ran out of memory while loading the model. Switch to the CPU?"
     assert [b.text() for b in box.buttons()] == ["Switch to CPU", "Cancel"]
     assert w.model_info.device == "CPU" and OOM in w.last_error  # the current model stays
     with qtbot.waitSignal(w.controller.model_loaded, timeout=TIMEOUT_MS) as loaded:
@@ -157,7 +155,9 @@ def test_choosing_a_gpu_that_is_not_there_keeps_the_current_model(studio, qtbot,
     result = w.results.result
     with qtbot.waitSignal(w.controller.model_failed, timeout=TIMEOUT_MS) as failed:
         w.model_panel.device_chosen.emit("cuda")
-    assert failed.args[0] == "no CUDA device is available on this machine; choose CPU under Model > Device"
+    assert failed.args[0] == (
+        "no CUDA device is available on this machine; choose CPU as the Device in the Model panel"
+    )
     assert w.last_error.endswith("The current model stays loaded.") and failed.args[0] in w.last_error
     assert w.model_name() == "tiny" and w.model_info.device == "CPU"
     assert w.models.device == "cpu" and w.model_panel.device.currentData() == "cpu"

@@ -228,7 +228,7 @@ def test_the_restore_question_is_a_real_box(studio, qtbot, tmp_path):
     with qtbot.waitSignal(again.result_shown, timeout=TIMEOUT_MS):
         assert again.autosave.offer()
     assert "did not close normally" in seen[0] and "Photo: photo.png" in seen[0]
-    assert "Mask: 8 of 16 patches removed" in seen[0] and "Model: tiny.safetensors on AUTO" in seen[0]
+    assert "Mask: 8 of 16 patches removed" in seen[0] and "Model: tiny.safetensors" in seen[0]
 
 
 def test_a_left_behind_session_is_never_overwritten_before_it_is_offered(studio, qtbot, tmp_path):
