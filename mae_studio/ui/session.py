@@ -135,6 +135,8 @@ def read_session(path: str | Path) -> Session:
         raise SessionFileError(path, f"damaged: not valid JSON ({e.msg}, line {e.lineno})") from e
     except _Damaged as e:
         raise SessionFileError(path, f"damaged: {e}") from e
+    except (ValueError, RecursionError) as e:  # e.g. an integer of 5,000 digits, or deep nesting
+        raise SessionFileError(path, f"damaged: not readable as a session ({type(e).__name__})") from e
 
 
 def _parse(doc: Any, folder: Path) -> Session:

@@ -120,6 +120,7 @@ CRASHING_RUN = textwrap.dedent(
 )
 
 
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
 def test_a_real_crash_leaves_a_session_that_is_offered_and_restored(
     studio, qtbot, tmp_path, tiny_checkpoint, photo_file
 ):
@@ -279,6 +280,9 @@ DAMAGE = [
     ("not utf-8", lambda d: None, b"\xff\xfe\x00garbage", "not UTF-8"),
     ("a list", lambda d: None, b"[1, 2, 3]", "not an MAE Studio session"),
     ("empty file", lambda d: None, b"", "not valid JSON"),
+    ("deep nesting", lambda d: None, b"[" * 100_000 + b"]" * 100_000, "not readable as a session"),
+    ("5000-digit number", lambda d: None, b'{"format": 1' + b"0" * 5000 + b"}", "not readable as a session"),
+    ("NaN ratio", lambda d: _set(d, "recipe.ratio", float("nan")), None, "out of range"),
     ("newer version", lambda d: _set(d, "version", 99), None, "session version 99"),
     ("seed as text", lambda d: _set(d, "recipe.seed", "7"), None, "'seed' should be a whole number"),
     ("ratio as flag", lambda d: _set(d, "recipe.ratio", True), None, "'ratio' should be"),
@@ -349,6 +353,22 @@ def test_a_failing_autosave_is_reported_once_and_the_work_goes_on(studio, qtbot,
     assert np.array_equal(s.mask, w.doc.mask) and s.mask[0, 0] and w.autosave.last_failure == ""
 
 
+def test_a_long_drag_is_still_saved_while_it_goes_on(studio, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(autosave, "MAX_WAIT_S", 0.2)  # 5 s in use; the debounce restarts until then
+    w = studio(autosave=tmp_path / "data")
+    w.autosave.offer()
+    saves: list[Path] = []
+    w.autosave.saved.connect(saves.append)
+    w.doc.begin_live("Brush stroke")
+    for i in range(400):  # a change every 10 ms or so, never a 500 ms pause
+        w.doc.paint_cells([(i % 4, (i // 4) % 4)], bool(i % 2))
+        qtbot.wait(10)
+        if saves:
+            break
+    assert saves and w.doc.live  # saved mid-drag
+    w.doc.end_live()
+
+
 def test_a_second_window_does_not_share_the_session(studio, tmp_path):
     data = tmp_path / "data"
     first = studio(autosave=data, start=False)
@@ -366,6 +386,7 @@ def test_an_unusable_data_folder_turns_autosave_off(studio, tmp_path):
     assert "Autosave is off" in w.status.currentMessage() and "is a file" in w.status.currentMessage()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_DATA_HOME is the Linux rule")
 def test_the_data_folder_is_the_users_app_data_location(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     folder = data_folder()
