@@ -49,6 +49,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, default=r.seed)
     o = p.add_argument_group("run")
     o.add_argument("--resume", action="store_true", help="continue from OUT/train_state.pt")
+    o.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        metavar="CHECKPOINT",
+        help="start from these weights (same architecture) with a new optimizer and schedule",
+    )
     o.add_argument("--save-every", type=float, default=10.0, help="minutes between checkpoints")
     o.add_argument("--save-every-steps", type=int, default=None)
     o.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
@@ -104,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         save_every_minutes=args.save_every,
         save_every_steps=args.save_every_steps,
         resume=args.resume,
+        init_from=args.init_from,
         device=args.device,
         threads=args.threads,
         compile=args.compile,

@@ -8,6 +8,7 @@ when the machine is shared or paused. A fixed `steps` count makes a run reproduc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor
 
-from mae_studio.core.checkpoints import save_checkpoint
+from mae_studio.core.checkpoints import CheckpointError, read_checkpoint, save_checkpoint
 from mae_studio.core.config import MAEConfig
 from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.model import MaskedAutoencoderViT
@@ -52,6 +53,7 @@ class RunOptions:
     save_every_minutes: float = 10.0
     save_every_steps: int | None = None
     resume: bool = False
+    init_from: Path | None = None  # start from these weights (same architecture), new optimizer and plan
     device: str = "auto"
     threads: int | None = None
     compile: bool = False
@@ -104,6 +106,12 @@ def _load_bank(opts: RunOptions, manifest: str, files: list, rank: int) -> Image
 def train(opts: RunOptions) -> TrainResult:
     if opts.steps is None and opts.minutes is None and not opts.resume:
         raise TrainError("give a step count (--steps) or a time budget (--minutes)")
+    if opts.steps is not None and opts.steps < 1:
+        raise TrainError(f"--steps must be at least 1 (got {opts.steps})")
+    if opts.minutes is not None and opts.minutes <= 0:
+        raise TrainError(f"--minutes must be more than 0 (got {opts.minutes})")
+    if opts.resume and opts.init_from is not None:
+        raise TrainError("--resume continues a run and --init-from starts a new one: give one of them")
     rank, world, local_rank = _dist_info()
     device = _pick_device(opts.device, local_rank)
     if world > 1:
@@ -128,6 +136,7 @@ def train(opts: RunOptions) -> TrainResult:
     torch.manual_seed(recipe.seed)
     model = MaskedAutoencoderViT(cfg)
     model.init_weights()
+    init_meta = _init_from(opts.init_from, model, cfg) if opts.init_from is not None else {}
     model.to(device).train()
     optimizer = make_optimizer(model, recipe, device)
     gen = torch.Generator().manual_seed(recipe.seed * 1000 + rank)  # crops, flips, masks
@@ -154,6 +163,7 @@ def train(opts: RunOptions) -> TrainResult:
         "recipe": recipe.to_json(),
         "device": device.type,
         "world_size": str(world),
+        **init_meta,
     }
     # A resumed run with a new time budget keeps its place and re-fits the rest of its plan.
     planned_by_time = opts.steps is None and opts.minutes is not None
@@ -333,6 +343,21 @@ def _save_state(path: Path, model, optimizer, gen, step, total, seconds, cfg, ma
     tmp = path.with_name(path.name + ".tmp")
     torch.save(state, tmp)
     tmp.replace(path)
+
+
+def _init_from(path: Path, model: MaskedAutoencoderViT, cfg: MAEConfig) -> dict[str, str]:
+    """Load a checkpoint's weights into `model` (same architecture); metadata naming the source."""
+    try:
+        src_cfg, sd = read_checkpoint(path)
+    except CheckpointError as e:
+        raise TrainError(str(e)) from e
+    mine, theirs = asdict(cfg), asdict(src_cfg)
+    differ = [f"{k} {theirs[k]} (this run: {mine[k]})" for k in mine if k != "name" and mine[k] != theirs[k]]
+    if differ:
+        raise TrainError(f"{path}: another architecture: " + ", ".join(differ))
+    model.load_state_dict(sd, strict=True)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).is_file() else ""
+    return {"init_from": Path(path).name, "init_from_sha256": digest}
 
 
 def _resume(path: Path, model, optimizer, gen, cfg: MAEConfig, manifest: str, rank: int):

@@ -161,3 +161,43 @@ def test_sigterm_ends_the_run_with_a_saved_checkpoint(photos, tmp_path, tiny_con
     assert 0 < result.step < 100_000
     assert _metadata(out / FINAL_FILE)["steps"] == str(result.step)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_init_from_starts_a_new_run_from_saved_weights(photos, tmp_path, tiny_config, tiny_recipe):
+    other_seed = replace(tiny_recipe, seed=9)  # another initialization than this run's seed gives
+    src = train(_opts(photos, tmp_path / "a", tiny_config, other_seed, steps=3)).checkpoint
+    # One step at the first warm-up learning rate: the new run starts from the source's weights.
+    one = train(_opts(photos, tmp_path / "b", tiny_config, tiny_recipe, steps=1, init_from=src, log_every=1))
+    before, after = _weights(src), _weights(one.checkpoint)
+    fresh = _weights(train(_opts(photos, tmp_path / "f", tiny_config, tiny_recipe, steps=1)).checkpoint)
+
+    def dist(a, b):
+        return sum((a[k] - b[k]).norm().item() for k in a)
+
+    assert dist(before, after) < 0.1 * dist(before, fresh)
+    meta = _metadata(one.checkpoint)
+    assert meta["init_from"] == src.name
+    assert meta["init_from_sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
+    # A new plan: the step count starts at zero and the learning rate warms up again.
+    warm = replace(tiny_recipe, min_warmup_steps=3)
+    again = train(_opts(photos, tmp_path / "c", tiny_config, warm, steps=4, init_from=src, log_every=1))
+    assert again.step == 4 and _metadata(again.checkpoint)["steps"] == "4"
+    lrs = [json.loads(x)["lr"] for x in (tmp_path / "c" / LOG_FILE).read_text().splitlines()]
+    assert lrs[0] < lrs[1] < lrs[2]
+
+
+def test_init_from_refuses_another_architecture_a_bad_file_and_resume(
+    photos, tmp_path, tiny_config, tiny_recipe
+):
+    src = train(_opts(photos, tmp_path / "a", tiny_config, tiny_recipe, steps=1)).checkpoint
+    other = replace(tiny_config, decoder_depth=2)
+    with pytest.raises(TrainError, match=r"another architecture: decoder_depth 1 \(this run: 2\)"):
+        train(_opts(photos, tmp_path / "b", other, tiny_recipe, steps=1, init_from=src))
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(TrainError, match=r"junk\.safetensors"):
+        train(_opts(photos, tmp_path / "c", tiny_config, tiny_recipe, steps=1, init_from=junk))
+    with pytest.raises(TrainError, match="at least 1"):
+        train(_opts(photos, tmp_path / "d", tiny_config, tiny_recipe, steps=0))
+    with pytest.raises(TrainError, match="give one of them"):
+        train(_opts(photos, tmp_path / "a", tiny_config, tiny_recipe, steps=2, resume=True, init_from=src))
