@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from mae_studio.core.config import MAEConfig
+
+if TYPE_CHECKING:  # torch loads with the optimizer, not with the CLI's parser
+    import torch
+    from torch import nn
 
 # Encoder width x depth (heads), decoder width x depth (heads). Heads of 32-64 channels.
 ARCHS: dict[str, dict[str, int]] = {
@@ -83,6 +85,8 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
 
 def make_optimizer(model: nn.Module, recipe: Recipe, device: torch.device) -> torch.optim.AdamW:
     fused = device.type == "cuda"
+    import torch
+
     return torch.optim.AdamW(
         param_groups(model, recipe.weight_decay), lr=recipe.lr, betas=recipe.betas, fused=fused
     )
