@@ -19,7 +19,7 @@ def reconstruct_batch(
     predictor: Predictor, crops: list[np.ndarray], masks: list[np.ndarray]
 ) -> list[Reconstruction]:
     """crops: uint8 [S, S, 3] model inputs (prepare_image output); masks: bool [h, w], all
-    removing the same number of patches. One forward pass of the float32 model; `seconds` of
+    removing the same number of patches. One forward pass in the predictor's precision; `seconds` of
     each result is the batch's time (model and images) shared equally. The predictor's
     current image is the last crop afterwards."""
     if len(crops) != len(masks) or not crops:
@@ -28,7 +28,7 @@ def reconstruct_batch(
     with torch.inference_mode():
         imgs = torch.stack([normalize(c) for c in crops]).to(predictor.device)  # [N, 3, S, S]
         flat = torch.from_numpy(np.stack([to_flat(m) for m in masks])).to(predictor.device)  # [N, L]
-        pred = predictor.model(imgs, flat)  # [N, L, p*p*3]
+        pred = predictor.predict_batch(imgs, flat)  # [N, L, p*p*3]
     results = []
     for i, (crop, mask) in enumerate(zip(crops, masks, strict=True)):
         predictor.set_image(crop)

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     rows, entries, to_grid = [], [], None
     for i, checkpoint in enumerate(args.checkpoint):
-        model = load_predictor(checkpoint, device)
+        model = load_predictor(checkpoint, device, args.precision)
         pred = model.predictor
         if to_grid is None:  # the first model's grid is where a pattern is drawn
             to_grid = mask_source(args, pred.grid_size)

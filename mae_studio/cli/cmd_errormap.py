@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     claim([sheet_path, report_path], args.overwrite)
     image = load_image(args.image)
     device = resolve_device(args.device)
-    model = load_predictor(args.checkpoint, device)
+    model = load_predictor(args.checkpoint, device, args.precision)
     pred = model.predictor
     if args.k > pred.grid_size**2:
         raise UsageError(f"-k {args.k}: the model has only {pred.grid_size**2} patches")

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     todo = [i for i in items if not i.error]
     if todo:
         device = resolve_device(args.device)
-        model = load_predictor(args.checkpoint, device)
+        model = load_predictor(args.checkpoint, device, args.precision)
         mask = build_mask(args, model.predictor.grid_size)
         with progress(len(todo), "reconstruct") as bar:
             for start in range(0, len(todo), args.batch_size):
@@ -201,6 +201,7 @@ def report(
         "per_patch_mse": grid_rows(result.per_patch_mse),
         "denormalized": result.denormalized,
         "device": device,
+        "precision": result.precision,
         "seconds": round(result.seconds, 6),
         "mae_studio": __version__,
     }

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     claim(outputs, args.overwrite)
     image = load_image(args.image)
     device = resolve_device(args.device)
-    model = load_predictor(args.checkpoint, device)
+    model = load_predictor(args.checkpoint, device, args.precision)
     pred = model.predictor
     crop = prepare_image(image, pred.img_size)
     seeds = list(range(args.seed, args.seed + args.seeds))
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     rows = summarize(points)
     _write_csvs(points, rows, raw_csv, summary_csv, args.overwrite)
     print(_table(rows))
-    print(f"model {model.name} on {device}; wrote {raw_csv} and {summary_csv}")
+    print(f"model {model.name} on {device} ({pred.variant.name}); wrote {raw_csv} and {summary_csv}")
     if args.no_plot:
         return 0
     title = (

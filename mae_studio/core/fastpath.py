@@ -73,6 +73,12 @@ class Engine:
             latent = self._encode(tokens, cls, ids_keep, should_cancel)
             return self._decode(latent, ids_restore, should_cancel)
 
+    def forward_images(self, imgs: Tensor, mask: Tensor) -> Tensor:
+        """The whole forward pass for a batch: imgs [N, 3, S, S] normalized float32, mask [N, L]
+        (1 = removed) -> pred [N, L, p*p*3] in the variant's dtype."""
+        with torch.inference_mode(), compute_mode(self.variant, self.device):
+            return self.model(imgs.to(self.dtype), mask)
+
     def _encode(self, tokens: Tensor, cls: Tensor, ids_keep: Tensor, should_cancel: CancelCheck) -> Tensor:
         # The ops of MaskedAutoencoderViT.forward_encoder after its patch embedding.
         m = self.model

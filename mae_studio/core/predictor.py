@@ -243,6 +243,12 @@ class Predictor:
         ids_restore = torch.from_numpy(restore).view(1, -1).to(self.device)
         return engine.forward(tokens, cls, ids_keep, ids_restore, should_cancel)
 
+    def predict_batch(self, imgs: Tensor, mask: Tensor) -> Tensor:
+        """Many images at once in the current precision: imgs [N, 3, S, S] ImageNet-normalized,
+        mask [N, L] (1 = removed, equal counts per row) -> pred [N, L, p*p*3] float32."""
+        with self._lock:
+            return self._engine.forward_images(imgs.to(self.device), mask.to(self.device)).float()
+
     def reconstruction_from_pred(self, pred: Tensor, mask: np.ndarray) -> Reconstruction:
         """A Reconstruction of the current image from a prediction made elsewhere (a batched
         forward): pred [1, L, p*p*3], mask bool [h, w]. `seconds` is 0."""
@@ -286,15 +292,6 @@ class Predictor:
             stats = torch.from_numpy(np.stack((mean, std), axis=1)).to(self.device)  # [L, 2]
             pred = pred * stats[:, 1:] + stats[:, :1]
         return (pred * self._std_patch + self._mean_patch).clamp(0, 1)
-
-    # Kept for cli/batch.py, which predates reconstruction_from_pred.
-    def _to_pixels(self, pred: Tensor, flat_mask: Tensor) -> Tensor:
-        removed = flat_mask.reshape(-1).cpu().numpy() > 0.5
-        return self._pixels(pred, removed, self._require_state()).unsqueeze(0)
-
-    def _to_uint8(self, patches: Tensor) -> np.ndarray:
-        u8 = (patches[0].float() * 255 + 0.5).clamp(0, 255).to(torch.uint8)
-        return patches_to_image(u8.cpu().numpy(), self.grid_size, self.patch_size)
 
     # ------------------------------------------------------------------------------ CUDA graphs
 

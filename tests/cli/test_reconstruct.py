@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mae_studio.core import load_model
 from mae_studio.core.masks import mask_to_json, random_mask
+from mae_studio.core.predictor import Predictor
 
 from .conftest import cli, core_predictor, write_photo
 
@@ -30,6 +32,7 @@ FIELDS = {
     "per_patch_mse": list,
     "denormalized": bool,
     "device": str,
+    "precision": str,
     "seconds": float,
     "mae_studio": str,
     "comparison": str,
@@ -73,6 +76,7 @@ def test_json_schema(photos, checkpoint, tmp_path):
     assert doc["image"].endswith("a.png") and doc["checkpoint"] == str(checkpoint)
     assert doc["mask_ratio"] == 0.75 and doc["seed"] == 0 and doc["mask_source"] == "random"
     assert doc["grid"] == [4, 4] and doc["num_patches"] == 16 and doc["device"] == "cpu"
+    assert doc["precision"] == "fp32"
     assert len(doc["per_patch_mse"]) == 4 and all(len(row) == 4 for row in doc["per_patch_mse"])
     assert doc["masked_psnr"] == pytest.approx(10 * math.log10(1 / doc["masked_mse"]))
     assert doc["comparison"] == "a_comparison.png"
@@ -124,6 +128,22 @@ def test_batch_size_does_not_change_numbers(photos, checkpoint, tmp_path):
         x, y = (json.loads((d / f"{stem}.json").read_text()) for d in (one, three))
         assert x["masked_mse"] == pytest.approx(y["masked_mse"], rel=1e-5)
         np.testing.assert_allclose(x["per_patch_mse"], y["per_patch_mse"], rtol=1e-4, atol=1e-7)
+
+
+def test_fast_precision_runs_the_fast_variant_within_its_error(photos, checkpoint, tmp_path):
+    exact, fast = tmp_path / "exact", tmp_path / "fast"
+    assert cli("reconstruct", photos, "--checkpoint", checkpoint, "--out", exact, "--device", "cpu") == 0
+    args = ("--checkpoint", checkpoint, "--out", fast, "--device", "cpu", "--batch-size", "2")
+    assert cli("reconstruct", photos, *args, "--precision", "fast") == 0
+    variant = Predictor(load_model(checkpoint), "cpu", "fast").variant
+    for stem in ("a", "b", "c"):
+        x, y = (json.loads((d / f"{stem}.json").read_text()) for d in (exact, fast))
+        assert y["precision"] == variant.name
+        if variant.exact:  # no faster path on this CPU: fast is float32
+            assert y["masked_mse"] == pytest.approx(x["masked_mse"], rel=1e-5)
+        else:
+            assert y["masked_mse"] != x["masked_mse"]
+            assert y["masked_psnr"] == pytest.approx(x["masked_psnr"], abs=0.5)
 
 
 def test_mask_file_and_pattern(photos, checkpoint, tmp_path):
