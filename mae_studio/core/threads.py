@@ -9,6 +9,12 @@ OMP_WAIT_POLICY=PASSIVE (which mae_studio/__main__.py sets before torch loads) 2
 824 ms. With lighter load (one niced process): passive 1 thread 401 ms, 2 threads 329 ms;
 spinning 2 threads 1369 ms. A parallel region waits for its slowest thread, and a spinning
 thread holds a core the other one (or the GUI) needs.
+
+A bounded spin (GOMP_SPINCOUNT=3000 instead of PASSIVE) was tried: in a plain script on the idle
+machine it cut the default model from 22-25 ms to 13-15 ms (PASSIVE pays a thread wake-up on each
+of the few hundred small parallel ops), but in the studio (`mae-studio --bench`, inference on the
+worker QThread beside a busy GUI thread) it was slower: 28.0 ms against 24.5 ms idle, and 34-37
+against 42-48 inferences per 2-second stroke. PASSIVE stays.
 """
 
 from __future__ import annotations
