@@ -82,6 +82,12 @@ PRESETS: dict[str, MAEConfig] = {
     "vit_huge_patch14": MAEConfig(patch_size=14, embed_dim=1280, depth=32, num_heads=16, name="MAE ViT-H/14"),
 }
 
+# The architecture of the shipped default model (weights/mae_studio_default.safetensors), the
+# `tiny` preset of `mae-studio train`: encoder 192x6 (3 heads), decoder 128x3 (4 heads), 3.5M.
+DEFAULT_ARCH: dict[str, int] = dict(
+    embed_dim=192, depth=6, num_heads=3, decoder_embed_dim=128, decoder_depth=3, decoder_num_heads=4
+)
+
 # Heads cannot be read from weight shapes; these are the official widths' head counts.
 HEADS_BY_WIDTH: dict[int, int] = {768: 12, 1024: 16, 1280: 16}
 DECODER_HEADS_BY_WIDTH: dict[int, int] = {512: 16}

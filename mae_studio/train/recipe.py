@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from mae_studio.core.config import MAEConfig
+from mae_studio.core.config import DEFAULT_ARCH, MAEConfig
 
 if TYPE_CHECKING:  # torch loads with the optimizer, not with the CLI's parser
     import torch
@@ -18,9 +18,7 @@ ARCHS: dict[str, dict[str, int]] = {
     "micro": dict(
         embed_dim=128, depth=4, num_heads=4, decoder_embed_dim=96, decoder_depth=2, decoder_num_heads=3
     ),
-    "tiny": dict(
-        embed_dim=192, depth=6, num_heads=3, decoder_embed_dim=128, decoder_depth=2, decoder_num_heads=4
-    ),
+    "tiny": dict(DEFAULT_ARCH),  # the shipped default model's
     "small": dict(
         embed_dim=256, depth=8, num_heads=4, decoder_embed_dim=192, decoder_depth=3, decoder_num_heads=6
     ),

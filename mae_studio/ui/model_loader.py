@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from mae_studio.core import DEFAULT_WEIGHTS, MAEConfig, MaskedAutoencoderViT, load_checkpoint
+from mae_studio.core.config import DEFAULT_ARCH
 from mae_studio.core.errors import CheckpointError, MaeStudioError
 from mae_studio.core.predictor import Predictor, auto_device
 
@@ -19,20 +20,9 @@ from .worker import Loader
 
 UNTRAINED_NAME = "untrained (random weights)"
 
-# The architecture of the shipped default model (`mae-studio train --arch tiny --decoder-depth 3`:
-# encoder 192x6, decoder 128x3), used with random weights when the default file is missing so
-# the app still starts and behaves (speed, grid) as it will with the real weights.
-FALLBACK_CONFIG = MAEConfig(
-    img_size=224,
-    patch_size=16,
-    embed_dim=192,
-    depth=6,
-    num_heads=3,
-    decoder_embed_dim=128,
-    decoder_depth=3,
-    decoder_num_heads=4,
-    name=UNTRAINED_NAME,
-)
+# The architecture of the shipped default model, used with random weights when the default file
+# is missing so the app still starts and behaves (speed, grid) as it will with the real weights.
+FALLBACK_CONFIG = MAEConfig(img_size=224, patch_size=16, **DEFAULT_ARCH, name=UNTRAINED_NAME)
 
 
 @dataclass(frozen=True)
