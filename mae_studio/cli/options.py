@@ -58,7 +58,8 @@ def add_model_options(p: argparse.ArgumentParser, *, many: bool = False) -> None
         choices=("exact", "fast"),
         default="exact",
         help="exact: float32, the numbers the official code gives (default); fast: what this "
-        "hardware runs fastest (int8 or bf16 on CPUs, TF32 on GPUs), within about 3%% of exact",
+        "hardware runs fastest (int8 or bf16 on CPUs, TF32 on GPUs); `mae-studio bench` shows its "
+        "error against exact",
     )
 
 
