@@ -42,6 +42,18 @@ def saved_session(w, qtbot) -> Session:  # type: ignore[no-untyped-def]
     return read_session(done.args[0])
 
 
+def restarted_with_a_left_behind_session(studio, qtbot, tmp_path):  # type: ignore[no-untyped-def]
+    """A studio that saved a session and closed, the session put back as a crash would leave it,
+    and a new studio not yet started on that folder: (data folder, new window)."""
+    data = tmp_path / "data"
+    w = studio(autosave=data)
+    saved_session(w, qtbot)
+    shutil.copy(data / SESSION_FILE, tmp_path / "left.json")
+    w.close()
+    shutil.copy(tmp_path / "left.json", data / SESSION_FILE)
+    return data, studio(autosave=data, start=False)
+
+
 def test_changes_are_autosaved_and_a_clean_exit_removes_the_session(studio, qtbot, tmp_path, photo_file):
     data = tmp_path / "data"
     w = studio(autosave=data)
@@ -196,13 +208,7 @@ def test_a_pasted_photo_is_kept_as_a_png_copy_and_restored(studio, qtbot, tmp_pa
 
 
 def test_discard_removes_the_left_behind_session(studio, qtbot, tmp_path, photo_file):
-    data = tmp_path / "data"
-    w = studio(autosave=data)
-    saved_session(w, qtbot)
-    shutil.copy(data / SESSION_FILE, tmp_path / "left.json")
-    w.close()
-    shutil.copy(tmp_path / "left.json", data / SESSION_FILE)
-    again = studio(autosave=data, start=False)
+    data, again = restarted_with_a_left_behind_session(studio, qtbot, tmp_path)
     again.autosave.ask = lambda parent, s: False
     assert not again.autosave.offer()
     assert not (data / SESSION_FILE).exists() and not again.autosave.left_behind
@@ -210,13 +216,7 @@ def test_discard_removes_the_left_behind_session(studio, qtbot, tmp_path, photo_
 
 
 def test_the_restore_question_is_a_real_box(studio, qtbot, tmp_path):
-    data = tmp_path / "data"
-    w = studio(autosave=data)
-    saved_session(w, qtbot)
-    shutil.copy(data / SESSION_FILE, tmp_path / "left.json")
-    w.close()
-    shutil.copy(tmp_path / "left.json", data / SESSION_FILE)
-    again = studio(autosave=data, start=False)
+    _, again = restarted_with_a_left_behind_session(studio, qtbot, tmp_path)
     seen: list[str] = []
 
     def answer() -> None:
