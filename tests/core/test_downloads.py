@@ -203,7 +203,7 @@ def test_catalogue_download_of_another_architecture_is_refused(server, tiny_entr
 def test_pinned_sha256_mismatch_is_refused_and_nothing_kept(server, tiny_entry, monkeypatch):
     pinned = CatalogueModel(**{**tiny_entry.__dict__, "sha256": "0" * 64})
     monkeypatch.setattr(catalogue_mod, "CATALOGUE", (pinned,))
-    with pytest.raises(DownloadError, match=r"sha256 [0-9a-f]{64}, not the 0{64}"):
+    with pytest.raises(DownloadError, match=r"sha256 is [0-9a-f]{64}, not the 0{64}"):
         fetch("tiny-test")
     assert not list(url_cache_dir().glob("mae_visualize_tiny.pth*"))
 
