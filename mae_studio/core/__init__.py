@@ -10,9 +10,8 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "mae_studio_default.safetensors"
-
 _LAZY = {
+    "DEFAULT_WEIGHTS": "places",
     "load_checkpoint": "checkpoints",
     "save_checkpoint": "checkpoints",
     "PRESETS": "config",
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from .errors import Cancelled, CheckpointError, ImageLoadError, MaeStudioError, SaveError
     from .images import ImageLoadWarning, load_image, load_image_bytes
     from .model import MaskedAutoencoderViT
+    from .places import DEFAULT_WEIGHTS
 
 
 def __getattr__(name: str) -> Any:
@@ -52,6 +52,7 @@ def load_model(
 ) -> MaskedAutoencoderViT:
     """Load a checkpoint (default: the shipped model) in eval mode on `device`."""
     from .checkpoints import load_checkpoint
+    from .places import DEFAULT_WEIGHTS
 
     return load_checkpoint(DEFAULT_WEIGHTS if path is None else path, device, **overrides)
 

@@ -19,7 +19,6 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,10 +27,11 @@ from torch import Tensor
 from .baseline import reference_forward
 from .masks import random_mask
 from .model import MaskedAutoencoderViT
+from .places import SAMPLES
 from .predictor import Predictor
 
 ALL_TOKENS = "exact, all tokens"
-SAMPLE_PHOTO = Path(__file__).resolve().parents[2] / "resources" / "samples" / "chelsea_cat.jpg"
+SAMPLE_PHOTO = SAMPLES / "chelsea_cat.jpg"
 
 
 @dataclass(frozen=True)

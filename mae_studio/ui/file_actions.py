@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.images import MIN_SIDE, OPEN_FILTER, SUPPORTED_EXTENSIONS
 from mae_studio.core.masks import PATTERNS
+from mae_studio.core.places import SAMPLES
 
 from . import saving
 from .document import MaskRecipe
@@ -23,7 +24,6 @@ from .qimage import qimage_to_rgb
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 CHECKPOINT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors")
 CHECKPOINT_FILTER = "Checkpoints (*.pth *.pt *.bin *.safetensors);;All files (*)"
 PNG_FILTER = "PNG image (*.png)"

@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QColor
 
-ORGANIZATION = "MAE Studio"
-APPLICATION = "mae-studio"
+from mae_studio.core.places import APPLICATION, ORGANIZATION
+
 MAX_RECENT = 10
 DEFAULT_MASK_COLOR = "#7c7468"  # the grey the model's masked input shows (ImageNet mean)
 DEFAULT_MASK_OPACITY = 0.8
