@@ -13,9 +13,11 @@ def main(argv: list[str] | None = None) -> int:
     # spinning inference threads ran ViT-B/16 ~3x slower than one (see core/threads.py).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     argv = sys.argv[1:] if argv is None else argv
-    from mae_studio.cli.app import command_names, run
+    from mae_studio.cli.app import is_command_line, run
+    from mae_studio.core.logs import log_uncaught_exceptions
 
-    if argv and (argv[0] in command_names() or argv[0] in ("-h", "--help", "--version")):
+    log_uncaught_exceptions()  # a crash leaves its traceback in the log file too
+    if is_command_line(argv):
         return run(argv)
     from mae_studio.ui.app import run_gui
 

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from mae_studio.core.places import DATA_FOLDER_ENV
 
 DATA = Path(__file__).parent / "data"
 CONFORMANCE = DATA / "conformance"
@@ -12,6 +15,16 @@ CONFORMANCE = DATA / "conformance"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_folder_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's data folder (log file, autosave) is a temporary one in every test and in the
+    commands they start (never the real home); a test may point it elsewhere with monkeypatch."""
+    folder = tmp_path_factory.mktemp("data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(DATA_FOLDER_ENV, str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -1,36 +1,24 @@
-"""Start the studio: `mae-studio [PHOTO] [--model CHECKPOINT] [--device auto|cpu|cuda|mps]`,
-or `mae-studio --bench` for the GUI responsiveness benchmark."""
+"""Start the studio: `mae-studio [PHOTO] [--checkpoint CKPT] [--device auto|cpu|cuda|mps]`,
+or `mae-studio --bench` for the GUI responsiveness benchmark. The arguments are defined in
+cli/window_options.py, so that `mae-studio --help` lists them without loading Qt."""
 
 from __future__ import annotations
 
 import argparse
 import signal
 import sys
-from pathlib import Path
 
 from mae_studio import __version__
+from mae_studio.cli.window_options import build_window_parser
+from mae_studio.core.logs import setup_logging
+from mae_studio.core.places import ICON
 
 from .document import MaskRecipe
 from .settings import APPLICATION, ORGANIZATION
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="mae-studio",
-        description="MAE Studio: paint masks on a photo and watch a Masked Autoencoder reconstruct it. "
-        "Headless commands: mae-studio --help lists them when given a command name.",
-    )
-    p.add_argument("image", nargs="?", type=Path, help="photo to open (default: a bundled sample)")
-    p.add_argument(
-        "--model", type=Path, help="checkpoint file or Hugging Face folder (default: the shipped model)"
-    )
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    p.add_argument("--mask-ratio", type=float, default=0.75, help="start with this random mask ratio")
-    p.add_argument("--seed", type=int, default=0, help="seed of the starting random mask")
-    p.add_argument(
-        "--bench", action="store_true", help="run the GUI responsiveness benchmark and print a table"
-    )
-    return p
+    return build_window_parser()
 
 
 def create_application(argv: list[str] | None = None) -> object:
@@ -44,6 +32,11 @@ def create_application(argv: list[str] | None = None) -> object:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("MAE Studio")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APPLICATION)  # resources/mae-studio.desktop: the shell's icon and name
+    if ICON.is_file():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(ICON)))
     apply_dark_style(app)
     return app
 
@@ -56,6 +49,7 @@ def apply_dark_style(app: object) -> None:
 
 def run_gui(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
     if args.bench:
         from .bench import run_bench
 
@@ -70,7 +64,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     window = MainWindow(device=None if args.device == "auto" else args.device, autosave_folder=data_folder())
     window.show()
     if not window.autosave.offer():  # after a crash: restore the session, if the user wants it
-        window.start(args.image, args.model, MaskRecipe("random", args.mask_ratio, args.seed))
+        window.start(args.image, args.checkpoint, MaskRecipe("random", args.mask_ratio, args.seed))
     _close_on_signals(window)
     return int(app.exec())  # type: ignore[attr-defined]
 

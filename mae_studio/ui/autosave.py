@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QLockFile, QObject, QRunnable, QStandardPaths, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QLockFile, QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from mae_studio.core import places
 from mae_studio.core.errors import SaveError
 from mae_studio.core.files import ensure_folder, save_png, save_text
 
@@ -38,9 +39,9 @@ MAX_WAIT_S = 5.0
 
 
 def data_folder() -> Path | None:
-    """Where the session is autosaved: <AppDataLocation>/autosave (None if there is none)."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base) / "autosave" if base else None
+    """Where the session is autosaved: <data folder>/autosave, the data folder being Qt's
+    AppDataLocation (core.places computes it without Qt, for the command line's log too)."""
+    return places.data_folder() / "autosave"
 
 
 def ask_restore(parent: QWidget, session: Session) -> bool:

@@ -262,7 +262,7 @@ def run_bench(args: argparse.Namespace) -> int:
     window.files.dialogs = False
     window.resize(1480, 900)
     window.show()
-    window.start(args.image, args.model, MaskRecipe("random", 0.75, 0))
+    window.start(args.image, args.checkpoint, MaskRecipe("random", 0.75, 0))
     if not _wait_for(lambda: window.results.result is not None and window.model_info is not None, 120):
         print("mae-studio --bench: no reconstruction within 120 s", file=sys.stderr)
         return 1

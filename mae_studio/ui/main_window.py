@@ -5,6 +5,7 @@ request) -> worker thread -> controller (stale results dropped) -> result views.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ from .photo_loader import LoadedPhoto, PhotoLoader
 from .settings import Settings
 from .statusbar import StudioStatusBar
 from .worker import Loader
+
+log = logging.getLogger(__name__)
 
 BRUSH_STEPS = (0, 2, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48, 64)
 COMPARE_KEY = Qt.Key.Key_O
@@ -156,11 +159,12 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- start
 
     def start(
-        self, image: Path | None = None, model: Path | None = None, recipe: MaskRecipe | None = None
+        self, image: Path | None = None, model: str | Path | None = None, recipe: MaskRecipe | None = None
     ) -> None:
-        """Load the model (default unless given) and a photo (a sample unless given)."""
+        """Load the model (default unless given; --checkpoint as typed) and a photo (a sample
+        unless given)."""
         if model is not None:
-            self.load_checkpoint(model)
+            self.load_checkpoint(Path(model))
         else:
             self.load_default_model()
         self.doc.generate(recipe or MaskRecipe("random", 0.75, 0), "Random mask")
@@ -310,6 +314,7 @@ class MainWindow(QMainWindow):
     def report_error(self, title: str, message: str) -> None:
         """Tell the user without blocking: status bar, and a window-modal box."""
         self.last_error = message
+        log.info("%s: %s", title, message)  # the user sees it; the log keeps it for a report
         self.status.showMessage(f"{title}: {message.splitlines()[0]}", 15000)
         if self.files.dialogs:
             box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)

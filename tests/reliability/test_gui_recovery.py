@@ -388,6 +388,7 @@ def test_an_unusable_data_folder_turns_autosave_off(studio, tmp_path):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_DATA_HOME is the Linux rule")
 def test_the_data_folder_is_the_users_app_data_location(monkeypatch, tmp_path):
+    monkeypatch.delenv("MAE_STUDIO_DATA_DIR")  # tests/conftest.py's temporary data folder
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     folder = data_folder()
     assert folder is not None and folder.name == "autosave" and tmp_path in folder.parents

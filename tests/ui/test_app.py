@@ -3,16 +3,47 @@ command, not a test)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from mae_studio.ui.app import build_parser, run_gui
+import pytest
+from PySide6.QtCore import QStandardPaths
+
+from mae_studio.core import places
+from mae_studio.core.places import DATA_FOLDER_ENV, ICON
+from mae_studio.ui import autosave
+from mae_studio.ui.app import build_parser, create_application, run_gui
 from mae_studio.ui.bench import StrokeResult, print_table, stroke_path
 
 
 def test_arguments():
-    args = build_parser().parse_args(["photo.jpg", "--model", "m.pth", "--device", "cpu", "--seed", "3"])
-    assert args.image == Path("photo.jpg") and args.model == Path("m.pth")
+    args = build_parser().parse_args(["photo.jpg", "--checkpoint", "m.pth", "--device", "cpu", "--seed", "3"])
+    assert args.image == Path("photo.jpg") and args.checkpoint == "m.pth"
     assert args.device == "cpu" and args.seed == 3 and args.mask_ratio == 0.75 and not args.bench
+
+
+def test_the_application_has_the_studio_icon_and_names(qapp):
+    app = create_application()
+    assert ICON.is_file() and not app.windowIcon().isNull()
+    assert app.windowIcon().availableSizes()[0].width() == 256
+    assert (app.organizationName(), app.applicationName(), app.desktopFileName()) == (
+        "MAE Studio",
+        "mae-studio",
+        "mae-studio",
+    )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_DATA_HOME is the Linux rule")
+def test_the_data_folder_without_qt_is_qts_app_data_location(qapp, monkeypatch, tmp_path):
+    """The log (core.places, no Qt) and the autosave share the folder Qt would choose."""
+    create_application()
+    monkeypatch.delenv(DATA_FOLDER_ENV)
+    for xdg in (str(tmp_path / "xdg"), "relative/is/ignored", ""):
+        monkeypatch.setenv("XDG_DATA_HOME", xdg)
+        qt = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+        assert places.data_folder() == Path(qt)
+    assert Path(qt) == Path.home() / ".local" / "share" / "MAE Studio" / "mae-studio"
+    assert autosave.data_folder() == places.data_folder() / "autosave"
 
 
 def test_a_bad_mask_ratio_is_refused_before_a_window_opens(capsys):
