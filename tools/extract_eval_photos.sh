@@ -7,9 +7,9 @@
 # grayscale or microscopy). They land OUTSIDE the repository; docs/evaluation/eval_photos.sha256
 # lists the files and their hashes so a rebuild can be checked with `sha256sum -c`.
 #
-# usage: tools/extract_eval_photos.sh [OUT_DIR]   (default /work/eval-photos; needs root for apt)
+# usage: tools/extract_eval_photos.sh EVAL_DIR   (a folder outside the repository; needs root for apt)
 set -euo pipefail
-OUT=${1:-/work/eval-photos}
+OUT=${1:?usage: tools/extract_eval_photos.sh EVAL_DIR}
 PY=${PYTHON:-python3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

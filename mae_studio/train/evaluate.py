@@ -102,7 +102,7 @@ def evaluate(predictor: Predictor, opts: EvalOptions) -> EvalResult:
             }
         )
     report = {
-        "photo_dir": str(opts.photo_dir),
+        "photo_dir": opts.photo_dir.resolve().name,  # the folder's name: no path of this machine
         "photos": len(images),
         "ratio": opts.ratio,
         "seeds": list(opts.seeds),

@@ -53,6 +53,7 @@ def test_evaluate_cli_writes_json_whose_numbers_check_out(eval_photos, checkpoin
     assert "OpenCV Telea" in printed and "mean colour" in printed
     report = json.loads((out / "eval.json").read_text())
     assert report["photos"] == 3 and report["seeds"] == [0, 1]
+    assert report["photo_dir"] == "eval"  # the folder's name, not a path of this machine
     assert report["removed_patches"] == 12  # round(16 * 0.75) on the 4x4 grid
     predictor = Predictor(load_checkpoint(checkpoint), "cpu")
     for entry in report["images"]:
