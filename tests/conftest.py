@@ -9,6 +9,8 @@ import pytest
 
 from mae_studio.core.places import DATA_FOLDER_ENV
 
+pytest_plugins = ["tests.download_fixtures"]  # model server, caches in tmp_path, tiny checkpoints
+
 DATA = Path(__file__).parent / "data"
 CONFORMANCE = DATA / "conformance"
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-from pathlib import Path
 
 from mae_studio.core.errors import MaeStudioError
+
+from .options import CHECKPOINT_HELP, fetch_model
 
 ARCHS = {"base": "vit_base_patch16", "large": "vit_large_patch16", "huge": "vit_huge_patch14"}
 # On a CPU, models above this many parameters get fewer runs by default (ViT-L/H take seconds each).
@@ -40,7 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="comma list of base, large, huge (random weights) and default (the shipped model, "
         "skipped when weights/mae_studio_default.safetensors is missing); default: all",
     )
-    p.add_argument("--checkpoint", action="append", type=Path, default=[], help="also bench this checkpoint")
+    p.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="also bench this model: " + CHECKPOINT_HELP,
+    )
     p.add_argument("--ratios", default="0.5,0.75,0.9", help="removed fractions (default: 0.5,0.75,0.9)")
     p.add_argument("--device", default="auto", help="auto (CPU, plus CUDA when present), cpu, cuda, cpu,cuda")
     p.add_argument(
@@ -103,8 +110,9 @@ def _models(args: argparse.Namespace) -> list[tuple[str, object]]:
                 print(f"note: {DEFAULT_WEIGHTS} does not exist yet; default model skipped", file=sys.stderr)
         else:
             raise BenchError(f"--arch {name!r}: use base, large, huge or default")
-    for path in args.checkpoint:
-        out.append((path.name, lambda p=path: load_model(p)))
+    for spec in args.checkpoint:
+        fetched = fetch_model(spec)
+        out.append((spec, lambda f=fetched: load_model(f.path, **f.source.overrides())))
     return out
 
 

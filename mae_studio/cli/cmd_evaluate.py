@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .options import CHECKPOINT_HELP
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -16,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "fill. Prints a table; with --out writes eval.json and eval_examples.png.",
     )
     p.add_argument("photo_dir", type=Path, metavar="PHOTO_DIR", help="folder of held-out photos")
-    p.add_argument("--checkpoint", type=Path, default=None, help="model (default: the shipped model)")
+    p.add_argument(
+        "--checkpoint", default=None, metavar="MODEL", help=CHECKPOINT_HELP + " (default: the shipped model)"
+    )
     p.add_argument("--ratio", type=float, default=0.75, help="share of patches removed (default 0.75)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="mask seeds (default 0 1 2)")
     p.add_argument(
@@ -35,15 +39,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from mae_studio.core.predictor import load_predictor
     from mae_studio.train.evaluate import EvalError, EvalOptions, evaluate, format_table, write_outputs
+
+    from .options import load_predictor, resolve_device
 
     if not 0.0 < args.ratio < 1.0:
         raise EvalError(f"--ratio must be between 0 and 1 (exclusive), got {args.ratio}")
     if args.threads:
         torch.set_num_threads(args.threads)
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
-    predictor = load_predictor(None if args.checkpoint is None else str(args.checkpoint), args.device)
+    predictor = load_predictor(args.checkpoint, resolve_device(args.device)).predictor
     opts = EvalOptions(
         photo_dir=args.photo_dir,
         ratio=args.ratio,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,3 +27,29 @@ def say(message: str) -> None:
     from tqdm import tqdm
 
     tqdm.write(message, file=sys.stderr)
+
+
+@contextmanager
+def download_progress(what: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A byte progress bar (size, speed, time left) for a download: yields report(done, total)."""
+    from tqdm import tqdm
+
+    bar = tqdm(
+        desc=f"downloading {what}",
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        leave=False,
+    )
+
+    def report(done: int, total: int | None) -> None:
+        if total is not None and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield report
+    finally:
+        bar.close()

@@ -24,7 +24,8 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,9 @@ _HUB_WEIGHTS = (
 )
 _RECORDS = ".mae-studio"  # beside the cached files: one JSON record per download
 _HASH_CHUNK = 8 << 20
+# Bytes between progress reports, and so between cancel checks. huggingface_hub reads in
+# DOWNLOAD_CHUNK_SIZE pieces (10 MB): seconds apart on a slow link, too late for a Cancel button.
+PROGRESS_CHUNK = 256 << 10
 
 
 class DownloadError(MaeStudioError):
@@ -117,9 +121,7 @@ def parse_source(spec: str | os.PathLike[str]) -> ModelSource:
         return ModelSource("path", text, path=path)
     entry = find_model(text)
     if entry is not None:
-        if entry.url is not None:
-            return ModelSource("url", text, url=entry.url, entry=entry)
-        return ModelSource("hub", text, repo_id=entry.repo_id, entry=entry)
+        return catalogue_source(entry, text)
     if "://" in text:
         return ModelSource("url", text, url=_check_url(text))
     looks_like_file = path.suffix.lower() in CHECKPOINT_SUFFIXES or text.startswith(("/", ".", "~"))
@@ -127,6 +129,13 @@ def parse_source(spec: str | os.PathLike[str]) -> ModelSource:
         repo, _, rev = text.partition("@")
         return ModelSource("hub", text, repo_id=repo, revision=rev or "main")
     return ModelSource("path", text, path=path)
+
+
+def catalogue_source(entry: CatalogueModel, spec: str | None = None) -> ModelSource:
+    """The source of a catalogue model (whatever files the current folder holds)."""
+    if entry.url is not None:
+        return ModelSource("url", spec or entry.name, url=entry.url, entry=entry)
+    return ModelSource("hub", spec or entry.name, repo_id=entry.repo_id, entry=entry)
 
 
 def _check_url(url: str) -> str:
@@ -236,6 +245,33 @@ def fetch(
     """A local path for `source`, downloading it once if needed. DownloadError names the
     source and the reason; Cancelled when `should_cancel()` turned true (a URL download keeps
     its `.partial` file, and the next try resumes it)."""
+    with _hub_logs_to_our_log():
+        return _fetch(source, progress, should_cancel)
+
+
+@contextmanager
+def _hub_logs_to_our_log() -> Iterator[None]:
+    """huggingface_hub prints each retry on stderr; the user gets one line (our DownloadError)
+    and the retries go to our log instead."""
+    hub = logging.getLogger("huggingface_hub")
+    forward = _Forward()
+    saved = hub.propagate, list(hub.handlers)
+    hub.handlers[:] = [forward]
+    hub.propagate = False
+    try:
+        yield
+    finally:
+        hub.propagate, hub.handlers[:] = saved[0], saved[1]
+
+
+class _Forward(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        log.debug("huggingface_hub %s: %s", record.levelname, " ".join(record.getMessage().split()))
+
+
+def _fetch(
+    source: ModelSource | str, progress: Progress | None, should_cancel: ShouldCancel | None
+) -> Fetched:
     if isinstance(source, str):
         source = parse_source(source)
     if source.kind == "path":
@@ -259,6 +295,7 @@ def fetch(
 def _fetch_url(source: ModelSource, progress: Progress | None, should_cancel: ShouldCancel | None) -> Fetched:
     from huggingface_hub.file_download import http_get
 
+    _report_often()
     dest = url_destination(source)
     if dest.is_file():
         return _trusted(source, dest)
@@ -393,6 +430,7 @@ def _hub_snapshot(
         endpoint=os.environ.get("HF_ENDPOINT") or None,
     )
     if not local_only:
+        _report_often()
         common["tqdm_class"] = _progress_class(progress, should_cancel)
     try:
         config = Path(hf_hub_download(filename="config.json", **common))
@@ -415,8 +453,11 @@ def _hub_snapshot(
             raise DownloadError(
                 f"{source.where}: the repo has config.json but no weights ({', '.join(_HUB_WEIGHTS)})"
             )
-    except LocalEntryNotFoundError:
-        return None
+    except LocalEntryNotFoundError as e:
+        if local_only:
+            return None
+        cause = e.__cause__ or e.__context__ or e  # huggingface_hub's reason: the network error
+        raise DownloadError(f"{source.where}: {_network_reason(cause)}") from e
     except (Cancelled, DownloadError):
         raise
     except _network_errors() as e:
@@ -485,6 +526,12 @@ def _progress_class(progress: Progress | None, should_cancel: ShouldCancel | Non
             self.close()
 
     return _Bar
+
+
+def _report_often() -> None:
+    from huggingface_hub import constants
+
+    constants.DOWNLOAD_CHUNK_SIZE = min(constants.DOWNLOAD_CHUNK_SIZE, PROGRESS_CHUNK)
 
 
 def _network_errors() -> tuple[type[BaseException], ...]:
