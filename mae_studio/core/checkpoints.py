@@ -1,28 +1,45 @@
-"""Load MAE weights from the official, Hugging Face and MAE Studio layouts; refuse the rest.
+"""Load MAE weights from every layout a user may have; refuse the rest, with the reason.
 
-Nothing here unpickles code: `.pth`/`.bin` files go through `torch.load(weights_only=True)`
-and everything else through safetensors. The architecture is read from the tensors; the
-head counts, which shapes cannot tell, come from metadata, config.json, or the official table.
+Files: the official releases (`mae_visualize_*.pth`, `mae_pretrain_*_full.pth`), the official
+training script's `checkpoint-N.pth`, Hugging Face ViTMAE folders and files (one file or
+shards), and MAE Studio's own safetensors. Nothing here unpickles code (checkpoint_files).
+Sizes come from the tensors' shapes (checkpoint_checks), checked against the data before
+anything is built; heads, eps and the training target, which shapes cannot tell, come from
+the caller, config.json, the file's metadata, the training args, the file name or the
+official table, in that order. Where each came from is the model's card (config.ModelCard).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import pickle
 import re
-import zipfile
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import Tensor
 
-from .config import DECODER_HEADS_BY_WIDTH, HEADS_BY_WIDTH, PRESETS, MAEConfig
+from .checkpoint_checks import (
+    architecture_from_shapes,
+    build_checked,
+    check_against_file,
+    check_inference,
+    check_values,
+)
+from .checkpoint_files import WeightsFile, first_line, parse_json, read_json_file, read_shards, read_weights
+from .checkpoint_layouts import (
+    check_sizes,
+    hf_to_official,
+    hints_from_args,
+    hints_from_hf_config,
+    hints_from_metadata,
+    is_hf_layout,
+    training_args,
+)
+from .config import DECODER_HEADS_BY_WIDTH, HEADS_BY_WIDTH, PRESETS, MAEConfig, ModelCard, check_fields
 from .errors import CheckpointError, SaveError
 from .files import atomic_destination, describe_os_error, ensure_folder
 from .model import MaskedAutoencoderViT
@@ -30,167 +47,166 @@ from .model import MaskedAutoencoderViT
 FORMAT_TAG = "mae-studio"  # safetensors metadata "format" of this project's own files
 HF_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 StateDict = dict[str, Tensor]
+HINT_KEYS = ("num_heads", "decoder_num_heads", "layer_norm_eps", "norm_pix_loss", "name")
+ARCH_KEYS = ("img_size", "patch_size", "in_chans", "embed_dim", "depth", "decoder_embed_dim",
+             "decoder_depth", "mlp_ratio")  # fmt: skip
+# Who may say what shapes cannot, strongest first.
+SOURCES = ("given", "config.json", "file metadata", "training state", "training args", "file name (_full)")
 
 
 # ----------------------------------------------------------------------------------
-# reading raw tensors
+# where the weights are
 
 
-def _sniff(path: Path) -> str:
-    """'torch' (zip or legacy pickle), 'safetensors', or raise."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(16)
-    except OSError as e:
-        raise CheckpointError(path, f"cannot be read ({e.strerror or e})") from e
-    if not head:
-        raise CheckpointError(path, "the file is empty")
-    # safetensors first: its 8-byte header length can begin with 0x80, pickle's PROTO opcode
-    # (one valid file in 32, as lengths are padded to 8). Byte 8 of a torch.save zip or pickle
-    # is not "{"; any other pickle taken for safetensors is still refused, never unpickled.
-    if len(head) >= 9 and head[8:9] == b"{":
-        return "safetensors"
-    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
-        return "torch"
-    raise CheckpointError(path, "not a checkpoint: neither a PyTorch file (.pth/.bin) nor safetensors")
-
-
-def _load_torch(path: Path) -> dict[str, Any]:
-    try:
-        # A file object, not the path: torch.load would pick its loader by file extension.
-        with path.open("rb") as f:
-            obj = torch.load(f, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(
-            path,
-            "refused: the file carries pickled code or objects other than tensors, which "
-            f"MAE Studio never runs ({first[:200]})",
-        ) from e
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
-        raise CheckpointError(path, f"damaged or truncated PyTorch file ({_first_line(e)})") from e
-    if not isinstance(obj, dict):
-        raise CheckpointError(path, f"holds a {type(obj).__name__}, not a state dict")
-    return obj
-
-
-def _load_safetensors(path: Path) -> tuple[StateDict, dict[str, str]]:
-    from safetensors import safe_open
-
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            metadata = dict(f.metadata() or {})
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
-        raise CheckpointError(path, f"damaged or truncated safetensors file ({_first_line(e)})") from e
-    return tensors, metadata
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return (text.splitlines()[0] if text else type(e).__name__)[:200]
-
-
-def _unwrap(path: Path, obj: dict[str, Any]) -> StateDict:
-    """`{"model": state_dict}` or a bare state dict -> state dict of tensors."""
-    sd = obj.get("model", obj) if isinstance(obj.get("model"), dict) else obj
-    if not sd:
-        raise CheckpointError(path, "holds no tensors")
-    bad = [k for k, v in sd.items() if not isinstance(v, Tensor)]
-    if bad:
-        keys = ", ".join(sorted(map(str, bad))[:5])
-        raise CheckpointError(path, f"not a state dict of tensors (non-tensor entries: {keys})")
-    return {str(k): v for k, v in sd.items()}
+def _locate(path: Path) -> tuple[Path, Path | None, Path | None]:
+    """(weights file or shard index, config.json or None, shard index or None)."""
+    if path.is_dir():
+        config = path / "config.json"
+        if not config.is_file():
+            raise CheckpointError(path, "a folder without config.json: not a Hugging Face model")
+        for name in HF_WEIGHT_FILES:
+            if (path / name).is_file():
+                return path / name, config, None
+            if (path / f"{name}.index.json").is_file():
+                return path / f"{name}.index.json", config, path / f"{name}.index.json"
+        names = " or ".join(HF_WEIGHT_FILES)
+        raise CheckpointError(path, f"the folder has config.json but no weights ({names}, or their shards)")
+    if not path.exists():
+        raise CheckpointError(path, "no such file or folder")
+    config = path.parent / "config.json"
+    index = path if path.name.endswith(".index.json") else None
+    return path, (config if config.is_file() else None), index
 
 
 # ----------------------------------------------------------------------------------
-# Hugging Face ViTMAEForPreTraining -> official key names
-
-_HF_BLOCK = {
-    "attention.output.dense": "attn.proj",
-    "layernorm_before": "norm1",
-    "layernorm_after": "norm2",
-    "intermediate.dense": "mlp.fc1",
-    "output.dense": "mlp.fc2",
-}
-_HF_TOP = {
-    "vit.embeddings.cls_token": "cls_token",
-    "vit.embeddings.position_embeddings": "pos_embed",
-    "vit.embeddings.patch_embeddings.projection.weight": "patch_embed.proj.weight",
-    "vit.embeddings.patch_embeddings.projection.bias": "patch_embed.proj.bias",
-    "vit.layernorm.weight": "norm.weight",
-    "vit.layernorm.bias": "norm.bias",
-    "decoder.mask_token": "mask_token",
-    "decoder.decoder_pos_embed": "decoder_pos_embed",
-}
-_HF_LAYER = re.compile(r"^(vit\.encoder\.layer|decoder\.decoder_layers)\.(\d+)\.(.+)\.(weight|bias)$")
+# reading
 
 
-def is_hf_layout(sd: StateDict) -> bool:
-    return any(k.startswith(("vit.", "decoder.decoder_")) for k in sd)
+def _read(path: str | Path, overrides: dict[str, Any]) -> tuple[MAEConfig, StateDict, ModelCard]:
+    path = Path(path)
+    where, hf_config, index = _locate(path)
+    files = read_shards(index) if index is not None else [read_weights(where)]
+    sd: StateDict = {}
+    for f in files:
+        sd.update(f.tensors)  # read_shards refused any key in two shards
+    first = files[0]
+    offers: dict[str, dict[str, Any]] = {}  # source -> hints
+    sizes: list[tuple[str, dict[str, Any]]] = []  # (who says so, sizes the shapes must have)
+
+    fmt = _format(first, len(files))
+    if first.metadata.get("format") == FORMAT_TAG and "config" in first.metadata:
+        own = parse_json(where, first.metadata["config"], "damaged architecture metadata")
+        offers["file metadata"], stated = hints_from_metadata(where, own)
+        sizes.append(("its metadata", stated))
+    if isinstance(first.extras.get("config"), str):  # `mae-studio train`'s training state
+        own = parse_json(where, first.extras["config"], "damaged training state config")
+        offers["training state"], stated = hints_from_metadata(where, own)
+        sizes.append(("its training state", stated))
+    hf_layout = is_hf_layout(sd)
+    if hf_layout:
+        sd, layout = hf_to_official(where, sd)
+        fmt = layout + (f", {len(files)} shards" if index is not None else "")
+    if hf_config is not None:
+        cfg = read_json_file(hf_config, "unreadable config.json")
+        # Beside an official-layout file, only a ViTMAE config speaks for it.
+        if hf_layout or (isinstance(cfg, dict) and cfg.get("model_type") == "vit_mae"):
+            offers["config.json"], stated = hints_from_hf_config(hf_config, cfg)
+            sizes.append(("config.json", stated))
+
+    _refuse_non_mae(where, sd)
+    arch = architecture_from_shapes(where, sd)
+    for who, stated in sizes:
+        check_sizes(where, stated, arch, who)
+    heads_label = ""
+    args = training_args(where, first.extras)
+    if args is not None:
+        offers["training args"], heads_label = hints_from_args(where, args, arch)
+    if "_full" in where.stem:
+        offers["file name (_full)"] = {"norm_pix_loss": True}  # the official mae_pretrain_*_full releases
+    offers["given"] = _given(where, overrides)
+
+    label = path.name if path.is_dir() else where.stem  # for the default name
+    config, chosen = _choose(where, arch, offers, label)
+    card = _card(fmt, config, chosen, heads_label)
+    check_against_file(where, config, sd)  # before a single value is converted or computed on
+    check_values(where, sd)
+    sd = {k: v.to(torch.float32).contiguous() for k, v in sd.items()}
+    return config, sd, card
 
 
-def hf_to_official(path: Path, sd: StateDict) -> StateDict:
-    out: StateDict = {}
-    qkv: dict[tuple[str, str, str], dict[str, Tensor]] = {}
-    for key, value in sd.items():
-        if key in _HF_TOP:
-            out[_HF_TOP[key]] = value
-            continue
-        if key.startswith("decoder.") and not key.startswith("decoder.decoder_layers."):
-            out[key[len("decoder.") :]] = value  # decoder_embed, decoder_norm, decoder_pred
-            continue
-        m = _HF_LAYER.match(key)
-        if m is None:
-            out[key] = value  # unknown: reported by the strict check
-            continue
-        stack, idx, sub, kind = m.groups()
-        prefix = "blocks" if stack.startswith("vit") else "decoder_blocks"
-        if sub.startswith("attention.attention."):
-            part = sub.rsplit(".", 1)[1]  # query / key / value
-            qkv.setdefault((prefix, idx, kind), {})[part] = value
-        elif sub in _HF_BLOCK:
-            out[f"{prefix}.{idx}.{_HF_BLOCK[sub]}.{kind}"] = value
-        else:
-            out[key] = value
-    for (prefix, idx, kind), parts in qkv.items():
-        if set(parts) != {"query", "key", "value"}:
-            raise CheckpointError(path, f"layer {prefix}.{idx} lacks some of query/key/value")
-        out[f"{prefix}.{idx}.attn.qkv.{kind}"] = torch.cat(
-            [parts["query"], parts["key"], parts["value"]], dim=0
-        )
-    return out
+def _format(first: WeightsFile, count: int) -> str:
+    if first.metadata.get("format") == FORMAT_TAG:
+        return "MAE Studio safetensors"
+    if "args" in first.extras:
+        epoch = first.extras.get("epoch")
+        shown = f" (epoch {epoch})" if isinstance(epoch, int) and not isinstance(epoch, bool) else ""
+        return f"official training checkpoint{shown}"
+    if isinstance(first.extras.get("config"), str):
+        return "MAE Studio training state"
+    if first.kind == "safetensors":
+        return "safetensors with the official key names"
+    return f"official MAE {first.path.suffix or 'PyTorch file'}"
 
 
-def _config_from_hf(path: Path, cfg: dict[str, Any]) -> dict[str, Any]:
-    if cfg.get("model_type") not in (None, "vit_mae"):
-        raise CheckpointError(path, f"config.json describes a '{cfg.get('model_type')}' model, not vit_mae")
-    if cfg.get("hidden_act", "gelu") != "gelu" or not cfg.get("qkv_bias", True):
-        raise CheckpointError(path, "config.json asks for a non-GELU or bias-free variant")
-    out: dict[str, Any] = {}
-    for ours, theirs in (
-        ("num_heads", "num_attention_heads"),
-        ("decoder_num_heads", "decoder_num_attention_heads"),
-        ("layer_norm_eps", "layer_norm_eps"),
-        ("norm_pix_loss", "norm_pix_loss"),
+def _given(path: Path, overrides: dict[str, Any]) -> dict[str, Any]:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = sorted(set(given) - set(HINT_KEYS))
+    if unknown:
+        raise TypeError(f"unknown checkpoint overrides: {', '.join(unknown)}")
+    try:
+        check_fields(given)
+    except ValueError as e:
+        raise CheckpointError(path, f"given {e}") from e
+    return given
+
+
+def _choose(
+    path: Path, arch: dict[str, Any], offers: dict[str, dict[str, Any]], label: str
+) -> tuple[MAEConfig, dict[str, str]]:
+    """The config from the shapes and the strongest source of each hint -> (config, key -> source)."""
+    values = {k: arch[k] for k in ARCH_KEYS}
+    chosen: dict[str, str] = {}
+    for source in SOURCES:
+        for key, value in offers.get(source, {}).items():
+            if key in HINT_KEYS and key not in chosen:
+                values[key], chosen[key] = value, source
+    if values["in_chans"] != 3:
+        raise CheckpointError(path, f"takes {values['in_chans']} input channels; MAE Studio needs RGB (3)")
+    for key, width, table in (
+        ("num_heads", arch["embed_dim"], HEADS_BY_WIDTH),
+        ("decoder_num_heads", arch["decoder_embed_dim"], DECODER_HEADS_BY_WIDTH),
     ):
-        if theirs in cfg:
-            out[ours] = cfg[theirs]
-    return out
+        if key not in chosen and width in table:
+            values[key], chosen[key] = table[width], "official table"
+        if key not in chosen:
+            raise CheckpointError(
+                path,
+                f"cannot tell the {key.replace('_', ' ')} of a {width}-wide model from its "
+                "weights; put a Hugging Face config.json beside it with num_attention_heads "
+                "and decoder_num_attention_heads",
+            )
+    values.setdefault("name", _default_name(label, arch))
+    try:
+        return MAEConfig(**values), chosen
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(path, f"inconsistent architecture ({e})") from e
 
 
-# ----------------------------------------------------------------------------------
-# architecture from shapes
+def _card(fmt: str, config: MAEConfig, chosen: dict[str, str], heads_label: str) -> ModelCard:
+    def shown(source: str) -> str:
+        return heads_label if source == "training args" and heads_label else source
 
-
-def _count_blocks(sd: StateDict, prefix: str) -> int:
-    ids = {int(m.group(1)) for k in sd if (m := re.match(rf"^{prefix}\.(\d+)\.", k))}
-    return max(ids) + 1 if ids else 0
+    return ModelCard(
+        format=fmt,
+        heads_from=" and ".join(sorted({shown(chosen[k]) for k in ("num_heads", "decoder_num_heads")})),
+        target="normalized pixels" if config.norm_pix_loss else "pixels",
+        target_from=chosen.get("norm_pix_loss", "default"),
+    )
 
 
 def _refuse_non_mae(path: Path, sd: StateDict) -> None:
     if "patch_embed.proj.weight" not in sd:
-        sample = ", ".join(sorted(sd)[:4])
+        sample = ", ".join(k[:60] for k in sorted(sd)[:4])
         raise CheckpointError(path, f"not an MAE checkpoint: no patch embedding (its keys begin: {sample})")
     if any(k.startswith(("head.", "fc_norm.")) for k in sd):
         raise CheckpointError(
@@ -206,139 +222,55 @@ def _refuse_non_mae(path: Path, sd: StateDict) -> None:
         )
 
 
-def infer_config(path: Path, sd: StateDict, hints: dict[str, Any]) -> MAEConfig:
-    """Read the architecture off the tensors; `hints` supply what shapes cannot tell."""
-    _refuse_non_mae(path, sd)
-    try:
-        D, C, p, _ = sd["patch_embed.proj.weight"].shape
-        L = sd["pos_embed"].shape[1] - 1
-        Dd = sd["decoder_embed.weight"].shape[0]
-        hidden = sd["blocks.0.mlp.fc1.weight"].shape[0]
-    except (KeyError, ValueError) as e:
-        raise CheckpointError(path, f"incomplete MAE checkpoint (missing or odd {e})") from e
-    grid = round(L**0.5)
-    if grid * grid != L:
-        raise CheckpointError(path, f"pos_embed holds {L} patches, not a square grid")
-    arch: dict[str, Any] = dict(
-        img_size=grid * p,
-        patch_size=p,
-        in_chans=C,
-        embed_dim=D,
-        depth=_count_blocks(sd, "blocks"),
-        decoder_embed_dim=Dd,
-        decoder_depth=_count_blocks(sd, "decoder_blocks"),
-        mlp_ratio=hidden / D,
-    )
-    for key in ("num_heads", "decoder_num_heads", "layer_norm_eps", "norm_pix_loss", "name"):
-        if hints.get(key) is not None:
-            arch[key] = hints[key]
-    arch.setdefault("num_heads", HEADS_BY_WIDTH.get(D))
-    arch.setdefault("decoder_num_heads", DECODER_HEADS_BY_WIDTH.get(Dd))
-    for key, width in (("num_heads", D), ("decoder_num_heads", Dd)):
-        if arch[key] is None:
-            raise CheckpointError(
-                path,
-                f"cannot tell the {key.replace('_', ' ')} of a {width}-wide model from its "
-                "weights; put a Hugging Face config.json beside it with num_attention_heads "
-                "and decoder_num_attention_heads",
-            )
-    if C != 3:
-        raise CheckpointError(path, f"takes {C} input channels; MAE Studio needs RGB (3)")
-    arch.setdefault("name", _default_name(path, arch))
-    try:
-        return MAEConfig(**arch)
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(path, f"inconsistent architecture ({e})") from e
-
-
-def _default_name(path: Path, arch: dict[str, Any]) -> str:
+def _default_name(label: str, arch: dict[str, Any]) -> str:
+    stem = "".join(ch if ch.isprintable() else "?" for ch in label)[:80]
     for preset in PRESETS.values():
         same = all(getattr(preset, k) == arch[k] for k in ("embed_dim", "depth", "patch_size"))
         if same and preset.decoder_embed_dim == arch["decoder_embed_dim"]:
-            return f"{preset.name} ({path.stem})"
-    return f"MAE {arch['embed_dim']}x{arch['depth']}/{arch['patch_size']} ({path.stem})"
+            return f"{preset.name} ({stem})"
+    return f"MAE {arch['embed_dim']}x{arch['depth']}/{arch['patch_size']} ({stem})"
 
 
 # ----------------------------------------------------------------------------------
 # public API
 
 
+def infer_config(path: Path, sd: StateDict, hints: dict[str, Any]) -> MAEConfig:
+    """The architecture from the tensors' shapes (meta tensors will do); `hints` supply what
+    shapes cannot tell."""
+    _refuse_non_mae(path, sd)
+    arch = architecture_from_shapes(path, sd)
+    return _choose(path, arch, {"given": _given(path, hints)}, path.stem)[0]
+
+
 def read_checkpoint(path: str | Path, **overrides: Any) -> tuple[MAEConfig, StateDict]:
-    """Any supported checkpoint -> (config, state dict with the official key names)."""
-    path = Path(path)
-    hints: dict[str, Any] = {}
-    hf_config: Path | None = None
-    if path.is_dir():
-        hf_config = path / "config.json"
-        if not hf_config.is_file():
-            raise CheckpointError(path, "a folder without config.json: not a Hugging Face model")
-        if any((path / n).exists() for n in (f"{w}.index.json" for w in HF_WEIGHT_FILES)):
-            raise CheckpointError(path, "sharded weights are not supported; merge them into one file")
-        weights = next((path / n for n in HF_WEIGHT_FILES if (path / n).is_file()), None)
-        if weights is None:
-            names = " or ".join(HF_WEIGHT_FILES)
-            raise CheckpointError(path, f"the folder has config.json but no weights ({names})")
-        path = weights
-    elif not path.exists():
-        raise CheckpointError(path, "no such file or folder")
-    elif (path.parent / "config.json").is_file():
-        hf_config = path.parent / "config.json"
+    """Any supported checkpoint -> (config, float32 state dict with the official key names)."""
+    config, sd, _ = _read(path, overrides)
+    return config, sd
 
-    kind = _sniff(path)
-    if kind == "torch":
-        sd = _unwrap(path, _load_torch(path))
-        metadata: dict[str, str] = {}
-    else:
-        sd, metadata = _load_safetensors(path)
 
-    if metadata.get("format") == FORMAT_TAG and "config" in metadata:
-        try:
-            hints.update(json.loads(metadata["config"]))
-        except json.JSONDecodeError as e:
-            raise CheckpointError(path, f"damaged architecture metadata ({e})") from e
-    hf_layout = is_hf_layout(sd)
-    if hf_layout:
-        sd = hf_to_official(path, sd)
-    if hf_config is not None:
-        try:
-            cfg = json.loads(hf_config.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise CheckpointError(hf_config, f"unreadable config.json ({e})") from e
-        # Beside an official-layout file, only a ViTMAE config speaks for it.
-        if hf_layout or (isinstance(cfg, dict) and cfg.get("model_type") == "vit_mae"):
-            if not isinstance(cfg, dict):
-                raise CheckpointError(hf_config, "config.json does not hold a JSON object")
-            hints.update(_config_from_hf(hf_config, cfg))
-    if "_full" in path.stem and "norm_pix_loss" not in hints:
-        hints["norm_pix_loss"] = True  # the official mae_pretrain_*_full releases
-    hints.update({k: v for k, v in overrides.items() if v is not None})
-    sd = {k: v.float() if v.is_floating_point() else v for k, v in sd.items()}
-    return infer_config(path, sd, hints), sd
+def read_checkpoint_card(path: str | Path, **overrides: Any) -> tuple[MAEConfig, StateDict, ModelCard]:
+    """read_checkpoint, and where the architecture and the training target came from."""
+    return _read(path, overrides)
 
 
 def build_model(path: Path, config: MAEConfig, sd: StateDict) -> MaskedAutoencoderViT:
-    model = MaskedAutoencoderViT(config)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(sd))
-    extra = sorted(set(sd) - set(expected))
-    misshaped = sorted(k for k in set(sd) & set(expected) if sd[k].shape != expected[k].shape)
-    problems = []
-    for label, keys in (("missing", missing), ("unexpected", extra), ("misshaped", misshaped)):
-        if keys:
-            more = f" and {len(keys) - 4} more" if len(keys) > 4 else ""
-            problems.append(f"{label} keys: {', '.join(keys[:4])}{more}")
-    if problems:
-        raise CheckpointError(path, "does not match the MAE architecture (" + "; ".join(problems) + ")")
-    model.load_state_dict(sd, strict=True)
-    return model.eval()
+    """A model that works: the state dict checked against `config`, then one finite check
+    reconstruction. The model holds `sd`'s tensors (float32), not copies."""
+    model = build_checked(path, config, {k: v.to(torch.float32) for k, v in sd.items()})
+    check_inference(path, model)
+    return model
 
 
 def load_checkpoint(
     path: str | Path, device: str | torch.device = "cpu", **overrides: Any
 ) -> MaskedAutoencoderViT:
-    """Load any supported checkpoint into a model in eval mode on `device`."""
-    config, sd = read_checkpoint(path, **overrides)
-    return build_model(Path(path), config, sd).to(device)
+    """Load any supported checkpoint into a model in eval mode on `device`; `model.card` says
+    where its architecture and training target came from."""
+    config, sd, card = _read(path, overrides)
+    model = build_model(Path(path), config, sd)
+    model.card = card
+    return model.to(device)
 
 
 def save_checkpoint(
@@ -352,7 +284,7 @@ def save_checkpoint(
     path = Path(path)
     meta = {
         "format": FORMAT_TAG,
-        "config": json.dumps(asdict(model.config), sort_keys=True),
+        "config": model.config.to_json(),
         "saved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     meta.update(metadata or {})
@@ -364,7 +296,7 @@ def save_checkpoint(
     except SafetensorError as e:  # its I/O errors, e.g. "No space left on device (os error 28)"
         found = re.search(r"os error (\d+)", str(e))
         if found is None:
-            raise SaveError(path, f"could not be written ({_first_line(e)})") from e
+            raise SaveError(path, f"could not be written ({first_line(e)})") from e
         code = int(found.group(1))
         raise SaveError(path, describe_os_error(OSError(code, os.strerror(code)), path)) from e
     return path

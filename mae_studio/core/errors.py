@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -17,8 +18,23 @@ class _FileError(MaeStudioError):
         super().__init__(f"{where}{reason}")
 
 
+# Terminal escape sequences (colours, cursor moves, titles) that library messages may carry.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """Library text fit for a one-line message: escape sequences dropped, line breaks and other
+    control characters turned into spaces, runs of spaces collapsed, cut at `limit` characters."""
+    text = _ESCAPE_SEQUENCE.sub("", text[: 8 * limit])
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class CheckpointError(_FileError):
-    """A checkpoint that cannot be loaded, and why."""
+    """A checkpoint that cannot be loaded, and why: the reason is always one printable line."""
+
+    def __init__(self, path: str | Path | None, reason: str) -> None:
+        super().__init__(path, one_line(reason))
 
 
 class ImageLoadError(_FileError):

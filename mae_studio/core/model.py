@@ -17,7 +17,7 @@ from timm.layers import PatchEmbed
 from timm.models.vision_transformer import Block
 from torch import Tensor, nn
 
-from .config import MAEConfig
+from .config import MAEConfig, ModelCard
 from .errors import Cancelled
 
 CancelCheck = Callable[[], bool] | None
@@ -48,6 +48,7 @@ class MaskedAutoencoderViT(nn.Module):
     def __init__(self, config: MAEConfig) -> None:
         super().__init__()
         self.config = config
+        self.card: ModelCard | None = None  # a loaded checkpoint's: where heads and target came from
         c = config
         norm_layer = partial(nn.LayerNorm, eps=c.layer_norm_eps)
         L = c.num_patches

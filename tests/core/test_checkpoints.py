@@ -246,10 +246,10 @@ def test_hf_folder_without_weights(tmp_path):
     _assert_refused(tmp_path, "no weights")
 
 
-def test_hf_folder_with_sharded_weights(tmp_path):
+def test_hf_folder_with_an_empty_shard_index(tmp_path):
     shutil.copy(CONFORMANCE / "p16_pixel" / "config.json", tmp_path / "config.json")
     (tmp_path / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {}}))
-    _assert_refused(tmp_path, "sharded")
+    _assert_refused(tmp_path, "model.safetensors.index.json: the shard index lists no weights")
 
 
 def test_folder_without_config(tmp_path):

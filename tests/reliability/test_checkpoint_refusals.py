@@ -3,8 +3,8 @@
 tests/core/test_checkpoints.py already covers: a pickle with code (legacy pickle and zip),
 encoder-only, fine-tuned classifier, another model, strict key checks, zero-byte, text,
 truncated .pth, a plain-tensor pickle renamed .safetensors (loads: content decides), a
-damaged header, truncated safetensors, damaged metadata, HF folders without weights or with a
-shard index. This file adds the variants those miss, then sends every kind through
+damaged header, truncated safetensors, damaged metadata, HF folders without weights or with an
+empty shard index. This file adds the variants those miss, then sends every kind through
 `mae-studio reconstruct --checkpoint` (one line, exit 1, no outputs).
 """
 
@@ -184,9 +184,9 @@ BUILDERS: dict[str, Callable[[Path, Path], tuple[Path, str]]] = {
         "non-tensor entries: w",
     ),
     # Hugging Face folders
-    "hf_shards_present": lambda t, m: (
+    "hf_shard_index_without_weight_map": lambda t, m: (
         _hf_folder(t, {"model-00001-of-00002.safetensors": b"", "model.safetensors.index.json": b"{}"}),
-        "sharded weights",
+        "the shard index lists no weights",
     ),
     "hf_config_not_json": lambda t, m: (
         _hf_folder(
@@ -209,7 +209,7 @@ def test_refused_precisely_in_bounded_memory(kind: str, tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-HF_WEIGHTS = ("model.safetensors", "pytorch_model.bin", "config.json")
+HF_WEIGHTS = ("model.safetensors", "pytorch_model.bin", "config.json", "model.safetensors.index.json")
 
 
 def test_safetensors_whose_header_length_begins_with_0x80_loads(tmp_path: Path) -> None:
@@ -246,7 +246,8 @@ def test_cut_anywhere_is_refused(fmt: str, tmp_path: Path) -> None:
 
 CLI_KINDS = {
     **{k: BUILDERS[k] for k in ("code_in_legacy_torch_file", "code_pickle_renamed_safetensors",
-                                "header_length_2_to_63", "decoder_of_another_width", "hf_shards_present")},
+                                "header_length_2_to_63", "decoder_of_another_width",
+                                "hf_shard_index_without_weight_map")},
     "zero_byte": lambda t, m: (_write(t / "empty.pth", b""), "the file is empty"),
     "text": lambda t, m: (_write(t / "notes.safetensors", b"not a checkpoint\n"), "not a checkpoint"),
     "truncated_safetensors": lambda t, m: (
