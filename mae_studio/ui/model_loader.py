@@ -6,6 +6,7 @@ Each loader returns (Predictor, ModelInfo); the GUI only ever sees the ModelInfo
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from mae_studio.core.errors import CheckpointError, MaeStudioError
 from mae_studio.core.predictor import Predictor, auto_device
 
 from .worker import Loader
+
+log = logging.getLogger(__name__)
 
 UNTRAINED_NAME = "untrained (random weights)"
 
@@ -121,6 +124,7 @@ def default_loader(
             try:
                 predictor, info = checkpoint_loader(weights, device)()
             except CheckpointError as e:
+                log.debug("the default model %s", weights, exc_info=True)
                 note = f"The default model could not be loaded ({e}). Using an untrained model."
             else:
                 return predictor, replace(info, path=None)
@@ -129,6 +133,7 @@ def default_loader(
                 f"The default model ({weights.name}) is not installed. Reconstructions come from an "
                 "untrained model with random weights; open a checkpoint with File > Open Model."
             )
+        log.warning("%s", note)
         return random_loader(fallback.with_name(UNTRAINED_NAME), device, note)()
 
     return load

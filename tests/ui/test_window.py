@@ -247,10 +247,13 @@ def test_a_start_photo_that_cannot_open_falls_back_to_a_sample(qtbot, tmp_path, 
     w.close()
 
 
-def test_missing_default_model_falls_back_to_an_untrained_one(tmp_path):
+def test_missing_default_model_falls_back_to_an_untrained_one(tmp_path, caplog):
     predictor, info = default_loader("cpu", tmp_path / "absent.safetensors", TINY)()
     assert info.untrained and info.name == UNTRAINED_NAME
     assert "absent.safetensors" in info.note and "not installed" in info.note
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("mae_studio.ui.model_loader", "WARNING", info.note)  # the log file keeps it for a report
+    ]
     predictor.set_image(photo())
     assert predictor.reconstruct(masks.random_mask(4, 0.5, 0)).reconstruction.shape == (64, 64, 3)
 
