@@ -24,8 +24,13 @@ def data_folder_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
     """The user's data folder (log file, autosave) is a temporary one in every test and in the
     commands they start (never the real home); a test may point it elsewhere with monkeypatch."""
     folder = tmp_path_factory.mktemp("data")
+    caches = tmp_path_factory.mktemp("caches")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(DATA_FOLDER_ENV, str(folder))
+        # Model downloads too: no test reads or fills the user's torch hub or Hugging Face cache.
+        mp.setenv("TORCH_HOME", str(caches / "torch"))
+        mp.setenv("HF_HOME", str(caches / "hf"))
+        mp.delenv("HF_HUB_CACHE", raising=False)
         yield folder
 
 

@@ -11,7 +11,12 @@ import sys
 
 from mae_studio.core.errors import MaeStudioError
 
+from . import arg_types
 from .options import CHECKPOINT_HELP, fetch_model
+
+RUNS = arg_types.int_range(1, 10_000)
+WARMUP = arg_types.int_range(0, 1_000)
+THREADS = arg_types.int_range(1, 1024)
 
 ARCHS = {"base": "vit_base_patch16", "large": "vit_large_patch16", "huge": "vit_huge_patch14"}
 # On a CPU, models above this many parameters get fewer runs by default (ViT-L/H take seconds each).
@@ -52,22 +57,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", help="auto (CPU, plus CUDA when present), cpu, cuda, cpu,cuda")
     p.add_argument(
         "--runs",
-        type=int,
+        type=RUNS,
         default=None,
-        help=f"timed runs per path (default 20; on a CPU {BIG_MODEL_CPU_RUNS} for models over "
+        help=f"timed runs per path, {RUNS.range} (default 20; on a CPU {BIG_MODEL_CPU_RUNS} for models over "
         f"{BIG_MODEL_PARAMS // 1_000_000}M parameters, shown in the runs column)",
     )
     p.add_argument(
-        "--warmup", type=int, default=None, help="untimed runs first (default 3; 1 for big models on CPU)"
+        "--warmup",
+        type=WARMUP,
+        default=None,
+        help=f"untimed runs first, {WARMUP.range} (default 3; 1 for big models on CPU)",
     )
     p.add_argument(
         "--variants",
         default="",
         help="extra precision variants to time: bf16, bf16-autocast, int8, tf32 (comma list)",
     )
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: every core)")
+    p.add_argument(
+        "--threads", type=THREADS, default=None, help=f"CPU threads, {THREADS.range} (default: every core)"
+    )
     p.add_argument("--no-baselines", action="store_true", help="skip reference-style and all-tokens rows")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random weights and masks")
+    p.add_argument(
+        "--seed",
+        type=arg_types.seed,
+        default=0,
+        help=f"seed of the random weights and masks, {arg_types.seed.range}",
+    )
     p.set_defaults(func=run_bench)
 
 
@@ -112,7 +127,8 @@ def _models(args: argparse.Namespace) -> list[tuple[str, object]]:
             raise BenchError(f"--arch {name!r}: use base, large, huge or default")
     for spec in args.checkpoint:
         fetched = fetch_model(spec)
-        out.append((spec, lambda f=fetched: load_model(f.path, **f.source.overrides())))
+        label = fetched.path.name if fetched.source.kind == "path" else spec
+        out.append((label, lambda f=fetched: load_model(f.path, **f.source.overrides())))
     return out
 
 

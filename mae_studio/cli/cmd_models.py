@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mae_studio.core.catalogue import CATALOGUE, catalogue_names, find_model, format_size
+from mae_studio.core import catalogue
+from mae_studio.core.catalogue import catalogue_names, find_model, format_size
 from mae_studio.core.errors import MaeStudioError
 
 
@@ -22,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = verbs.add_parser("list", help="name, size, licence, and whether it is on disk (where)")
     ls.set_defaults(func=run_list)
     dl = verbs.add_parser("download", help="download models (with a progress bar) and verify them")
-    dl.add_argument("names", nargs="+", metavar="NAME", help=f"catalogue names: {', '.join(catalogue_names())}")
+    names = ", ".join(catalogue_names())
+    dl.add_argument("names", nargs="+", metavar="NAME", help=f"catalogue names: {names}")
     dl.set_defaults(func=run_download)
 
 
@@ -31,7 +33,7 @@ def run_list(args: argparse.Namespace) -> int:
 
     rows = [("name", "size", "target", "licence", "on disk", "what it is")]
     paths = []
-    for entry in CATALOGUE:
+    for entry in catalogue.CATALOGUE:
         local = cached_path(parse_source(entry.name))
         rows.append(
             (

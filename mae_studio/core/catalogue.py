@@ -164,7 +164,7 @@ def find_model(name: str) -> CatalogueModel | None:
 
 
 def catalogue_names() -> list[str]:
-    return [m.name for m in CATALOGUE]
+    return [m.name for m in CATALOGUE]  # read at call time: tests serve entries of their own
 
 
 def format_size(n: int) -> str:

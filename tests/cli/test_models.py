@@ -20,7 +20,12 @@ from .conftest import cli, write_photo
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_models_list_names_every_model_and_where_it_is(model_caches, tiny_entry, capsys):
+@pytest.fixture(autouse=True)
+def _caches(model_caches) -> None:
+    """Every test here: caches in tmp_path."""
+
+
+def test_models_list_names_every_model_and_where_it_is(tiny_entry, capsys):
     assert cli("models", "list") == 0
     out = capsys.readouterr().out
     for entry in CATALOGUE:
@@ -48,7 +53,7 @@ def test_models_download_shows_the_licence_then_uses_the_cache(tiny_entry, serve
     assert len(server.requests) == requests
 
 
-def test_models_download_unknown_name(model_caches, capsys):
+def test_models_download_unknown_name(capsys):
     assert cli("models", "download", "vit-gigantic") == 1
     err = capsys.readouterr().err
     assert "not in the catalogue: vit-gigantic" in err and "vit-large-gan" in err
@@ -122,7 +127,7 @@ def test_reconstruct_from_a_url_then_the_cache_then_a_dropped_download(server, t
 
 
 @pytest.mark.parametrize("spec", ["http://example.org/m.pth", "ftp://example.org/m.pth"])
-def test_unsafe_urls_are_refused(model_caches, spec, tmp_path, capsys):
+def test_unsafe_urls_are_refused(spec, tmp_path, capsys):
     photo = write_photo(tmp_path / "p.png", 1)
     assert cli("reconstruct", photo, "--checkpoint", spec, "--out", tmp_path / "o") == 1
     assert spec in capsys.readouterr().err

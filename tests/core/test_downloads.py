@@ -254,10 +254,10 @@ def test_disk_filling_mid_download_leaves_nothing(server, tmp_path, monkeypatch)
             return Full(str(self), "ab")
         return real_open(self, mode, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", fake_open)
-    with pytest.raises(DownloadError, match="the disk is full while downloading"):
-        fetch(url)
-    monkeypatch.undo()
+    with monkeypatch.context() as m:
+        m.setattr(Path, "open", fake_open)
+        with pytest.raises(DownloadError, match="the disk is full while downloading"):
+            fetch(url)
     assert not list(url_cache_dir().glob("m.safetensors*"))
 
 
