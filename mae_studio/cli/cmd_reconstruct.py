@@ -184,10 +184,12 @@ def report(
 
     mask = result.mask
     from_file = args.mask is not None
+    card = model.predictor.model.card  # where its heads and training target came from
     return {
         "image": str(path),
         "checkpoint": model.checkpoint,
         "model": model.name,
+        "model_card": card.as_dict() if card is not None else None,
         "mask_ratio": float(mask.mean()) if from_file else args.mask_ratio,
         "mask_source": str(args.mask) if from_file else args.pattern,
         "seed": None if from_file else args.seed,

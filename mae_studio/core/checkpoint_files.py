@@ -36,6 +36,11 @@ MAX_JSON_BYTES = 4 << 20  # config.json, a shard index, metadata
 MAX_JSON_DEPTH = 32
 # What a pickled checkpoint may hold besides tensors and containers: the training script's args.
 SAFE_GLOBALS = [argparse.Namespace]
+# What torch.load raises on damaged bytes: its own checks (RuntimeError, EOFError, zip errors),
+# and the weights-only unpickler running malformed opcodes (an empty stack, a missing memo
+# entry, a short read, a call with the wrong arguments, an over-long number).
+DAMAGED_PICKLE = (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, TypeError, IndexError,
+                  KeyError, AttributeError, struct.error, OverflowError)  # fmt: skip
 
 
 @dataclass
@@ -107,8 +112,7 @@ def _load_torch(path: Path, size: int) -> Any:
             f"refused: the file carries pickled code or objects other than tensors{what}, which "
             "MAE Studio never runs",
         ) from e
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, TypeError) as e:
-        # TypeError, ValueError: a pickle whose opcodes build a call with the wrong arguments
+    except DAMAGED_PICKLE as e:
         raise CheckpointError(path, f"damaged or truncated PyTorch file ({first_line(e)})") from e
 
 
@@ -223,12 +227,13 @@ def read_shards(index_path: Path) -> list[WeightsFile]:
         if not shard.is_file():
             raise CheckpointError(index_path, f"the shard index names {name[:80]}, not a file in its folder")
     shards = [read_weights(folder / name) for name in names]
+    listed = {name: {k for k, v in weight_map.items() if v == name} for name in names}
     for name, shard in zip(names, shards, strict=True):
-        listed = {k for k, v in weight_map.items() if v == name}
-        lacking = sorted(listed - set(shard.tensors))
+        lacking = sorted(listed[name] - set(shard.tensors))
         if lacking:
             raise CheckpointError(index_path, f"the index places {lacking[0][:80]} in {name}, which lacks it")
-        unlisted = sorted(set(shard.tensors) - listed)
+    for name, shard in zip(names, shards, strict=True):
+        unlisted = sorted(set(shard.tensors) - listed[name])
         if unlisted:
             raise CheckpointError(
                 index_path, f"{name} holds {unlisted[0][:80]}, which the index does not place there"

@@ -171,8 +171,15 @@ class ModelCard:
     target: str  # "pixels" or "normalized pixels" (norm_pix_loss)
     target_from: str  # "file metadata", "config.json", "training args", "file name (_full)", "default"
 
+    def lines(self) -> list[str]:
+        return [
+            self.format,
+            f"heads from {self.heads_from}",
+            f"target {self.target} (from {self.target_from})",
+        ]
+
     def summary(self) -> str:
-        return f"{self.format}; heads from {self.heads_from}; target {self.target} (from {self.target_from})"
+        return "; ".join(self.lines())
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -40,6 +40,7 @@ class ModelInfo:
     untrained: bool = False
     norm_pix_loss: bool = False
     note: str = ""  # shown to the user once (e.g. why the default model is not in use)
+    source: str = ""  # a loaded checkpoint's card: its format, where heads and target came from
 
     @property
     def summary(self) -> str:
@@ -86,6 +87,7 @@ def _wrap(
         untrained=untrained,
         norm_pix_loss=c.norm_pix_loss,
         note=note,
+        source="\n".join(model.card.lines()) if model.card else "",
     )
     return predictor, info
 

@@ -41,6 +41,9 @@ class ModelPanel(QWidget):
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.geometry = QLabel("")
         self.params = QLabel("")
+        self.source = QLabel("")  # the checkpoint's card: format, heads' and target's sources
+        self.source.setWordWrap(True)
+        self.source.setTextFormat(Qt.TextFormat.PlainText)
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #f0a030;")
@@ -80,6 +83,7 @@ class ModelPanel(QWidget):
         form.addRow(self.name)
         form.addRow("Input", self.geometry)
         form.addRow("Size", self.params)
+        form.addRow("Source", self.source)
         form.addRow(self.note)
         buttons = QHBoxLayout()
         for b in (self.default_button, self.file_button, self.folder_button):
@@ -111,6 +115,7 @@ class ModelPanel(QWidget):
             f"{info.img_size}px, {info.patch_size}px patches ({info.grid_size}x{info.grid_size})"
         )
         self.params.setText(f"{info.parameters / 1e6:.1f}M parameters on {info.device}")
+        self.source.setText(info.source)
         self.note.setText(info.note)
         self.note.setVisible(bool(info.note))
         self.setEnabled(True)

@@ -20,7 +20,7 @@ import resource
 import time
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,7 +129,19 @@ def _load(source: bytes | str, name: str) -> Outcome:
     return out
 
 
-def _serve(conn: Any) -> None:
+def measured(run: Callable[[], Outcome]) -> Outcome:
+    """`run()`'s Outcome with its seconds and peak RSS growth filled in (for custom loaders)."""
+    exact_peak = _reset_peak()
+    before = _status_kib("VmRSS") if exact_peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    out = run()
+    out.seconds = time.perf_counter() - start
+    peak = _status_kib("VmHWM") if exact_peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out.rss_growth = max(0, peak - before) * 1024
+    return out
+
+
+def _serve(conn: Any, load: Callable[..., Outcome]) -> None:
     """The worker's loop: (source, name) in, Outcome out, until None or the pipe closes."""
     while True:
         try:
@@ -138,14 +150,19 @@ def _serve(conn: Any) -> None:
             return
         if request is None:
             return
-        conn.send(_load(*request))
+        conn.send(load(*request))
 
 
 class LoadWorker:
-    """`load(bytes_or_path, name)` -> Outcome, run in a forked worker with a hang guard."""
+    """`load(bytes_or_path, name)` -> Outcome, run in a forked worker with a hang guard.
+    `loader(source, name)` is what the worker runs (default: the image loader); forked, it
+    may be any function returning an Outcome (see `measured`)."""
 
-    def __init__(self, runaway_bytes: int = RUNAWAY_BYTES) -> None:
+    def __init__(
+        self, runaway_bytes: int = RUNAWAY_BYTES, loader: Callable[..., Outcome] | None = None
+    ) -> None:
         self.runaway_bytes = runaway_bytes
+        self.loader = loader or _load
         self._ctx = mp.get_context("fork")
         self._proc: Any = None
         self._conn: Any = None
@@ -153,7 +170,9 @@ class LoadWorker:
 
     def _start(self) -> None:
         parent, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_serve, args=(child,), daemon=True, name="image-load-worker")
+        self._proc = self._ctx.Process(
+            target=_serve, args=(child, self.loader), daemon=True, name="image-load-worker"
+        )
         self._proc.start()
         child.close()
         self._conn = parent

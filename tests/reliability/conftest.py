@@ -45,6 +45,7 @@ class FuzzLog(list[tuple[str, Outcome]]):
 
 
 _FUZZ_LOG = pytest.StashKey[FuzzLog]()
+_CHECKPOINT_FUZZ_LOG = pytest.StashKey[FuzzLog]()
 
 
 @pytest.fixture(scope="session")
@@ -117,17 +118,26 @@ def fuzz_log(request: pytest.FixtureRequest) -> FuzzLog:
     return request.config.stash.setdefault(_FUZZ_LOG, FuzzLog())
 
 
+@pytest.fixture(scope="session")
+def checkpoint_fuzz_log(request: pytest.FixtureRequest) -> FuzzLog:
+    """Every checkpoint fuzz case, summarized like the image ones."""
+    return request.config.stash.setdefault(_CHECKPOINT_FUZZ_LOG, FuzzLog())
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    log = config.stash.get(_FUZZ_LOG, FuzzLog())
-    if not log:
-        return
+    for title, key in (("image fuzzing", _FUZZ_LOG), ("checkpoint fuzzing", _CHECKPOINT_FUZZ_LOG)):
+        log = config.stash.get(key, FuzzLog())
+        if log:
+            _summarize(terminalreporter, title, log)
+
+
+def _summarize(tr: pytest.TerminalReporter, title: str, log: FuzzLog) -> None:
     kinds: dict[str, int] = {}
     for _, outcome in log:
         kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
     slowest_case, slowest = max(log, key=lambda item: item[1].seconds)
     hungriest_case, hungriest = max(log, key=lambda item: item[1].rss_growth)
-    tr = terminalreporter
-    tr.section("image fuzzing")
+    tr.section(title)
     tr.write_line(f"{len(log)} cases: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     tr.write_line(f"longest case: {slowest.seconds:.3f} s ({slowest_case}; {slowest.kind})")
     tr.write_line(
