@@ -104,8 +104,9 @@ def _read(path: str | Path, overrides: dict[str, Any]) -> tuple[MAEConfig, State
         sizes.append(("its training state", stated))
     hf_layout = is_hf_layout(sd)
     if hf_layout:
-        sd, layout = hf_to_official(where, sd)
-        fmt = layout + (f", {len(files)} shards" if index is not None else "")
+        sd, fmt = hf_to_official(where, sd)
+    if index is not None:
+        fmt += f", {len(files)} shards"
     if hf_config is not None:
         cfg = read_json_file(hf_config, "unreadable config.json")
         # Beside an official-layout file, only a ViTMAE config speaks for it.
