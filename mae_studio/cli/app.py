@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: list[str]) -> int:
+    _escape_unencodable_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -87,3 +88,13 @@ def _failed(command: str, message: str) -> int:
     print(f"mae-studio {command}: {message}", file=sys.stderr)
     log.debug("mae-studio %s: %s", command, message, exc_info=True)
     return 1
+
+
+def _escape_unencodable_output() -> None:
+    """A file name with bytes that are not UTF-8 (or a terminal that is not UTF-8) must not turn a
+    finished run into a UnicodeEncodeError: what cannot be encoded is printed as an escape.
+    Messages already show names with core.names; this is the net under every print."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+            reconfigure(errors="backslashreplace")

@@ -11,7 +11,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .options import add_mask_options, add_model_options, positive_int
+from . import arg_types
+from .options import add_mask_options, add_model_options
+
+SCALE = arg_types.int_range(1, 8)
 
 if TYPE_CHECKING:
     from mae_studio.core.predictor import Reconstruction
@@ -38,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
     o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
-    o.add_argument("--scale", type=positive_int, default=2, help="sheet pixels per model pixel (default: 2)")
+    o.add_argument(
+        "--scale", type=SCALE, default=2, help=arg_types.with_range("sheet pixels per model pixel", SCALE, 2)
+    )
     p.set_defaults(func=run)
 
 
@@ -47,20 +52,21 @@ def run(args: argparse.Namespace) -> int:
 
     from mae_studio.core.files import ensure_folder
     from mae_studio.core.images import load_image
+    from mae_studio.core.names import safe_stem, shown_path
     from mae_studio.core.sheet import render_rows
 
     from .options import UsageError, load_predictor, mask_source, resolve_device
-    from .outputs import claim, fmt, table, write_json, write_png
+    from .outputs import claim, fmt, json_bytes, sheet_png, table, write_set
 
     labels = args.label or []
     if len(labels) > len(args.checkpoint):
         raise UsageError(f"{len(labels)} --label for {len(args.checkpoint)} --checkpoint")
-    stem = args.image.stem
+    stem = safe_stem(args.image.stem)
     ensure_folder(args.out)  # SaveError, not a traceback, when a file is in the way
     sheet_path, report_path = args.out / f"{stem}_compare.png", args.out / f"{stem}_compare.json"
     for path in (sheet_path, report_path):
         if path.exists() and not args.overwrite:
-            raise UsageError(f"{path} exists (pass --overwrite to replace it)")
+            raise UsageError(f"{shown_path(path)} exists (pass --overwrite to replace it)")
     claim([sheet_path, report_path], args.overwrite)
     image = load_image(args.image)
     device = resolve_device(args.device)
@@ -96,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
         "models": entries,
         "comparison": sheet_path.name,
     }
-    write_png(sheet_path, sheet, args.overwrite, text={"image": args.image.name})
-    write_json(report_path, doc, args.overwrite)
+    png = sheet_png(sheet, text={"image": args.image.name})
+    write_set({sheet_path: png, report_path: json_bytes(doc)}, args.overwrite)
     print(
         table(
             ["model", "grid", "masked", "MSE", "PSNR dB", "ms"],
@@ -114,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
             ],
         )
     )
-    print(f"wrote {sheet_path} and {report_path}")
+    print(f"wrote {shown_path(sheet_path)} and {shown_path(report_path)}")
     return 0
 
 

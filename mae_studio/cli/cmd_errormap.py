@@ -8,7 +8,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .options import add_mask_options, add_model_options, positive_int
+from . import arg_types
+from .options import add_mask_options, add_model_options
+
+SCALE = arg_types.int_range(1, 8)
+PARTS = arg_types.int_range(1, 4096)  # checked against the model's patch count too
+SPREAD = arg_types.int_range(0, 1000)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,20 +33,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "OUT/<stem>_errormap.png and OUT/<stem>_errormap.json.",
     )
     p.add_argument("image", type=Path, metavar="IMAGE")
-    p.add_argument("-k", "--k", type=positive_int, default=4, help="complementary masks (default: 4)")
+    p.add_argument(
+        "-k", "--k", type=PARTS, default=4, help=arg_types.with_range("complementary masks", PARTS, 4)
+    )
     p.add_argument(
         "--uncertainty",
-        type=int,
+        type=SPREAD,
         default=0,
         metavar="N",
-        help="also the per-pixel std of reconstructions over N random masks (N >= 2; default: off)",
+        help="also the per-pixel std of reconstructions over N random masks (N >= 2, at most 1000; "
+        "default: 0, off)",
     )
     add_model_options(p)
     add_mask_options(p, pattern=False)
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
     o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
-    o.add_argument("--scale", type=positive_int, default=2, help="sheet pixels per model pixel (default: 2)")
+    o.add_argument(
+        "--scale", type=SCALE, default=2, help=arg_types.with_range("sheet pixels per model pixel", SCALE, 2)
+    )
     p.set_defaults(func=run)
 
 
@@ -51,19 +61,20 @@ def run(args: argparse.Namespace) -> int:
     from mae_studio.core.errormap import full_errormap, uncertainty
     from mae_studio.core.files import ensure_folder
     from mae_studio.core.images import load_image
+    from mae_studio.core.names import printable, safe_stem, shown_path
     from mae_studio.core.predictor import psnr
 
     from .options import UsageError, load_predictor, resolve_device
-    from .outputs import claim, write_json, write_png
+    from .outputs import claim, json_bytes, sheet_png, write_set
 
-    if args.uncertainty == 1 or args.uncertainty < 0:
+    if args.uncertainty == 1:
         raise UsageError(f"--uncertainty needs at least 2 masks to measure a spread, got {args.uncertainty}")
-    stem = args.image.stem
+    stem = safe_stem(args.image.stem)
     ensure_folder(args.out)  # SaveError, not a traceback, when a file is in the way
     sheet_path, report_path = args.out / f"{stem}_errormap.png", args.out / f"{stem}_errormap.json"
     for path in (sheet_path, report_path):
         if path.exists() and not args.overwrite:
-            raise UsageError(f"{path} exists (pass --overwrite to replace it)")
+            raise UsageError(f"{shown_path(path)} exists (pass --overwrite to replace it)")
     claim([sheet_path, report_path], args.overwrite)
     image = load_image(args.image)
     device = resolve_device(args.device)
@@ -83,17 +94,17 @@ def run(args: argparse.Namespace) -> int:
     doc: dict[str, Any] = _report(args, model, str(device), per_patch, mean_mse, psnr(mean_mse), seconds)
     if spread is not None:
         doc["uncertainty"] = _spread_report(spread, pred.patch_size, args)
-    write_png(sheet_path, sheet, args.overwrite, text={"model": model.name, "image": args.image.name})
-    write_json(report_path, doc, args.overwrite)
+    png = sheet_png(sheet, text={"model": model.name, "image": args.image.name})
+    write_set({sheet_path: png, report_path: json_bytes(doc)}, args.overwrite)
     worst = np.dstack(np.unravel_index(np.argsort(-per_patch, axis=None)[:3], per_patch.shape))[0]
     print(
-        f"{args.image.name}: every patch reconstructed once in {args.k} runs; mean MSE {mean_mse:.5f}, "
-        f"PSNR {psnr(mean_mse):.2f} dB; worst patches (row, col): "
+        f"{printable(args.image.name)}: every patch reconstructed once in {args.k} runs; "
+        f"mean MSE {mean_mse:.5f}, PSNR {psnr(mean_mse):.2f} dB; worst patches (row, col): "
         + ", ".join(f"({r}, {c}) {per_patch[r, c]:.4f}" for r, c in worst)
     )
     if spread is not None:
         print(f"uncertainty over {args.uncertainty} masks: mean per-pixel std {np.nanmean(spread):.4f}")
-    print(f"wrote {sheet_path} and {report_path}")
+    print(f"wrote {shown_path(sheet_path)} and {shown_path(report_path)}")
     return 0
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from . import arg_types
+from .arg_types import with_range
 from .options import CHECKPOINT_HELP
+
+RATIO = arg_types.float_range(0.0, 1.0, low_open=True, high_open=True)
+EXAMPLES = arg_types.int_range(0, 64)
+THREADS = arg_types.int_range(1, 1024)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,17 +27,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--checkpoint", default=None, metavar="MODEL", help=CHECKPOINT_HELP + " (default: the shipped model)"
     )
-    p.add_argument("--ratio", type=float, default=0.75, help="share of patches removed (default 0.75)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="mask seeds (default 0 1 2)")
+    p.add_argument(
+        "--ratio", type=RATIO, default=0.75, help=with_range("share of patches removed", RATIO, 0.75)
+    )
+    p.add_argument(
+        "--seeds",
+        type=arg_types.seed,
+        nargs="+",
+        default=[0, 1, 2],
+        help=with_range("mask seeds, each", arg_types.seed, "0 1 2"),
+    )
     p.add_argument(
         "--methods",
         default="model,telea,ns,mean",
         help="comma list of model, telea, ns, mean (default: all)",
     )
     p.add_argument("--out", type=Path, default=None, help="folder for eval.json and eval_examples.png")
-    p.add_argument("--examples", type=int, default=4, help="photos in the example grid (default 4)")
+    p.add_argument(
+        "--examples", type=EXAMPLES, default=4, help=with_range("photos in the example grid", EXAMPLES, 4)
+    )
     p.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto (default cpu)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (torch.set_num_threads)")
+    p.add_argument(
+        "--threads",
+        type=THREADS,
+        default=None,
+        help=with_range("CPU threads (torch.set_num_threads)", THREADS),
+    )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 

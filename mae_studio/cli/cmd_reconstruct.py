@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .options import add_mask_options, add_model_options, positive_int
+from . import arg_types
+from .options import add_mask_options, add_model_options
+
+SCALE = arg_types.int_range(1, 8)  # 8: a 224 px model's sheet is ~9000 x 2000 px
+BATCH = arg_types.int_range(1, 1024)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Mask and reconstruct each image (folders: their image files). Writes "
         "OUT/<stem>_comparison.png (the labelled sheet the studio saves) and OUT/<stem>.json (mask, "
         "masked MSE and PSNR, per-patch MSE, timing). A bad input is reported on one line and "
-        "skipped; the exit status is then 1. Existing outputs are kept unless --overwrite.",
+        "skipped; the exit status is then 1. Existing outputs are kept unless --overwrite; an "
+        "image's two outputs are written together or not at all. Names that are too long or hold "
+        "unprintable characters get a shortened, printable stem with a short hash.",
     )
     p.add_argument("inputs", nargs="+", type=Path, metavar="IMAGE_OR_DIR", help="image files or folders")
     add_model_options(p)
@@ -35,12 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     o.add_argument(
         "--batch-size",
-        type=positive_int,
+        type=BATCH,
         default=8,
         metavar="N",
-        help="images per forward pass on the device (default: 8)",
+        help=arg_types.with_range("images per forward pass on the device", BATCH, 8),
     )
-    o.add_argument("--scale", type=positive_int, default=2, help="sheet pixels per model pixel (default: 2)")
+    o.add_argument(
+        "--scale", type=SCALE, default=2, help=arg_types.with_range("sheet pixels per model pixel", SCALE, 2)
+    )
     p.set_defaults(func=run)
 
 
@@ -52,11 +60,13 @@ class Item:
     crop: np.ndarray | None = None
     result: Reconstruction | None = None
     error: str = ""
+    replace: bool = False  # an incomplete set of outputs from an earlier run is completed
 
 
 def run(args: argparse.Namespace) -> int:
     from mae_studio.core.errors import MaeStudioError
     from mae_studio.core.files import ensure_folder
+    from mae_studio.core.names import shown_path
 
     from .options import build_mask, expand_inputs, load_predictor, resolve_device
     from .outputs import claim
@@ -64,18 +74,27 @@ def run(args: argparse.Namespace) -> int:
 
     paths = expand_inputs(args.inputs)
     if not paths:
-        raise _usage("no image files in " + ", ".join(str(p) for p in args.inputs))
+        raise _usage("no image files in " + ", ".join(shown_path(p) for p in args.inputs))
     ensure_folder(args.out)  # SaveError, not a traceback, when a file is in the way
     items = _plan(paths, args.out)
     for item in items:
         if item.error:
             continue
-        existing = [p for p in (item.sheet, item.report) if p.exists()]
-        if existing and not args.overwrite:
-            item.error = f"{item.path}: {existing[0]} exists (pass --overwrite to replace it); skipped"
+        outputs = (item.sheet, item.report)
+        existing = [p for p in outputs if p.exists()]
+        if len(existing) == len(outputs) and not args.overwrite:
+            done = shown_path(existing[0])
+            item.error = f"{shown_path(item.path)}: {done} exists (pass --overwrite to replace it); skipped"
             continue
+        if existing and not args.overwrite:  # a set that is not complete: this input is not done
+            item.replace = True
+            missing = shown_path(next(p for p in outputs if p not in existing).name)
+            say(
+                f"mae-studio reconstruct: {shown_path(item.path)}: note: {shown_path(existing[0])} "
+                f"exists without {missing} (an incomplete earlier run); both are written again"
+            )
         try:
-            claim([item.sheet, item.report], args.overwrite)
+            claim(list(outputs), args.overwrite or item.replace)
         except MaeStudioError as e:
             item.error = str(e)
     for item in items:
@@ -107,15 +126,21 @@ def _usage(message: str) -> Exception:
 
 
 def _plan(paths: list[Path], out: Path) -> list[Item]:
-    """Output names per input; a second input with the same stem (a.jpg, a.png) is refused
-    rather than silently overwriting the first one's outputs."""
+    """Output names per input (names.safe_stem: printable, short enough for any file system); a
+    second input with the same stem (a.jpg, a.png) is refused rather than silently overwriting
+    the first one's outputs."""
+    from mae_studio.core.names import safe_stem, shown_path
+
     seen: dict[str, Path] = {}
     items = []
     for path in paths:
-        stem = path.stem
+        stem = safe_stem(path.stem)
         item = Item(path, out / f"{stem}_comparison.png", out / f"{stem}.json")
         if stem in seen:
-            item.error = f"{path}: its outputs would overwrite those of {seen[stem]} (same name); skipped"
+            item.error = (
+                f"{shown_path(path)}: its outputs would overwrite those of {shown_path(seen[stem])} "
+                "(same name); skipped"
+            )
         seen.setdefault(stem, path)
         items.append(item)
     return items
@@ -124,6 +149,7 @@ def _plan(paths: list[Path], out: Path) -> list[Item]:
 def _run_chunk(chunk: list[Item], model: LoadedModel, mask: np.ndarray) -> None:
     from mae_studio.core.errors import MaeStudioError
     from mae_studio.core.images import ImageLoadWarning, load_image, prepare_image
+    from mae_studio.core.names import shown_path
 
     from .batch import reconstruct_batch
     from .progress import say
@@ -135,7 +161,7 @@ def _run_chunk(chunk: list[Item], model: LoadedModel, mask: np.ndarray) -> None:
                 warnings.simplefilter("always", ImageLoadWarning)
                 image = load_image(item.path)
             for w in caught:
-                say(f"mae-studio reconstruct: {item.path}: note: {w.message}")
+                say(f"mae-studio reconstruct: {shown_path(item.path)}: note: {w.message}")
             item.crop = prepare_image(image, size)
         except MaeStudioError as e:
             item.error = str(e)
@@ -150,7 +176,7 @@ def _write(item: Item, model: LoadedModel, mask: np.ndarray, args: argparse.Name
     from mae_studio.core.errors import MaeStudioError
     from mae_studio.core.sheet import render_sheet
 
-    from .outputs import write_json, write_png
+    from .outputs import json_bytes, sheet_png, write_set
 
     result = item.result
     assert result is not None
@@ -165,9 +191,9 @@ def _write(item: Item, model: LoadedModel, mask: np.ndarray, args: argparse.Name
     )
     doc = report(item.path, result, model, args, device)
     doc["comparison"] = item.sheet.name
+    png = sheet_png(sheet, text={"model": model.name, "image": item.path.name})
     try:
-        write_png(item.sheet, sheet, args.overwrite, text={"model": model.name, "image": item.path.name})
-        write_json(item.report, doc, args.overwrite)
+        write_set({item.sheet: png, item.report: json_bytes(doc)}, args.overwrite or item.replace)
     except MaeStudioError as e:
         item.error = str(e)
 
@@ -210,17 +236,20 @@ def report(
 
 
 def _summary(items: list[Item]) -> None:
+    from mae_studio.core.names import printable
+
     from .outputs import fmt, table
 
     rows = []
     for item in items:
         r = item.result
+        name = printable(item.path.name, 60)
         if item.error or r is None:
-            rows.append([item.path.name, "-", "-", "-", "-", "failed"])
+            rows.append([name, "-", "-", "-", "-", "failed"])
         else:
             rows.append(
                 [
-                    item.path.name,
+                    name,
                     f"{r.masked_count}/{r.mask.size}",
                     fmt(r.masked_mse, ".5f"),
                     fmt(r.masked_psnr, ".2f"),

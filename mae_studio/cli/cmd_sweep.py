@@ -15,12 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .options import add_model_options, positive_int
+from . import arg_types
+from .options import add_model_options
 
 if TYPE_CHECKING:
     import numpy as np
 
 MAE_TRAINING_RATIO = 0.75
+MAX_RATIOS = 1000
+SEEDS = arg_types.int_range(1, 1000)
+MAX_MASKS = 100_000  # ratios x seeds: ~40 min at 22 ms per reconstruction
+BATCH = arg_types.int_range(1, 1024)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Reconstruct one image at many mask ratios with nested random masks per seed. "
         "Writes OUT/<stem>_sweep.csv (one row per ratio and seed), OUT/<stem>_sweep_summary.csv "
         "(mean and spread over seeds) and OUT/<stem>_sweep.png (needs matplotlib: "
-        "pip install 'mae-studio[plot]').",
+        f"pip install 'mae-studio[plot]'), written together. At most {MAX_RATIOS} ratios and "
+        f"{MAX_MASKS:,} masks (ratios x seeds).",
     )
     p.add_argument("image", type=Path, metavar="IMAGE")
     p.add_argument(
@@ -38,17 +44,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=parse_ratios,
         default=parse_ratios("0.1:0.95:0.05"),
         metavar="START:STOP:STEP|R,R,...",
-        help="mask ratios: a range with STOP included, or a list (default: 0.1:0.95:0.05)",
+        help=f"mask ratios within 0..1: a range with STOP included, or a list; at most {MAX_RATIOS} "
+        "(default: 0.1:0.95:0.05)",
     )
-    p.add_argument("--seeds", type=positive_int, default=5, metavar="N", help="seeds per ratio (default: 5)")
-    p.add_argument("--seed", type=int, default=0, help="first seed; seeds are SEED..SEED+N-1 (default: 0)")
+    p.add_argument(
+        "--seeds", type=SEEDS, default=5, metavar="N", help=arg_types.with_range("seeds per ratio", SEEDS, 5)
+    )
+    p.add_argument(
+        "--seed",
+        type=arg_types.seed,
+        default=0,
+        help=arg_types.with_range("first seed; seeds are SEED..SEED+N-1", arg_types.seed, 0),
+    )
     add_model_options(p)
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
     o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     o.add_argument("--no-plot", action="store_true", help="write the CSV files only")
     o.add_argument("--title", default=None, help="plot title (default: image, model name and seeds)")
-    o.add_argument("--batch-size", type=positive_int, default=8, metavar="N", help="masks per forward pass")
+    o.add_argument(
+        "--batch-size",
+        type=BATCH,
+        default=8,
+        metavar="N",
+        help=arg_types.with_range("masks per forward pass", BATCH, 8),
+    )
     p.set_defaults(func=run)
 
 
@@ -57,17 +77,25 @@ def parse_ratios(text: str) -> list[float]:
     try:
         if ":" in text:
             start, stop, step = (float(v) for v in text.split(":"))
+            if not all(map(math.isfinite, (start, stop, step))):
+                raise argparse.ArgumentTypeError(f"a ratio range takes finite numbers, got {text!r}")
             if step <= 0:
                 raise argparse.ArgumentTypeError("the step of a ratio range must be positive")
             count = math.floor((stop - start) / step + 1e-6) + 1
+            if count > MAX_RATIOS:  # counted before any list is made: 0:1:1e-9 is a billion
+                raise argparse.ArgumentTypeError(
+                    f"{text!r} makes {count:,} ratios, more than {MAX_RATIOS}; use a larger step"
+                )
             values = [round(start + i * step, 6) for i in range(max(0, count))]
         else:
             values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError as e:
         raise argparse.ArgumentTypeError(f"not a ratio range or list: {text!r}") from e
+    if len(values) > MAX_RATIOS:
+        raise argparse.ArgumentTypeError(f"{len(values):,} ratios, more than {MAX_RATIOS}")
     if not values:
         raise argparse.ArgumentTypeError(f"no ratios in {text!r}")
-    bad = [v for v in values if not 0.0 <= v <= 1.0]
+    bad = [v for v in values if not 0.0 <= v <= 1.0]  # nan too
     if bad:
         raise argparse.ArgumentTypeError(f"mask ratios lie within 0..1, got {bad[0]}")
     return sorted(set(values))
@@ -87,13 +115,21 @@ def run(args: argparse.Namespace) -> int:
     from mae_studio.core.files import ensure_folder
     from mae_studio.core.images import load_image, prepare_image
     from mae_studio.core.masks import random_mask
+    from mae_studio.core.names import printable, safe_stem, shown_path
 
     from .batch import reconstruct_batch
-    from .options import load_predictor, resolve_device
-    from .outputs import claim
+    from .options import UsageError, load_predictor, resolve_device
+    from .outputs import claim, write_set
     from .progress import progress
 
-    stem = args.image.stem
+    masks_total = len(args.ratios) * args.seeds
+    if masks_total > MAX_MASKS:
+        raise UsageError(
+            f"{len(args.ratios)} ratios x {args.seeds} seeds = {masks_total:,} masks, more than {MAX_MASKS:,}"
+        )
+    if args.seed + args.seeds - 1 > arg_types.SEED_MAX:
+        raise UsageError(f"--seed {args.seed} --seeds {args.seeds} goes past seed {arg_types.SEED_MAX}")
+    stem = safe_stem(args.image.stem)
     ensure_folder(args.out)  # SaveError, not a traceback, when a file is in the way
     raw_csv, summary_csv, plot_png = (args.out / f"{stem}_sweep{s}" for s in (".csv", "_summary.csv", ".png"))
     outputs = [raw_csv, summary_csv] + ([] if args.no_plot else [plot_png])
@@ -115,28 +151,42 @@ def run(args: argparse.Namespace) -> int:
                     points.append(Point(ratio, s, r.masked_count, r.mask.size, r.masked_mse, r.masked_psnr))
                 bar.update(len(chunk))
     rows = summarize(points)
-    _write_csvs(points, rows, raw_csv, summary_csv, args.overwrite)
+    files = _csv_files(points, rows, raw_csv, summary_csv)
+    plot_error = None
+    if not args.no_plot:
+        plot_error = _add_plot(files, plot_png, rows, args, model.name, len(seeds))
+    write_set(files, args.overwrite)  # the CSV files and the plot: all or none
     print(_table(rows))
-    print(f"model {model.name} on {device} ({pred.variant.name}); wrote {raw_csv} and {summary_csv}")
-    if args.no_plot:
-        return 0
-    title = (
-        args.title or f"{args.image.name} · {model.name} · {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
-    )
-    from .sweep_plot import PlotUnavailable, plot_sweep
-
-    try:
-        png = plot_sweep(rows, title, training_ratio=MAE_TRAINING_RATIO)
-    except PlotUnavailable as e:
+    wrote = ", ".join(map(shown_path, files))
+    print(f"model {printable(model.name)} on {device} ({pred.variant.name}); wrote {wrote}")
+    if plot_error:
         from .progress import say
 
-        say(f"mae-studio sweep: {e} (the CSV files are written; --no-plot skips the plot)")
+        say(f"mae-studio sweep: {plot_error} (the CSV files are written; --no-plot skips the plot)")
         return 1
-    from mae_studio.core.files import atomic_write_bytes
-
-    atomic_write_bytes(plot_png, png, overwrite=args.overwrite)
-    print(f"wrote {plot_png}")
     return 0
+
+
+def _add_plot(
+    files: dict[Path, bytes],
+    plot_png: Path,
+    rows: list[dict[str, float]],
+    args: argparse.Namespace,
+    model_name: str,
+    seeds: int,
+) -> str | None:
+    """Put the plot's PNG into `files`; the reason when it cannot be drawn."""
+    from mae_studio.core.names import printable
+
+    from .sweep_plot import PlotUnavailable, plot_sweep
+
+    plural = "s" if seeds > 1 else ""
+    title = args.title or f"{printable(args.image.name)} · {model_name} · {seeds} seed{plural}"
+    try:
+        files[plot_png] = plot_sweep(rows, printable(title), training_ratio=MAE_TRAINING_RATIO)
+    except PlotUnavailable as e:
+        return str(e)
+    return None
 
 
 def _refuse_existing(paths: list[Path], overwrite: bool) -> None:
@@ -144,7 +194,9 @@ def _refuse_existing(paths: list[Path], overwrite: bool) -> None:
 
     existing = [p for p in paths if p.exists()]
     if existing and not overwrite:
-        raise UsageError(f"{existing[0]} exists (pass --overwrite to replace it)")
+        from mae_studio.core.names import shown_path
+
+        raise UsageError(f"{shown_path(existing[0])} exists (pass --overwrite to replace it)")
 
 
 def summarize(points: list[Point]) -> list[dict[str, float]]:
@@ -189,18 +241,16 @@ def _csv_text(header: list[str], rows: list[list[object]]) -> str:
     return buf.getvalue()
 
 
-def _write_csvs(
-    points: list[Point], rows: list[dict[str, float]], raw: Path, summary: Path, overwrite: bool
-) -> None:
-    from mae_studio.core.files import save_text
-
+def _csv_files(
+    points: list[Point], rows: list[dict[str, float]], raw: Path, summary: Path
+) -> dict[Path, bytes]:
     raw_text = _csv_text(
         ["mask_ratio", "seed", "masked_patches", "num_patches", "masked_mse", "masked_psnr_db"],
         [[p.ratio, p.seed, p.masked, p.total, p.mse, p.psnr] for p in points],
     )
-    save_text(raw, raw_text, overwrite=overwrite)
     header = list(rows[0])
-    save_text(summary, _csv_text(header, [[r[h] for h in header] for r in rows]), overwrite=overwrite)
+    summary_text = _csv_text(header, [[r[h] for h in header] for r in rows])
+    return {raw: raw_text.encode("utf-8"), summary: summary_text.encode("utf-8")}
 
 
 def _table(rows: list[dict[str, float]]) -> str:

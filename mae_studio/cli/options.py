@@ -16,14 +16,24 @@ import numpy as np
 
 from mae_studio.core.errors import MaeStudioError
 
+from . import arg_types
+
 if TYPE_CHECKING:
     import torch
 
+    from mae_studio.core.downloads import Fetched
     from mae_studio.core.predictor import Predictor
 
 
 class UsageError(MaeStudioError):
     """A command-line option or input that cannot be used, and why."""
+
+
+CHECKPOINT_HELP = (
+    "a checkpoint file or Hugging Face folder (official .pth, ViTMAE, MAE Studio .safetensors), "
+    "a catalogue name (`mae-studio models list`, e.g. vit-large-gan), a Hub repo id "
+    "(facebook/vit-mae-base) or an https:// URL; downloads are cached and verified"
+)
 
 
 def add_model_options(p: argparse.ArgumentParser, *, many: bool = False) -> None:
@@ -32,20 +42,16 @@ def add_model_options(p: argparse.ArgumentParser, *, many: bool = False) -> None
         g.add_argument(
             "--checkpoint",
             action="append",
-            type=Path,
             required=True,
-            metavar="PATH",
-            help="a checkpoint to compare (repeat: --checkpoint A --checkpoint B ...): official .pth, "
-            "Hugging Face folder or MAE Studio .safetensors",
+            metavar="MODEL",
+            help="a model to compare (repeat: --checkpoint A --checkpoint B ...): " + CHECKPOINT_HELP,
         )
     else:
         g.add_argument(
             "--checkpoint",
-            type=Path,
             default=None,
-            metavar="PATH",
-            help="official .pth, Hugging Face folder or MAE Studio .safetensors "
-            "(default: the shipped model, weights/mae_studio_default.safetensors)",
+            metavar="MODEL",
+            help=CHECKPOINT_HELP + " (default: the shipped model)",
         )
     g.add_argument(
         "--device",
@@ -69,12 +75,17 @@ def add_mask_options(p: argparse.ArgumentParser, *, pattern: bool = True) -> Non
     g = p.add_argument_group("mask")
     g.add_argument(
         "--mask-ratio",
-        type=_ratio,
+        type=arg_types.ratio,
         default=0.75,
         metavar="R",
         help="fraction of patches removed, 0..1 (default: 0.75, as MAE was trained)",
     )
-    g.add_argument("--seed", type=int, default=0, help="seed of the random mask (default: 0)")
+    g.add_argument(
+        "--seed",
+        type=arg_types.seed,
+        default=0,
+        help=arg_types.with_range("seed of the random mask", arg_types.seed, 0),
+    )
     if pattern:
         g.add_argument(
             "--pattern",
@@ -88,29 +99,9 @@ def add_mask_options(p: argparse.ArgumentParser, *, pattern: bool = True) -> Non
             type=Path,
             default=None,
             metavar="FILE",
-            help="a saved mask instead: .json (from the studio) or a black/white .png "
+            help="a saved mask instead: .json (from the studio) or a square black/white image "
             "(white = removed; any size, re-rasterized to the model's patch grid)",
         )
-
-
-def _ratio(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from e
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"a mask ratio lies within 0..1, got {value}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from e
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 # ----------------------------------------------------------------------------------
@@ -162,23 +153,57 @@ def device_fault(e: BaseException, args: argparse.Namespace) -> str | None:
 @dataclass
 class LoadedModel:
     predictor: Predictor
-    checkpoint: str  # the path as given, or the default weights' path
+    checkpoint: str  # the model as given (path, name, repo or URL), or the default weights' path
     name: str  # the model's own label (config.name)
 
 
-def load_predictor(checkpoint: Path | None, device: torch.device, precision: str = "exact") -> LoadedModel:
-    """A Predictor on `device` in `precision` for the checkpoint (None: the shipped default model)."""
+def load_predictor(
+    checkpoint: str | Path | None, device: torch.device, precision: str = "exact"
+) -> LoadedModel:
+    """A Predictor on `device` in `precision` for the checkpoint (None: the shipped default model);
+    a catalogue name, Hub repo or URL is downloaded first (once: then the cache is used)."""
     from mae_studio.core import DEFAULT_WEIGHTS, load_model
     from mae_studio.core.predictor import Predictor
 
-    path = DEFAULT_WEIGHTS if checkpoint is None else checkpoint
-    if checkpoint is None and not path.exists():
-        raise UsageError(
-            f"no default model at {path}: pass --checkpoint PATH (an official MAE .pth, a Hugging Face "
-            "folder, or a checkpoint from `mae-studio train`)"
-        )
-    model = load_model(path, device=device)
-    return LoadedModel(Predictor(model, device, precision), str(path), model.config.name)
+    if checkpoint is None:
+        if not DEFAULT_WEIGHTS.exists():
+            raise UsageError(
+                f"no default model at {DEFAULT_WEIGHTS}: pass --checkpoint MODEL "
+                "(see `mae-studio models list`)"
+            )
+        model = load_model(require_checkpoint_path(DEFAULT_WEIGHTS), device=device)
+        return LoadedModel(Predictor(model, device, precision), str(DEFAULT_WEIGHTS), model.config.name)
+    fetched = fetch_model(checkpoint)
+    model = load_model(require_checkpoint_path(fetched.path), device=device, **fetched.source.overrides())
+    return LoadedModel(Predictor(model, device, precision), str(checkpoint), model.config.name)
+
+
+def require_checkpoint_path(path: Path) -> Path:
+    """`path` if it is a folder (Hugging Face) or a regular file; a FIFO or a device would block
+    the reader or never end, so it is refused by name before anything opens it."""
+    import os
+
+    from mae_studio.core.files import require_regular_file
+
+    if not os.path.isdir(path):  # never raises (a name too long is the file check's to say)
+        require_regular_file(path, "checkpoint")
+    return Path(path)
+
+
+def fetch_model(spec: str | Path) -> Fetched:
+    """The local copy of a --checkpoint, downloading it with a progress bar when needed."""
+    from mae_studio.core.downloads import cached_path, fetch, parse_source
+
+    from .progress import download_progress, say
+
+    source = parse_source(spec)
+    if not source.remote or cached_path(source) is not None:
+        return fetch(source)
+    with download_progress(source.where) as report:
+        fetched = fetch(source, progress=report)
+    if fetched.sha256:
+        say(f"downloaded {source.where} to {fetched.path} (sha256 {fetched.sha256})")
+    return fetched
 
 
 def build_mask(args: argparse.Namespace, grid: int) -> np.ndarray:
@@ -189,48 +214,25 @@ def build_mask(args: argparse.Namespace, grid: int) -> np.ndarray:
 def mask_source(args: argparse.Namespace, reference_grid: int) -> Callable[[int], np.ndarray]:
     """grid -> bool mask [grid, grid]: the one pixel-space mask the options describe, carried
     to any patch grid over the same image. A pattern is drawn on `reference_grid`; a saved
-    mask keeps its own resolution. (compare: one mask, models with different patch sizes.)"""
+    mask (core.mask_files, as the studio reads it) keeps its own resolution. (compare: one
+    mask, models with different patch sizes.)"""
+    from mae_studio.core.mask_files import read_mask_file
     from mae_studio.core.masks import pattern_mask, rasterize
 
     if getattr(args, "mask", None) is not None:
-        return read_mask_file(args.mask)
+        file = read_mask_file(args.mask)
+        if note := file.note(reference_grid):
+            from mae_studio.core.names import shown_path
+
+            from .progress import say
+
+            say(f"--mask {shown_path(args.mask)}: note: {note}")
+        return file.for_grid
     try:
         ref = pattern_mask(getattr(args, "pattern", "random"), reference_grid, args.mask_ratio, args.seed)
     except ValueError as e:
         raise UsageError(str(e)) from e
     return lambda grid: rasterize(ref, grid)
-
-
-def read_mask_file(path: Path) -> Callable[[int], np.ndarray]:
-    """A mask saved as JSON (its patch grid) or as an image (white = removed, any size), as a
-    function grid -> bool [grid, grid]: a new patch is removed when at least half of its area was."""
-    from PIL import Image, UnidentifiedImageError
-
-    from mae_studio.core.masks import mask_from_json, rasterize
-
-    try:
-        if path.suffix.lower() == ".json":
-            cells, _info = mask_from_json(path.read_text(encoding="utf-8"))
-            return lambda grid: rasterize(cells, grid)
-        with Image.open(path) as im:
-            if im.width * im.height > 64_000_000:
-                raise UsageError(f"{path}: a {im.width}x{im.height} mask image is too large")
-            pixels = im.convert("L").point(lambda v: 255 if v >= 128 else 0)
-            pixels.load()
-    except FileNotFoundError as e:
-        raise UsageError(f"{path}: mask file not found") from e
-    except Image.DecompressionBombError as e:  # over twice Pillow's pixel limit, from the header
-        raise UsageError(f"{path}: the mask image claims too many pixels ({e})") from e
-    except (OSError, SyntaxError, EOFError, UnidentifiedImageError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: not a readable mask image or JSON ({e})") from e
-    except ValueError as e:  # json.JSONDecodeError included
-        raise UsageError(f"{path}: not a mask file ({e})") from e
-
-    def to_grid(grid: int) -> np.ndarray:
-        area = pixels.resize((grid, grid), Image.Resampling.BOX)  # mean of each cell's pixels
-        return np.asarray(area) >= 128
-
-    return to_grid
 
 
 def expand_inputs(paths: list[Path]) -> list[Path]:

@@ -10,6 +10,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from . import arg_types
+from .arg_types import with_range
+
+# The studio's ratio slider ends at 0.95 (the encoder keeps some patches); its seed box is int32.
+WINDOW_RATIO = arg_types.float_range(0.0, 0.95)
+
 VERBOSE_FLAGS = ("-v", "--verbose")
 
 
@@ -38,9 +44,19 @@ def add_window_arguments(target: Any) -> None:
         "--device", default="auto", choices=("auto", "cpu", "cuda", "mps"), help="default: auto"
     )
     target.add_argument(
-        "--mask-ratio", type=float, default=0.75, metavar="R", help="start with this random mask ratio"
+        "--mask-ratio",
+        type=WINDOW_RATIO,
+        default=0.75,
+        metavar="R",
+        help=with_range("start with this random mask ratio", WINDOW_RATIO, 0.75),
     )
-    target.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the starting random mask")
+    target.add_argument(
+        "--seed",
+        type=arg_types.seed,
+        default=0,
+        metavar="S",
+        help=with_range("seed of the starting random mask", arg_types.seed, 0),
+    )
     target.add_argument(
         "--bench", action="store_true", help="run the GUI responsiveness benchmark and print a table"
     )

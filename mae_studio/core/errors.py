@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .names import shown_path
+
 
 class MaeStudioError(Exception):
     """Base of every error that is the user's input, not a bug."""
@@ -14,7 +16,7 @@ class _FileError(MaeStudioError):
     def __init__(self, path: str | Path | None, reason: str) -> None:
         self.path = None if path is None else Path(path)
         self.reason = reason
-        where = f"{self.path}: " if self.path is not None else ""
+        where = f"{shown_path(self.path)}: " if self.path is not None else ""  # one printable line
         super().__init__(f"{where}{reason}")
 
 
@@ -39,6 +41,15 @@ class CheckpointError(_FileError):
 
 class ImageLoadError(_FileError):
     """An image that cannot be loaded, and why."""
+
+
+class InputFileError(_FileError):
+    """An input refused before it is read: not a regular file (a FIFO or device would block or
+    never end), missing, unreadable, or over the size that kind of file can have."""
+
+
+class MaskFileError(_FileError):
+    """A mask file that cannot be read, and why."""
 
 
 class SaveError(_FileError):

@@ -1,4 +1,4 @@
-"""Atomic, checked writes for every file the app produces.
+"""Atomic, checked writes for every file the app produces, and guarded reads of small inputs.
 
 Each write goes to a temporary file beside the destination (same folder, so same file system),
 is flushed and fsynced, then renamed over the destination with os.replace. On any failure the
@@ -14,13 +14,15 @@ import errno
 import io
 import os
 import secrets
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from .errors import SaveError
+from .errors import InputFileError, SaveError
+from .names import printable
 
 # Modes PNG stores exactly; anything else would be converted, i.e. not lossless.
 _PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16")
@@ -45,6 +47,92 @@ _NO_HARD_LINKS = {
 }
 
 
+# ----------------------------------------------------------------------------------
+# reading inputs: regular files only, sizes capped before reading
+
+_NOT_REGULAR = {
+    stat.S_IFIFO: "a named pipe (FIFO), not a regular file",
+    stat.S_IFCHR: "a device, not a regular file",
+    stat.S_IFBLK: "a device, not a regular file",
+    stat.S_IFSOCK: "a socket, not a regular file",
+    stat.S_IFDIR: "a folder, not a file",
+}
+
+
+def _kind_problem(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    return _NOT_REGULAR.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def _size_text(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB" if n >= 1 << 10 else f"{n} bytes"
+
+
+def require_regular_file(
+    path: str | os.PathLike[str], what: str = "file", max_bytes: int | None = None
+) -> os.stat_result:
+    """InputFileError naming `path` unless it is a regular file (following links) of at most
+    `max_bytes`: a FIFO would block its reader forever and a device such as /dev/zero never
+    ends. For readers that open the file themselves; `read_regular_file` also closes the race."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise InputFileError(path, _read_reason(e)) from e
+    problem = _kind_problem(st.st_mode)
+    if problem is None and max_bytes is not None and st.st_size > max_bytes:
+        problem = f"larger than the {_size_text(max_bytes)} a {what} may have"
+    if problem:
+        raise InputFileError(path, problem)
+    return st
+
+
+def read_regular_file(path: str | os.PathLike[str], what: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`, else InputFileError naming it. The
+    file is opened without blocking and checked on the open descriptor, and at most
+    max_bytes + 1 bytes are read, so a file swapped for a FIFO, or one that grows or lies
+    about its size (/proc), cannot hang the reader or exhaust memory."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        raise InputFileError(path, _read_reason(e)) from e
+    try:
+        problem = _kind_problem(os.fstat(fd).st_mode)
+        if problem:
+            raise InputFileError(path, problem)
+        chunks, total = [], 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as e:
+        raise InputFileError(path, _read_reason(e)) from e
+    finally:
+        os.close(fd)
+    if total > max_bytes:
+        raise InputFileError(path, f"larger than the {_size_text(max_bytes)} a {what} may have")
+    return b"".join(chunks)
+
+
+def _read_reason(e: OSError) -> str:
+    if e.errno == errno.ENOENT:
+        return "no such file"
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if e.errno == errno.EISDIR:
+        return "a folder, not a file"
+    if e.errno == errno.ENOTDIR:
+        return "a file stands where a folder should be in this path"
+    return _REASONS.get(e.errno or 0) or e.strerror or str(e) or type(e).__name__
+
+
+# ----------------------------------------------------------------------------------
+# writing
+
+
 def check_destination(path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
     """Raise SaveError now if `path` clearly cannot be written (missing folder, a file where a folder
     should be, a folder with this name, or an existing file when not overwriting). Returns the Path.
@@ -52,14 +140,16 @@ def check_destination(path: str | os.PathLike[str], *, overwrite: bool = True) -
     Cheap enough to call before rendering an output; the write itself checks everything again.
     """
     path = Path(path)
-    folder = path.parent
-    if path.is_dir():
-        raise SaveError(path, _REASONS[errno.EISDIR])
-    problem = _folder_problem(folder)
-    if problem:
-        raise SaveError(path, problem)
-    if not overwrite and (path.exists() or path.is_symlink()):
-        raise SaveError(path, _REASONS[errno.EEXIST])
+    try:
+        if path.is_dir():
+            raise SaveError(path, _REASONS[errno.EISDIR])
+        problem = _folder_problem(path.parent)
+        if problem:
+            raise SaveError(path, problem)
+        if not overwrite and (path.exists() or path.is_symlink()):
+            raise SaveError(path, _REASONS[errno.EEXIST])
+    except OSError as e:  # e.g. ENAMETOOLONG: pathlib's checks raise it
+        raise SaveError(path, _reason(e, path)) from e
     return path
 
 
@@ -116,6 +206,29 @@ def atomic_destination(path: str | os.PathLike[str], *, overwrite: bool = True) 
     _sync_folder(path.parent)
 
 
+def atomic_write_set(files: Mapping[str | os.PathLike[str], bytes], *, overwrite: bool = True) -> list[Path]:
+    """Files that belong together (an image's sheet and its report): each is written in full to
+    a temporary file first, and they are moved into place only once all of them are, so a
+    failure (a disk that fills before the last one) leaves none of them and old files intact.
+    (The moves themselves are renames in one folder; only a failure between two renames could
+    leave part of a set, and renames do not need free space.)"""
+    with contextlib.ExitStack() as stack:
+        temps = [
+            (Path(p), data, stack.enter_context(atomic_destination(p, overwrite=overwrite)))
+            for p, data in files.items()
+        ]
+        for path, data, tmp in temps:
+            try:
+                fd = os.open(tmp, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+                try:
+                    _write_all(fd, path, memoryview(data))
+                finally:
+                    os.close(fd)
+            except OSError as e:  # named here: every open destination would otherwise claim it
+                raise SaveError(path, _reason(e, path)) from e
+    return [path for path, _, _ in temps]
+
+
 def ensure_folder(path: str | os.PathLike[str]) -> Path:
     """Create the folder `path` and its parents if missing (an output folder). SaveError naming
     it when that cannot be done, e.g. a file stands at `path` or in its way."""
@@ -147,16 +260,24 @@ def save_png(
 
     `text` adds tEXt chunks (e.g. model, seed, mask ratio) that image viewers can show.
     """
+    return atomic_write_bytes(path, encode_png(image, text), overwrite=overwrite)
+
+
+def encode_png(
+    image: Image.Image | np.ndarray, text: Mapping[str, str] | None = None, compress_level: int = 6
+) -> bytes:
+    """The PNG bytes save_png writes; text values are made printable (a file name may hold
+    undecodable bytes or a newline, which no PNG text chunk can carry)."""
     if isinstance(image, np.ndarray):
         image = _array_to_pil(image)
     if image.mode not in _PNG_MODES:
         raise ValueError(f"PNG cannot store mode {image.mode} losslessly; convert it first")
     info = PngImagePlugin.PngInfo()
     for key, value in (text or {}).items():
-        info.add_text(key, value)
+        info.add_text(key, printable(str(value)))
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info)
-    return atomic_write_bytes(path, buffer.getvalue(), overwrite=overwrite)
+    image.save(buffer, format="PNG", pnginfo=info, compress_level=compress_level)
+    return buffer.getvalue()
 
 
 def _array_to_pil(a: np.ndarray) -> Image.Image:

@@ -53,7 +53,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         file = logging.handlers.RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", errors="backslashreplace"
         )
     except OSError as e:
         print(f"mae-studio: no log file ({path.parent}: {e.strerror or e})", file=sys.stderr)

@@ -6,6 +6,7 @@ for one seed, the patches removed at a lower ratio stay removed at every higher 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterable
@@ -195,16 +196,39 @@ def cells_in_rect(x0: float, y0: float, x1: float, y1: float, patch_size: int, g
 
 def rasterize(mask: np.ndarray, grid: int | Grid) -> np.ndarray:
     """Carry a mask to another patch grid over the same image: a new cell is removed when
-    at least half of its area was removed."""
+    at least half of its area was removed.
+
+    Exact and separable: along each axis, an [new, old] matrix holds how much of each new
+    cell each old cell covers, in integer units (1 / (old * new) of the side), so the removed
+    area of every new cell is a product of two small matrices with the mask; memory grows with
+    the grids' sides, not with their least common multiple (a 1021 x 1019 mask to 14 x 14
+    stays a few megabytes)."""
     h, w = _grid(grid)
     oh, ow = mask.shape
     if (oh, ow) == (h, w):
         return mask.astype(bool).copy()
-    # Cover both grids with a common fine raster, then average per new cell.
-    fy, fx = math.lcm(oh, h), math.lcm(ow, w)
-    fine = np.repeat(np.repeat(mask.astype(np.float32), fy // oh, 0), fx // ow, 1)
-    cover = fine.reshape(h, fy // h, w, fx // w).mean(axis=(1, 3))
-    return cover >= 0.5
+    if min(oh, ow, h, w) < 1 or h * oh + w * ow > MAX_RASTER_CELLS:
+        raise ValueError(f"cannot carry a {oh}x{ow} mask to a {h}x{w} grid (too large or empty)")
+    rows, cols = _overlap(oh, h), _overlap(ow, w)  # [h, oh], [w, ow]
+    # Removed area per (old row, new column), a band of old rows at a time: [oh, w].
+    step = max(1, (1 << 21) // ow)
+    per_row = np.concatenate(
+        [mask[i : i + step].astype(np.float64) @ cols.T for i in range(0, oh, step)], axis=0
+    )
+    removed = rows @ per_row  # [h, w]; integers up to oh * ow, exact in float64
+    return 2 * removed >= oh * ow  # each new cell's area is oh * ow units
+
+
+MAX_RASTER_CELLS = 1 << 24  # h * oh + w * ow: the two overlap matrices, 128 MiB of float64 at most
+
+
+def _overlap(old: int, new: int) -> np.ndarray:
+    """float64 [new, old]: the length of old cell a inside new cell i, with the side measured
+    as old * new units (old cells are `new` units long, new cells `old` units)."""
+    i = np.arange(new)[:, None]
+    a = np.arange(old)[None, :]
+    length = np.minimum((i + 1) * old, (a + 1) * new) - np.maximum(i * old, a * new)
+    return np.maximum(length, 0).astype(np.float64)
 
 
 # ----------------------------------------------------------------------------------
@@ -228,19 +252,26 @@ def mask_to_json(mask: np.ndarray, **info: Any) -> str:
     return json.dumps(doc, indent=1)
 
 
+MAX_GRID_SIDE = 1024  # patches per side a mask file may have (a 14 px ViT-H at 224 px has 16)
+
+
 def mask_from_json(text: str) -> tuple[np.ndarray, dict[str, Any]]:
-    """Parse mask_to_json output; raises ValueError with the reason when malformed."""
-    doc = json.loads(text)
+    """Parse mask_to_json output; raises ValueError with the reason when malformed (deep nesting
+    included: the parser's RecursionError is a reason, not a crash)."""
+    try:
+        doc = json.loads(text)
+    except RecursionError as e:
+        raise ValueError("nested too deeply to be a mask") from e
     if not isinstance(doc, dict):
         raise ValueError("a mask file holds a JSON object")
     grid, removed = doc.get("grid"), doc.get("removed")
     # Strict types: int("7") or iterating the string "123" would silently read another mask.
     if not (isinstance(grid, list) and len(grid) == 2 and isinstance(removed, list)) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in (*grid, *removed)
+        isinstance(v, int) and not isinstance(v, bool) for v in itertools.chain(grid, removed)
     ):
         raise ValueError("a mask file needs 'grid' [h, w] and 'removed' [patch indices], all integers")
     h, w = grid
-    if not (0 < h <= 1024 and 0 < w <= 1024):
+    if not (0 < h <= MAX_GRID_SIDE and 0 < w <= MAX_GRID_SIDE):
         raise ValueError(f"implausible grid {h}x{w}")
     if any(i < 0 or i >= h * w for i in removed):
         raise ValueError(f"patch indices must lie within 0..{h * w - 1}")

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .heatmap import auto_vmax, colorbar, overlay
+from .names import printable
 from .predictor import Reconstruction
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -63,7 +64,11 @@ class Row:
 def compose(
     rows: Sequence[Row], caption: Sequence[str] = (), panel_px: int = 448, theme: Theme = LIGHT
 ) -> Image.Image:
-    """Lay rows of panels out on one sheet. Every panel is scaled (nearest) to panel_px square."""
+    """Lay rows of panels out on one sheet. Every panel is scaled (nearest) to panel_px square.
+    Texts are drawn as `names.printable` shows them (a newline or an undecodable byte in a file
+    name would break the font layout)."""
+    caption = [printable(t) for t in caption]
+    rows = [Row(r.panels, printable(r.heading), r.titles) for r in rows]
     fs = max(11, round(panel_px / 26))  # ~17 px at 448
     font, bold = load_font(fs), load_font(fs, bold=True)
     small = load_font(max(10, fs - 3))
@@ -106,7 +111,7 @@ def compose(
         x, panels = margin, iter(row.panels)
         for c in cs:
             if c.width == panel_px and c.height == panel_px and row.titles:
-                title = next(panels).title
+                title = printable(next(panels).title)
                 face = font if font.getlength(title) <= panel_px else small  # small panels
                 tw = face.getlength(title)
                 draw.text((x + (panel_px - tw) / 2, y), title, font=face, fill=theme.foreground)
@@ -162,14 +167,17 @@ def result_panels(result: Reconstruction, vmax: float | None = None) -> list[Pan
     ]
 
 
+NAME_CHARS = 120  # a longer file or model name is shown with an ellipsis in the middle
+
+
 def _details(model_name: str, seed: int | None, ratio: float | None, image_name: str) -> str:
-    parts = [f"model: {model_name}"]
+    parts = [f"model: {printable(model_name, NAME_CHARS)}"]
     if ratio is not None:
         parts.append(f"mask ratio {ratio:g}")
     if seed is not None:
         parts.append(f"seed {seed}")
     if image_name:
-        parts.append(f"image: {image_name}")
+        parts.append(f"image: {printable(image_name, NAME_CHARS)}")
     return " · ".join(parts)
 
 
@@ -229,7 +237,7 @@ def render_rows(
         for p in (
             f"mask ratio {ratio:g}" if ratio is not None else "",
             f"seed {seed}" if seed is not None else "",
-            f"image: {image_name}" if image_name else "",
+            f"image: {printable(image_name, NAME_CHARS)}" if image_name else "",
         )
         if p
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import math
 import signal
 import threading
 import time
@@ -28,6 +28,7 @@ from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.model import MaskedAutoencoderViT
 
 from .data import CropRecipe, ImageBank, crop_batch, find_images, manifest_hash
+from .distributed import agree, batch_mean, check_ranks_agree, dist_info, pick_device, weights_digest
 from .recipe import Recipe, lr_at, make_optimizer, warmup_steps
 
 STATE_FILE = "train_state.pt"  # model + optimizer + RNG: what --resume reads
@@ -69,25 +70,11 @@ class RunOptions:
 class TrainResult:
     step: int
     total_steps: int
-    final_loss: float
+    final_loss: float  # running mean of the loss of the whole batch (all ranks)
     images_per_second: float
     seconds: float
     checkpoint: Path
-
-
-def _dist_info() -> tuple[int, int, int]:
-    """(rank, world size, local rank) from torchrun's environment; (0, 1, 0) otherwise."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    return int(os.environ.get("RANK", "0")), world, int(os.environ.get("LOCAL_RANK", "0"))
-
-
-def _pick_device(name: str, local_rank: int) -> torch.device:
-    if name == "auto":
-        return torch.device(f"cuda:{local_rank}") if torch.cuda.is_available() else torch.device("cpu")
-    dev = torch.device(name)
-    if dev.type == "cuda" and dev.index is None:
-        dev = torch.device(f"cuda:{local_rank}")
-    return dev
+    weights_sha256: str = ""  # of the final weights; every rank of a run has the same
 
 
 def _load_bank(opts: RunOptions, manifest: str, files: list, rank: int) -> ImageBank:
@@ -108,12 +95,12 @@ def train(opts: RunOptions) -> TrainResult:
         raise TrainError("give a step count (--steps) or a time budget (--minutes)")
     if opts.steps is not None and opts.steps < 1:
         raise TrainError(f"--steps must be at least 1 (got {opts.steps})")
-    if opts.minutes is not None and opts.minutes <= 0:
+    if opts.minutes is not None and not 0 < opts.minutes < math.inf:  # nan too
         raise TrainError(f"--minutes must be more than 0 (got {opts.minutes})")
     if opts.resume and opts.init_from is not None:
         raise TrainError("--resume continues a run and --init-from starts a new one: give one of them")
-    rank, world, local_rank = _dist_info()
-    device = _pick_device(opts.device, local_rank)
+    rank, world, local_rank = dist_info()
+    device = pick_device(opts.device, local_rank)
     if world > 1:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     if device.type == "cuda":
@@ -185,7 +172,7 @@ def train(opts: RunOptions) -> TrainResult:
     stop = _StopOnSignal()  # SIGTERM / SIGINT: finish the step, save everything, return
     try:
         while True:
-            if _agree(int(stop.requested), device, world):
+            if agree(int(stop.requested), device, world):
                 break
             now = time.monotonic()
             if planned_by_time and deadline is not None:
@@ -194,7 +181,7 @@ def train(opts: RunOptions) -> TrainResult:
                     # The mean over this whole run, pauses included: a shared machine's pace.
                     per_step = (now - start) / max(1, step - first_step)
                     fit = step + int(max(0.0, deadline - now) / per_step)
-                    total_steps = _agree(max(step + 1, fit), device, world)
+                    total_steps = agree(max(step + 1, fit), device, world)
                     window_t, window_step = now, step
                     if bar is not None:
                         bar.total = total_steps
@@ -202,7 +189,7 @@ def train(opts: RunOptions) -> TrainResult:
                 break
             if opts.stop_at is not None and step >= opts.stop_at:
                 break
-            if deadline is not None and _agree(int(now >= deadline), device, world):
+            if deadline is not None and agree(int(now >= deadline), device, world):
                 break
             plan = total_steps or 10_000  # probing: a small lr, the first steps of a long warm-up
             at = step
@@ -218,7 +205,7 @@ def train(opts: RunOptions) -> TrainResult:
             imgs = crop_batch(bank, idx, crops, gen)  # [B, 3, S, S]
             noise = torch.rand(per_rank, L, generator=gen)
             mask = MaskedAutoencoderViT.random_mask(noise, recipe.mask_ratio).to(device)  # [B, L]
-            loss = _step(fwd, model, optimizer, imgs, mask, recipe, use_bf16, device)
+            loss = _step(fwd, model, optimizer, imgs, mask, recipe, use_bf16, device, world)
             step += 1
             loss_avg = loss if loss_avg != loss_avg else 0.98 * loss_avg + 0.02 * loss
             now = time.monotonic()
@@ -263,6 +250,20 @@ def train(opts: RunOptions) -> TrainResult:
             log_f.close()
     seconds = time.monotonic() - start
     final = opts.out / FINAL_FILE
+    if step == 0:  # e.g. a time budget that ended before the first step: no untrained model
+        log_path = opts.out / LOG_FILE
+        if main and log_path.stat().st_size == 0:
+            log_path.unlink()
+        if world > 1:
+            dist.destroy_process_group()
+        raise TrainError(
+            f"no training step finished within the budget ({opts.minutes:g} min); nothing was written"
+            if opts.minutes is not None
+            else "no training step was run; nothing was written"
+        )
+    digest = weights_digest(model)
+    if world > 1:
+        check_ranks_agree(digest, device, world)
     if main:
         _save_state(
             state_path, model, optimizer, gen, step, total_steps, trained_seconds + seconds, cfg, manifest
@@ -272,7 +273,7 @@ def train(opts: RunOptions) -> TrainResult:
         _save_weights(model, opts.out / FINAL_FP16_FILE, meta_base, step, total_steps, torch.float16)
     if world > 1:
         dist.destroy_process_group()
-    return TrainResult(step, total_steps, loss_avg, rate, seconds, final)
+    return TrainResult(step, total_steps, loss_avg, rate, seconds, final, digest)
 
 
 class _StopOnSignal:
@@ -295,7 +296,10 @@ class _StopOnSignal:
             signal.signal(sig, handler)
 
 
-def _step(fwd, model, optimizer, imgs: Tensor, mask: Tensor, recipe: Recipe, bf16: bool, device) -> float:
+def _step(
+    fwd, model, optimizer, imgs: Tensor, mask: Tensor, recipe: Recipe, bf16: bool, device, world: int
+) -> float:
+    """One optimizer step; the loss of the whole batch (distributed.batch_mean)."""
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
         pred = fwd(imgs, mask)  # [B, L, p*p*3]
     loss = model.loss(imgs, pred.float(), mask)
@@ -304,19 +308,10 @@ def _step(fwd, model, optimizer, imgs: Tensor, mask: Tensor, recipe: Recipe, bf1
     if recipe.clip_grad > 0:
         torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.clip_grad)
     optimizer.step()
-    value = float(loss.detach())
+    value = batch_mean(loss, world)
     if value != value:
         raise TrainError("the loss became NaN; lower the learning rate or enable --clip-grad")
     return value
-
-
-def _agree(value: int, device: torch.device, world: int) -> int:
-    """Every rank takes rank 0's decision (plans and stops must match across processes)."""
-    if world == 1:
-        return value
-    t = torch.tensor([value], device=device)
-    dist.broadcast(t, 0)
-    return int(t.item())
 
 
 def _save_weights(model, path: Path, meta: dict, step: int, total: int, dtype=torch.float32) -> None:

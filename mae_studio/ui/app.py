@@ -5,6 +5,7 @@ cli/window_options.py, so that `mae-studio --help` lists them without loading Qt
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 
@@ -66,7 +67,13 @@ def run_gui(argv: list[str] | None = None) -> int:
     if not window.autosave.offer():  # after a crash: restore the session, if the user wants it
         window.start(args.image, args.checkpoint, MaskRecipe("random", args.mask_ratio, args.seed))
     _close_on_signals(window)
-    return int(app.exec())  # type: ignore[attr-defined]
+    status = int(app.exec())  # type: ignore[attr-defined]
+    if window.controller.is_running():  # a model load that never ended (see MainWindow.closeEvent)
+        print("mae-studio: the model load did not end; exiting without waiting for it", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)  # a QThread destroyed while running would abort the process instead
+    return status
 
 
 def _close_on_signals(window: object) -> None:

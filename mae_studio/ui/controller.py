@@ -15,6 +15,10 @@ of requests:
 A result is shown only if its generation is at least the `floor`, the generation of the
 latest settled request; stale results are dropped here, on the GUI thread, so they never
 reach a view. Model loads take priority over inference and move the floor too.
+
+Every run is keyed with what produced it (ResultKey: photo, model, precision, mask), so the
+window can tell whether the result on screen belongs to what it shows now (a saved sheet must),
+and whether one that does is on its way.
 """
 
 from __future__ import annotations
@@ -31,6 +35,21 @@ from .worker import InferenceWorker, InferJob, Loader, LoadJob
 QUIET_MS = 30  # a drag that changes nothing for this long counts as paused
 MIN_STALE_S = 0.2  # a pause cancels the run in flight only if a result was shown this recently
 FINISH_SLACK_S = 0.05  # a stale run this close to its end is allowed to finish
+
+
+@dataclass(frozen=True)
+class ResultKey:
+    """What a reconstruction was made from."""
+
+    image_id: int  # the controller's photo counter
+    model_id: int  # the load that put the model in place (0: none)
+    precision: str
+    mask: bytes  # the bool mask, packed with its shape
+
+    @staticmethod
+    def pack(mask: np.ndarray) -> bytes:
+        m = np.asarray(mask, dtype=bool)
+        return bytes(str(m.shape), "ascii") + np.packbits(m).tobytes()
 
 
 @dataclass
@@ -76,6 +95,12 @@ class InferenceController(QObject):
         self._pending_load: LoadJob | None = None
         self._running: InferJob | LoadJob | None = None
         self._load_id = 0
+        self._model_id = 0  # load id of the model the worker holds
+        self._precision = precision
+        self._running_key: ResultKey | None = None
+        self._reported = False  # the run in flight has sent its outcome (its job_done follows)
+        self.shown_key: ResultKey | None = None  # of the last result passed on to the views
+        self.failure: tuple[ResultKey, str] | None = None  # the last failed run's key and message
         self._has_model = False
         self._closed = False
         self._quiet = QTimer(self)
@@ -127,6 +152,7 @@ class InferenceController(QObject):
 
     def set_precision(self, precision: str) -> None:
         """'exact' or 'fast' from the next inference on."""
+        self._precision = precision
         self._worker.set_precision(precision)
 
     # ---------------------------------------------------------------- requests
@@ -154,6 +180,22 @@ class InferenceController(QObject):
         self._pending = InferJob(self._generation, self._image_id, self._image, np.array(mask, dtype=bool))
         self._dispatch()
         return self._generation
+
+    def current_key(self, mask: np.ndarray) -> ResultKey:
+        """The key a result of `mask` on the current photo, model and precision would have."""
+        return ResultKey(self._image_id, self._model_id, self._precision, ResultKey.pack(mask))
+
+    def coming(self, mask: np.ndarray) -> bool:
+        """Whether a result (or a failure) for `mask` on the current photo is on its way: a run
+        of it is in flight or waiting, or a model is loading (a new request follows the load)."""
+        in_flight = self._running if not self._reported else None
+        if self._pending_load is not None or isinstance(in_flight, LoadJob):
+            return True
+        key = self.current_key(mask)
+        if isinstance(in_flight, InferJob) and self._running_key == key:
+            return True
+        p = self._pending
+        return p is not None and p.image_id == self._image_id and ResultKey.pack(p.mask) == key.mask
 
     def settle(self) -> None:
         """A drag ended without changing the mask further: the newest request now counts as
@@ -200,7 +242,10 @@ class InferenceController(QObject):
             self.stats.started += 1
         else:
             return
-        self._running = job
+        self._running, self._reported = job, False
+        if isinstance(job, InferJob):  # the worker holds the model of the last successful load
+            pack = ResultKey.pack(job.mask)
+            self._running_key = ResultKey(job.image_id, self._model_id, self._precision, pack)
         self._started_at = time.perf_counter()
         self._worker.submit(job)
         self.busy_changed.emit(True)
@@ -209,6 +254,7 @@ class InferenceController(QObject):
 
     def _on_result_ready(self, generation: int, result: Any) -> None:
         self.stats.finished += 1
+        self._reported = True
         if generation < self._floor or self._closed:
             self.stats.dropped += 1
             return
@@ -218,23 +264,37 @@ class InferenceController(QObject):
         took = now - self._started_at
         self.job_seconds = took if self.job_seconds == 0 else 0.7 * self.job_seconds + 0.3 * took
         self._last_refresh = now
+        self.shown_key = self._key_of(generation)
         self.result_ready.emit(generation, result)
+
+    def _key_of(self, generation: int) -> ResultKey | None:
+        """The key of the run in flight, if it is `generation` (its signals come before job_done)."""
+        running = self._running
+        if isinstance(running, InferJob) and running.generation == generation:
+            return self._running_key
+        return None
 
     def _on_failed(self, generation: int, message: str) -> None:
         self.stats.failed += 1
+        key = self._key_of(generation)
+        if key is not None:
+            self.failure, self._reported = (key, message), True
         if (generation >= self._floor or generation < 0) and not self._closed:
             self.failed.emit(generation, message)
 
     def _on_cancelled(self, generation: int) -> None:
         self.stats.cancelled += 1
+        self._reported = True
 
     def _on_model_loaded(self, load_id: int, info: Any) -> None:
-        self._has_model = True
+        self._has_model, self._reported = True, True
+        self._model_id = load_id
         self._settle()
         if not self._closed:
             self.model_loaded.emit(info)
 
     def _on_model_failed(self, load_id: int, message: str) -> None:
+        self._reported = True
         if not self._closed:
             self.model_failed.emit(message)
 
@@ -244,6 +304,7 @@ class InferenceController(QObject):
 
     def _on_job_done(self) -> None:
         self._running = None
+        self._running_key = None
         self._dispatch()
         if self._running is None:
             self.busy_changed.emit(False)
@@ -259,6 +320,7 @@ class InferenceController(QObject):
         self._worker.stop()
         return self._worker.wait(timeout_ms)
 
-    def wait_for_thread(self) -> None:
-        """Block until the thread has ended (a model load cannot be interrupted)."""
-        self._worker.wait()
+    def wait_for_thread(self, timeout_ms: int | None = None) -> bool:
+        """Wait up to `timeout_ms` (None: for ever) for the thread to end (a model load cannot
+        be interrupted). True when it has."""
+        return bool(self._worker.wait() if timeout_ms is None else self._worker.wait(timeout_ms))

@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from mae_studio.core import masks
 from mae_studio.core.images import prepare_image
+from mae_studio.core.names import printable
 
 DISPLAY_MAX = 1024  # the canvas shows the model's crop at up to this many pixels per side
 
@@ -137,7 +138,9 @@ class Document(QObject):
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected an RGB image [H, W, 3], got {image.shape}")
         self.image = image
-        self.image_name = name or (Path(path).name if path else "image")
+        # printable: the title, captions and saved names show it (names.printable is idempotent
+        # on what it returns, so a name made printable earlier stays as it is)
+        self.image_name = printable(name or (Path(path).name if path else "image"))
         self.image_path = Path(path) if path else None
         if crops is not None and crops[0] == self._img_size:
             self.crop, self.display = crops[1], crops[2]

@@ -4,17 +4,19 @@ sheets, panels and masks, load masks. Dialogs here; the writing is in saving.py.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMimeData, QObject, Qt
+from PySide6.QtCore import QMimeData, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.images import MIN_SIDE, OPEN_FILTER, SUPPORTED_EXTENSIONS
+from mae_studio.core.mask_files import read_mask_file
 from mae_studio.core.masks import PATTERNS
+from mae_studio.core.names import printable, safe_stem
 from mae_studio.core.places import SAMPLES
 
 from . import saving
@@ -57,10 +59,18 @@ def recipe_from_info(info: dict[str, Any], current: MaskRecipe) -> MaskRecipe:
 
 
 class FileActions(QObject):
+    saved = Signal(object)  # the sheet's path or the panels' folder, once written
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
         self.dialogs = True  # tests and the benchmark drive the functions directly
+        self._deferred: tuple[str, Callable[[], bool]] | None = None  # a save waiting for its result
+        # Queued: a refusal comes after the window has reported the failure itself.
+        queued = Qt.ConnectionType.QueuedConnection
+        window.result_shown.connect(self._on_outcome, queued)
+        window.controller.failed.connect(self._on_outcome, queued)
+        window.controller.model_failed.connect(self._on_outcome, queued)
 
     # ---------------------------------------------------------------- photos
 
@@ -128,7 +138,7 @@ class FileActions(QObject):
     # ---------------------------------------------------------------- saving
 
     def _stem(self) -> str:
-        name = Path(self.w.doc.image_name or "image").stem.replace(" ", "_")
+        name = safe_stem(Path(self.w.doc.image_name or "image").stem.replace(" ", "_"))
         doc = self.w.doc
         how = f"seed{doc.recipe.seed}" if doc.generated else "painted"
         return f"{name}_mae_{round(100 * doc.removed_count / doc.num_patches)}pct_{how}"
@@ -154,32 +164,93 @@ class FileActions(QObject):
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    # ---------------------------------------------------------------- saving results
+
+    def stale_reason(self) -> str | None:
+        """Why the result on screen is not of the current photo, mask, model and precision; None
+        when it is (only then may a sheet or a panel be saved from it)."""
+        w, c = self.w, self.w.controller
+        if w.results.result is None or c.shown_key is None:
+            return "there is no reconstruction yet"
+        now, shown = c.current_key(w.doc.mask), c.shown_key
+        if shown == now:
+            return None
+        if shown.model_id != now.model_id:
+            what = f"of the previous model, not of {w.model_name()}"
+        elif shown.image_id != now.image_id:
+            what = "of the previous photo"
+        elif shown.mask != now.mask:
+            what = "of another mask"
+        else:
+            what = f"computed in {shown.precision} precision, not {now.precision}"
+        reason = f"the result on screen is {what}"
+        if c.failure is not None and c.failure[0] == now:
+            reason += f"; reconstructing the current one failed: {c.failure[1]}"
+        return reason
+
+    def _can_save(self, what: str) -> bool:
+        """Before a save dialog: a current result is shown or on its way, else the reason."""
+        reason = self.stale_reason()
+        if reason is None or self.w.controller.coming(self.w.doc.mask):
+            return True
+        self.w.report_error(f"The {what} cannot be saved", reason[0].upper() + reason[1:] + ".")
+        return False
+
+    def _when_fresh(self, what: str, save: Callable[[], bool]) -> bool:
+        """Run `save` if the result on screen is current (its return value); if a current one is
+        on its way, run it when it arrives (newest request wins; False for now); else say why
+        nothing was saved (False). A sheet never pairs one state's picture with another's labels."""
+        self._deferred = None
+        reason = self.stale_reason()
+        if reason is None:
+            return save()
+        if self.w.controller.coming(self.w.doc.mask):
+            self._deferred = (what, save)
+            self.w.status.showMessage(f"The {what} is saved when the current reconstruction is ready…")
+            return False
+        self.w.report_error(f"The {what} was not saved", reason[0].upper() + reason[1:] + ".")
+        return False
+
+    def _on_outcome(self, *_: object) -> None:
+        """A result was shown, or a run or a load failed: a waiting save goes ahead, waits on, or
+        is refused with the reason."""
+        if self._deferred is not None and (
+            self.stale_reason() is None or not self.w.controller.coming(self.w.doc.mask)
+        ):
+            what, save = self._deferred
+            self._when_fresh(what, save)
+
     def save_comparison_dialog(self) -> None:
-        if self.w.require_result():
+        if self._can_save("comparison"):
             path = self._save_path("Save Comparison", PNG_FILTER, ".png")
             if path:
                 self.save_comparison(path)
 
     def save_comparison(self, path: Path) -> bool:
-        w = self.w
+        """The sheet of the current photo, mask, model and settings (see _when_fresh)."""
+        return self._when_fresh("comparison", lambda: self._write_comparison(path))
+
+    def _write_comparison(self, path: Path) -> bool:
+        w, result = self.w, self.w.results.result
         try:
             with busy_cursor():
                 saving.save_comparison(
                     path,
-                    w.results.result,
+                    result,
                     model_name=w.model_name(),
                     seed=w.doc.recipe.seed if w.doc.generated else None,  # a painted mask has no seed
-                    ratio=round(w.doc.removed_count / w.doc.num_patches, 4),
+                    ratio=round(float(result.mask.mean()), 4),
                     image_name=w.doc.image_name,
                 )
         except MaeStudioError as e:
             w.report_error("The comparison was not saved", str(e))
             return False
         w.statusBar().showMessage(f"Saved {path}", 5000)
+        self.saved.emit(path)
         return True
 
     def save_panels_dialog(self) -> None:
-        if not self.w.require_result():
+        if not self._can_save("panels"):
             return
         folder = QFileDialog.getExistingDirectory(
             self.w, "Save Each Panel Into", self.w.settings.last_folder()
@@ -191,15 +262,24 @@ class FileActions(QObject):
         if existing and not self.confirm_overwrite(existing, Path(folder)):
             return
         self.w.settings.set_last_folder(folder)
+        self.save_panels(Path(folder))
+
+    def save_panels(self, folder: Path) -> bool:
+        """Each panel of the current result into `folder`, all or none (see _when_fresh)."""
+        return self._when_fresh("panels", lambda: self._write_panels(folder))
+
+    def _write_panels(self, folder: Path) -> bool:
         try:
             with busy_cursor():
                 written = saving.save_panels(
                     folder, self._stem(), self.w.results.result, model_name=self.w.model_name()
                 )
         except MaeStudioError as e:
-            self.w.report_error("The panels were not all saved", str(e))
-            return
+            self.w.report_error("The panels were not saved", str(e))
+            return False
         self.w.statusBar().showMessage(f"Saved {len(written)} panels in {folder}", 5000)
+        self.saved.emit(folder)
+        return True
 
     def save_mask_dialog(self) -> None:
         path = self._save_path("Save Mask", saving.MASK_FILTER, ".json")
@@ -232,11 +312,15 @@ class FileActions(QObject):
             self.load_mask(Path(path))
 
     def load_mask(self, path: Path) -> bool:
+        grid = self.w.doc.grid_size
         try:
-            mask, info, note = saving.load_mask(path, self.w.doc.grid_size)
+            file = read_mask_file(path)
+            mask = file.for_grid(grid)
         except MaeStudioError as e:
             self.w.report_error("Cannot load the mask", str(e))
             return False
-        self.w.doc.apply(mask, f"Load mask {path.name}", recipe_from_info(info, self.w.doc.recipe))
-        self.w.statusBar().showMessage(note or f"Loaded mask {path.name} ({int(mask.sum())} patches)", 8000)
+        name = printable(path.name)
+        self.w.doc.apply(mask, f"Load mask {name}", recipe_from_info(file.info, self.w.doc.recipe))
+        note = file.note(grid) or f"Loaded mask {name} ({int(mask.sum())} patches)"
+        self.w.statusBar().showMessage(note, 8000)
         return True

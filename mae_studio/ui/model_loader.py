@@ -7,6 +7,7 @@ Each loader returns (Predictor, ModelInfo); the GUI only ever sees the ModelInfo
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import torch
 from mae_studio.core import DEFAULT_WEIGHTS, MAEConfig, MaskedAutoencoderViT, load_checkpoint
 from mae_studio.core.config import DEFAULT_ARCH
 from mae_studio.core.errors import CheckpointError, MaeStudioError
+from mae_studio.core.files import require_regular_file
 from mae_studio.core.predictor import Predictor, auto_device
 
 from .worker import Loader
@@ -106,10 +108,14 @@ def random_loader(config: MAEConfig = FALLBACK_CONFIG, device: str | None = "cpu
 
 
 def checkpoint_loader(path: str | Path, device: str | None = None, **overrides: int) -> Loader:
-    """Any checkpoint the core reads; a refusal raises CheckpointError (the model stays)."""
+    """Any checkpoint the core reads; a refusal raises CheckpointError (the model stays). A path
+    that is neither a folder nor a regular file (a FIFO would block this thread, and with it
+    closing the window) is refused by name first."""
 
     def load() -> tuple[Predictor, ModelInfo]:
         dev = _device(device)
+        if not os.path.isdir(path):
+            require_regular_file(path, "checkpoint")
         model = load_checkpoint(path, dev, **overrides)
         return _wrap(model, dev, str(path), untrained=False)
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.images import load_image, load_image_bytes
+from mae_studio.core.names import printable
 
 from .document import crops_for
 
@@ -78,7 +79,9 @@ class PhotoLoader(QObject):
         return self._pool.activeThreadCount() > 0
 
     def load_file(self, path: Path, img_size: int) -> None:
-        self._start(lambda: load_image(path), path.name, path, img_size)
+        # The name as shown everywhere (title, captions, saved names): one printable line, even
+        # for a name with undecodable bytes or a newline; the path stays exact for reopening.
+        self._start(lambda: load_image(path), printable(path.name), path, img_size)
 
     def load_bytes(self, data: bytes, name: str, img_size: int) -> None:
         self._start(lambda: load_image_bytes(data, name), name, None, img_size)

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from mae_studio.core import masks
-from mae_studio.core.errors import MaeStudioError
+from mae_studio.core.errors import InputFileError, MaeStudioError
+from mae_studio.core.files import read_regular_file
 
 from .document import MaskRecipe
 
@@ -123,10 +124,11 @@ def read_session(path: str | Path) -> Session:
     """The session in `path`; SessionFileError naming the file and the reason otherwise."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_SESSION_BYTES:
-            raise _Damaged(f"larger than {MAX_SESSION_BYTES >> 20} MiB")
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        # A regular file, read with a cap: a FIFO here hung the start, /dev/zero ran out of memory.
+        doc = json.loads(read_regular_file(path, "session file", MAX_SESSION_BYTES).decode("utf-8"))
         return _parse(doc, path.parent)
+    except InputFileError as e:
+        raise SessionFileError(path, f"cannot be read ({e.reason})") from e
     except OSError as e:
         raise SessionFileError(path, f"cannot be read ({e.strerror or e})") from e
     except UnicodeDecodeError as e:

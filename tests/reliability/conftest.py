@@ -46,6 +46,7 @@ class FuzzLog(list[tuple[str, Outcome]]):
 
 _FUZZ_LOG = pytest.StashKey[FuzzLog]()
 _CHECKPOINT_FUZZ_LOG = pytest.StashKey[FuzzLog]()
+_MASK_FUZZ_LOG = pytest.StashKey[FuzzLog]()
 
 
 @pytest.fixture(scope="session")
@@ -124,8 +125,18 @@ def checkpoint_fuzz_log(request: pytest.FixtureRequest) -> FuzzLog:
     return request.config.stash.setdefault(_CHECKPOINT_FUZZ_LOG, FuzzLog())
 
 
+@pytest.fixture(scope="session")
+def mask_fuzz_log(request: pytest.FixtureRequest) -> FuzzLog:
+    """Every mask-file fuzz case (test_mask_fuzz.py), summarized like the image ones."""
+    return request.config.stash.setdefault(_MASK_FUZZ_LOG, FuzzLog())
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    for title, key in (("image fuzzing", _FUZZ_LOG), ("checkpoint fuzzing", _CHECKPOINT_FUZZ_LOG)):
+    for title, key in (
+        ("image fuzzing", _FUZZ_LOG),
+        ("checkpoint fuzzing", _CHECKPOINT_FUZZ_LOG),
+        ("mask-file fuzzing", _MASK_FUZZ_LOG),
+    ):
         log = config.stash.get(key, FuzzLog())
         if log:
             _summarize(terminalreporter, title, log)

@@ -140,7 +140,9 @@ def test_a_real_full_disk_keeps_the_old_comparison(studio, small_tmpfs):
     assert state(w) == before
 
 
-def test_panels_stop_at_a_full_disk_and_keep_the_rest(studio, tmp_path, monkeypatch):
+def test_panels_are_saved_all_or_none_when_the_disk_fills(studio, tmp_path, monkeypatch):
+    """The five panels are one set: the disk filling on the third leaves all five old files as
+    they were (before: the first two were replaced, the rest kept, a mixed set)."""
     w = studio()
     folder = tmp_path / "panels"
     folder.mkdir()
@@ -149,19 +151,21 @@ def test_panels_stop_at_a_full_disk_and_keep_the_rest(studio, tmp_path, monkeypa
         p.write_bytes(OLD)
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    real, calls = files.save_png, [0]
+    real, calls = files._write_all, [0]
 
-    def third_fails(path, image, **kw):  # type: ignore[no-untyped-def]
+    def third_fills_the_disk(fd, path, data):  # type: ignore[no-untyped-def]
         calls[0] += 1
         if calls[0] == 3:
             disk_fills_after(monkeypatch, 10)
-        return real(path, image, **kw)
+        return real(fd, path, data)
 
-    monkeypatch.setattr(saving, "save_png", third_fails)
+    monkeypatch.setattr(files, "_write_all", third_fills_the_disk)
+    before = state(w)
     w.files.save_panels_dialog()
     assert w.last_error == f"{paths[2]}: the disk is full"
-    assert [p.read_bytes() == OLD for p in paths] == [False, False, True, True, True]
+    assert [p.read_bytes() == OLD for p in paths] == [True] * 5
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in paths)  # no temp left
+    assert state(w) == before
 
 
 def test_saving_each_panel_asks_before_replacing(studio, tmp_path, monkeypatch):

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from mae_studio.__main__ import main
-from mae_studio.cli.options import UsageError, read_mask_file
+from mae_studio.core.errors import MaskFileError
+from mae_studio.core.mask_files import read_mask_file
 
 from .bounded import LoadWorker, Outcome
 from .corpus import Case, build_corpus
@@ -96,15 +97,15 @@ def test_reconstruct_folder_mixing_the_corpus_with_good_images(
 @pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
 @pytest.mark.parametrize("case", [c for c in CASES if "large" not in c.name], ids=lambda c: c.name)
 def test_corpus_as_mask_files(case: Case, corpus_dir: Path) -> None:
-    """`--mask FILE` reads images with its own rules (white = removed, alpha not composited):
-    a grid, or a UsageError naming the file; nothing else escapes."""
+    """`--mask FILE` and the studio's Load Mask read images through the hardened loader (white =
+    removed): a grid, or a MaskFileError naming the file; nothing else escapes."""
     path = corpus_dir / case.name
     try:
-        to_grid = read_mask_file(path)
-    except UsageError as e:
-        assert str(path) in str(e)
+        mask = read_mask_file(path)
+    except MaskFileError as e:
+        assert str(e).startswith(f"{path}: ")
         return
-    grid = to_grid(4)
+    grid = mask.for_grid(4)
     assert grid.shape == (4, 4) and grid.dtype == bool
 
 
@@ -115,4 +116,5 @@ def test_cli_bomb_as_mask_is_one_line(
     argv = ["reconstruct", str(corpus_dir / "good.png"), "--checkpoint", str(tiny_checkpoint)]
     rc = main([*argv, "--mask", str(mask), "--out", str(tmp_path / "out"), "--device", "cpu"])
     err = capfd.readouterr().err.strip()
-    assert rc == 1 and "\n" not in err and f"{mask}: the mask image claims too many pixels" in err, err
+    assert rc == 1 and "\n" not in err and f"{mask}: not a readable mask (" in err, err
+    assert "64 MP limit" in err, err

@@ -47,8 +47,9 @@ def test_the_data_folder_without_qt_is_qts_app_data_location(qapp, monkeypatch, 
 
 
 def test_a_bad_mask_ratio_is_refused_before_a_window_opens(capsys):
-    assert run_gui(["--mask-ratio", "0.99"]) == 2
-    assert "--mask-ratio" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # by the argument parser, as every range is
+        run_gui(["--mask-ratio", "0.99"])
+    assert e.value.code == 2 and "argument --mask-ratio: must be within 0..0.95" in capsys.readouterr().err
 
 
 def _row(last_ms: float, stall_ms: float) -> StrokeResult:

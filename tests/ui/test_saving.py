@@ -1,4 +1,5 @@
-"""Mask files: what they hold, grids that differ, and refusals."""
+"""Mask files as the studio saves them (core.mask_files reads them back for the studio and the
+command line alike): what they hold, grids that differ, and refusals."""
 
 from __future__ import annotations
 
@@ -9,9 +10,17 @@ import pytest
 from PIL import Image
 
 from mae_studio.core import masks
+from mae_studio.core.errors import MaskFileError
+from mae_studio.core.mask_files import read_mask_file
 from mae_studio.ui.document import MaskRecipe
 from mae_studio.ui.file_actions import recipe_from_info
-from mae_studio.ui.saving import MaskFileError, load_mask, save_mask
+from mae_studio.ui.saving import save_mask
+
+
+def load_mask(path, grid):  # type: ignore[no-untyped-def]
+    """(mask on `grid`, info, note), as the studio's Load Mask uses a file."""
+    file = read_mask_file(path)
+    return file.for_grid(grid), file.info, file.note(grid)
 
 
 def test_json_holds_indices_seed_ratio_pattern_and_model(tmp_path):
