@@ -60,12 +60,6 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     )
     m.addAction(a["paste"])
     m.addSeparator()
-    a["model_default"] = _action(w, "&Default Model", w.load_default_model)
-    a["model_open"] = _action(w, "Open &Model…", f.open_model_dialog, "Ctrl+M", "Open a checkpoint file")
-    a["model_folder"] = _action(w, "Open Model &Folder…", f.open_model_folder_dialog, "Ctrl+Shift+M")
-    for key in ("model_default", "model_open", "model_folder"):
-        m.addAction(a[key])
-    m.addSeparator()
     a["save"] = _action(
         w,
         "&Save Comparison…",
@@ -96,6 +90,23 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     a["clear"] = _action(w, "&Clear Mask", doc.clear, [Keys.Delete, "Backspace"])
     for key in ("apply", "reroll", "invert", "clear"):
         m.addAction(a[key])
+
+    m = bar.addMenu("&Model")
+    a["model_get"] = _action(
+        w,
+        "&Get Models…",
+        w.models.show_models,
+        "Ctrl+Alt+M",
+        "Download an official MAE or a Hugging Face ViTMAE, or load one already on disk",
+    )
+    a["model_default"] = _action(w, "&Default Model", w.load_default_model)
+    a["model_open"] = _action(w, "Open Model &File…", f.open_model_dialog, "Ctrl+M", "Open a checkpoint file")
+    a["model_folder"] = _action(w, "Open Model &Folder…", f.open_model_folder_dialog, "Ctrl+Shift+M")
+    for key in ("model_get", None, "model_default", "model_open", "model_folder"):
+        if key is None:
+            m.addSeparator()
+        else:
+            m.addAction(a[key])
 
     m = bar.addMenu("&Tools")
     tools = QActionGroup(w)

@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         """Load the model (default unless given; --checkpoint as typed) and a photo (a sample
         unless given)."""
         if model is not None:
-            self.load_checkpoint(Path(model))
+            self.models.open_source(model)  # a path, catalogue name, Hub repo id or URL
         else:
             self.load_default_model()
         self.doc.generate(recipe or MaskRecipe("random", 0.75, 0), "Random mask")
@@ -393,6 +393,7 @@ class MainWindow(QMainWindow):
         self.canvas.cancel_drag()
         self.hide()
         self.photos.wait(2000)
+        self.models.shutdown()  # a model download is cancelled; its part is kept for next time
         if not self.controller.shutdown(1000):
             self.controller.wait_for_thread()  # a model load in progress cannot be interrupted
         self.autosave.finish()  # a clean exit: nothing to recover next time

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox
 
+from mae_studio.core.downloads import DownloadError, Fetched, cached_path, parse_source
+
 from .model_loader import checkpoint_loader, default_loader, resolve_device
+from .models_dialog import ModelsDialog
 from .worker import OUT_OF_MEMORY, Loader
 
 if TYPE_CHECKING:
@@ -26,6 +29,8 @@ class ModelActions(QObject):
         self.threads_in_use = 0
         self._source: tuple[str, Path | None] = ("default", None)  # the model asked for last
         self.fault_box: QMessageBox | None = None  # the open "Switch to CPU?" question
+        self.dialog: ModelsDialog | None = None  # Model > Get Models…, made when first asked for
+        self._overrides: dict[Path, dict[str, Any]] = {}  # a catalogue model's heads and target
         c, panel = window.controller, window.model_panel
         c.model_loading.connect(self._on_model_loading)
         c.model_loaded.connect(self._on_model_loaded)
@@ -43,9 +48,60 @@ class ModelActions(QObject):
         self._source = ("default", None)
         self.load(default_loader(self.device), "the default model")
 
-    def load_checkpoint(self, path: Path) -> None:
+    def load_checkpoint(
+        self, path: Path, overrides: dict[str, Any] | None = None, description: str | None = None
+    ) -> None:
+        """A checkpoint file or folder. `overrides` (from a catalogue entry: what its file does
+        not say) are remembered for reloads of the same path, e.g. on another device."""
+        if overrides:
+            self._overrides[path] = dict(overrides)
         self._source = ("file", path)
-        self.load(checkpoint_loader(path, self.device), path.name)
+        loader = checkpoint_loader(path, self.device, **self._overrides.get(path, {}))
+        self.load(loader, description or path.name)
+
+    def load_fetched(self, fetched: Fetched) -> None:
+        """A model on disk that came from a catalogue name, Hub repo or URL."""
+        source = fetched.source
+        name = source.entry.name if source.entry is not None else source.where
+        self.load_checkpoint(fetched.path, source.overrides(), name)
+
+    def open_source(self, spec: str | Path) -> None:
+        """What --checkpoint names: a path loads now; a catalogue name, Hub repo id or URL loads
+        from the cache, or else the default model runs while Get Models downloads it."""
+        try:
+            source = parse_source(spec)
+        except DownloadError as e:
+            self.w.report_error("Cannot open the model", str(e))
+            self.load_default()
+            return
+        if source.kind == "path":
+            assert source.path is not None
+            self.load_checkpoint(source.path)
+            return
+        local = cached_path(source)  # no request
+        if local is not None:
+            self.load_fetched(Fetched(local, source))
+            return
+        self.load_default()
+        self.show_models(str(spec)).get(source)
+
+    def show_models(self, spec: str | None = None) -> ModelsDialog:
+        """Model > Get Models…, optionally on one model (a catalogue name, repo id or URL)."""
+        if self.dialog is None:
+            self.dialog = ModelsDialog(self.w.settings, self.w)
+            self.dialog.model_ready.connect(self.load_fetched)
+            if self.info is not None:
+                self.dialog.set_model_in_use(self.info.name, self.info.path)
+        if spec:
+            self.dialog.select(spec)
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+        return self.dialog
+
+    def shutdown(self, timeout_s: float = 2.0) -> bool:
+        """Cancel a download; True when its thread ended within the timeout."""
+        return self.dialog.shutdown(timeout_s) if self.dialog is not None else True
 
     def load(self, loader: Loader, description: str) -> None:
         self.w.controller.load_model(loader, description)
@@ -99,6 +155,8 @@ class ModelActions(QObject):
         w.model_panel.set_model(info)
         if info.note:
             w.status.showMessage(info.note, 15000)
+        if self.dialog is not None:
+            self.dialog.set_model_in_use(info.name, info.path)
         w.doc.set_geometry(info.img_size, info.patch_size)
         if w.doc.crop is None:
             w.results.clear("Open a photo: File > Open, drop a file here, or paste (Ctrl+V)")
@@ -115,6 +173,8 @@ class ModelActions(QObject):
             if self.device not in (None, self.info.device.lower()):
                 self.set_device(self.info.device.lower())  # the panel shows where the model runs
         stays = "The current model stays loaded." if self.info is not None else "No model is loaded yet."
+        if self.dialog is not None:
+            self.dialog.show_load_failed(message)
         if self.fault_box is None:
             w.report_error("The model was not loaded", f"{message}\n\n{stays}")
         else:  # the "Switch to CPU?" question already tells the story

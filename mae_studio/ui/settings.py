@@ -118,5 +118,18 @@ class Settings:
     def set_precision(self, precision: str) -> None:
         self.store.setValue("model/precision", precision)
 
+    def accepted_licences(self) -> list[str]:
+        """Licences the user accepted before a download (e.g. "CC-BY-NC 4.0"): asked once."""
+        value = self.store.value("models/accepted_licences", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or []) if str(v)]
+
+    def accept_licence(self, licence: str) -> None:
+        accepted = self.accepted_licences()
+        if licence not in accepted:
+            self.store.setValue("models/accepted_licences", [*accepted, licence])
+        self.store.sync()
+
     def sync(self) -> None:
         self.store.sync()
