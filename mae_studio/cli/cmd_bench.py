@@ -12,7 +12,7 @@ import sys
 from mae_studio.core.errors import MaeStudioError
 
 from . import arg_types
-from .options import CHECKPOINT_HELP, fetch_model
+from .options import CHECKPOINT_HELP, fetch_model, require_checkpoint_path
 
 RUNS = arg_types.int_range(1, 10_000)
 WARMUP = arg_types.int_range(0, 1_000)
@@ -128,7 +128,8 @@ def _models(args: argparse.Namespace) -> list[tuple[str, object]]:
     for spec in args.checkpoint:
         fetched = fetch_model(spec)
         label = fetched.path.name if fetched.source.kind == "path" else spec
-        out.append((label, lambda f=fetched: load_model(f.path, **f.source.overrides())))
+        path = require_checkpoint_path(fetched.path)  # a FIFO would block the reader
+        out.append((label, lambda f=fetched, p=path: load_model(p, **f.source.overrides())))
     return out
 
 
