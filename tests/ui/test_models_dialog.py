@@ -22,8 +22,9 @@ from mae_studio.ui.catalogue_table import LICENCE, NAME, ON_DISK, SIZE, TARGET
 from mae_studio.ui.downloader import DownloadProgress, RateMeter, format_duration
 from mae_studio.ui.models_dialog import ModelsDialog
 from mae_studio.ui.settings import Settings
+from tests.model_server import Fault
 
-from .served_models import NC, SERVED, cached_file, wait_scanned
+from .served_models import NC, SERVED, cached_file, url_path, wait_scanned
 
 pytestmark = pytest.mark.usefixtures("download_caches")
 TIMEOUT_MS = 20000
@@ -121,6 +122,20 @@ def test_the_licence_is_asked_once_and_remembered(open_dialog, qtbot, model_serv
         d.get(catalogue_source(second))
         assert d.licence_box is None and d.downloader.busy  # not asked again
     assert ready[-1].path == cached_file(second)
+
+
+def test_closing_the_dialog_cancels_its_download(open_dialog, qtbot, model_server, make_entry):
+    entry = make_entry()
+    model_server.faults[url_path(entry)] = Fault(bytes_per_s=20_000)
+    d, ready = open_dialog()
+    d.get(catalogue_source(entry))
+    qtbot.waitUntil(lambda: d.downloader.last_progress is not None, timeout=5000)
+    assert d.close_button.toolTip() == "Closing cancels the download; it resumes next time"
+    with qtbot.waitSignal(d.downloader.cancelled, timeout=5000):
+        d.close_button.click()
+    assert not d.isVisible() and not d.downloader.busy and ready == []
+    assert not cached_file(entry).exists()
+    assert d.message.text().startswith("Download of tiny-test cancelled. ")
 
 
 def test_custom_url_downloads_and_bad_text_is_explained(open_dialog, qtbot, model_server, tmp_path):
