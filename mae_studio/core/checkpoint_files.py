@@ -36,11 +36,11 @@ MAX_JSON_BYTES = 4 << 20  # config.json, a shard index, metadata
 MAX_JSON_DEPTH = 32
 # What a pickled checkpoint may hold besides tensors and containers: the training script's args.
 SAFE_GLOBALS = [argparse.Namespace]
-# What torch.load raises on damaged bytes: its own checks (RuntimeError, EOFError, zip errors),
-# and the weights-only unpickler running malformed opcodes (an empty stack, a missing memo
-# entry, a short read, a call with the wrong arguments, an over-long number).
+# What torch.load raises on damaged bytes: its own checks (RuntimeError, EOFError, zip errors,
+# the legacy loader's asserts), and the weights-only unpickler running malformed opcodes (an
+# empty stack, a missing memo entry, a short read, a call with the wrong arguments, a huge number).
 DAMAGED_PICKLE = (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, TypeError, IndexError,
-                  KeyError, AttributeError, struct.error, OverflowError)  # fmt: skip
+                  KeyError, AttributeError, AssertionError, struct.error, OverflowError)  # fmt: skip
 
 
 @dataclass
