@@ -52,6 +52,7 @@ COMPARE_KEY = Qt.Key.Key_O
 
 class MainWindow(QMainWindow):
     result_shown = Signal(int)  # generation, after the views show it
+    close_wait_ms = 10_000  # how long closing waits for a model load, after a first second
 
     def __init__(
         self, settings: Settings | None = None, device: str | None = None, autosave_folder: Path | None = None
@@ -250,12 +251,6 @@ class MainWindow(QMainWindow):
         self.last_error = message
         self.status.showMessage(f"Reconstruction failed: {message}", 15000)
 
-    def require_result(self) -> bool:
-        if self.results.result is None:
-            self.report_error("Nothing to save yet", "Wait for the first reconstruction.")
-            return False
-        return True
-
     # ---------------------------------------------------------------- view
 
     def step_brush(self, direction: int) -> None:
@@ -394,8 +389,10 @@ class MainWindow(QMainWindow):
         self.hide()
         self.photos.wait(2000)
         self.models.shutdown()  # a model download is cancelled; its part is kept for next time
-        if not self.controller.shutdown(1000):
-            self.controller.wait_for_thread()  # a model load in progress cannot be interrupted
+        if not self.controller.shutdown(1000) and not self.controller.wait_for_thread(self.close_wait_ms):
+            # A model load cannot be interrupted, and one may never end (a hung network disk):
+            # the window closes anyway; run_gui then ends the process without waiting for it.
+            log.warning("the model worker did not stop within %d ms", 1000 + self.close_wait_ms)
         self.autosave.finish()  # a clean exit: nothing to recover next time
         gc.unfreeze()  # see ModelActions._on_model_loaded; the process may live on (tests, embedding)
         event.accept()
