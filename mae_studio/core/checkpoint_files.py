@@ -98,7 +98,9 @@ def tensor_bytes(tensors: StateDict) -> int:
 
 
 def _load_torch(path: Path, size: int) -> Any:
-    if zipfile.is_zipfile(path):
+    with path.open("rb") as f:
+        is_zip = f.read(4) == b"PK\x03\x04"  # torch.load's own test; else a legacy pickle
+    if is_zip:
         _check_zip(path, size)
     try:
         # A file object, not the path: torch.load would pick its loader by file extension.

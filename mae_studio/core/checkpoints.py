@@ -5,7 +5,7 @@ training script's `checkpoint-N.pth`, Hugging Face ViTMAE folders and files (one
 shards), and MAE Studio's own safetensors. Nothing here unpickles code (checkpoint_files).
 Sizes come from the tensors' shapes (checkpoint_checks), checked against the data before
 anything is built; heads, eps and the training target, which shapes cannot tell, come from
-the caller, config.json, the file's metadata, the training args, the file name or the
+the caller, the training args, config.json, the file's metadata, the file name or the
 official table, in that order. Where each came from is the model's card (config.ModelCard).
 """
 
@@ -50,8 +50,9 @@ StateDict = dict[str, Tensor]
 HINT_KEYS = ("num_heads", "decoder_num_heads", "layer_norm_eps", "norm_pix_loss", "name")
 ARCH_KEYS = ("img_size", "patch_size", "in_chans", "embed_dim", "depth", "decoder_embed_dim",
              "decoder_depth", "mlp_ratio")  # fmt: skip
-# Who may say what shapes cannot, strongest first.
-SOURCES = ("given", "config.json", "file metadata", "training state", "training args", "file name (_full)")
+# Who may say what shapes cannot, strongest first: the training args are what the model was
+# trained with; a config.json beside a file is a user's statement about it.
+SOURCES = ("given", "training args", "config.json", "file metadata", "training state", "file name (_full)")
 
 
 # ----------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ def _read(path: str | Path, overrides: dict[str, Any]) -> tuple[MAEConfig, State
     offers: dict[str, dict[str, Any]] = {}  # source -> hints
     sizes: list[tuple[str, dict[str, Any]]] = []  # (who says so, sizes the shapes must have)
 
-    fmt = _format(first, len(files))
+    fmt = _format(first)
     if first.metadata.get("format") == FORMAT_TAG and "config" in first.metadata:
         own = parse_json(where, first.metadata["config"], "damaged architecture metadata")
         offers["file metadata"], stated = hints_from_metadata(where, own)
@@ -126,7 +127,8 @@ def _read(path: str | Path, overrides: dict[str, Any]) -> tuple[MAEConfig, State
         offers["file name (_full)"] = {"norm_pix_loss": True}  # the official mae_pretrain_*_full releases
     offers["given"] = _given(where, overrides)
 
-    label = path.name if path.is_dir() else where.stem  # for the default name
+    # the default name's label: a folder's name, or the file's stem
+    label = path.name if path.is_dir() else where.parent.name if index is not None else where.stem
     config, chosen = _choose(where, arch, offers, label)
     card = _card(fmt, config, chosen, heads_label)
     check_against_file(where, config, sd)  # before a single value is converted or computed on
@@ -135,7 +137,7 @@ def _read(path: str | Path, overrides: dict[str, Any]) -> tuple[MAEConfig, State
     return config, sd, card
 
 
-def _format(first: WeightsFile, count: int) -> str:
+def _format(first: WeightsFile) -> str:
     if first.metadata.get("format") == FORMAT_TAG:
         return "MAE Studio safetensors"
     if "args" in first.extras:

@@ -185,6 +185,19 @@ def test_training_args_beat_the_file_name(tmp_path: Path, conformance_model_is_o
     np.testing.assert_allclose(ours, reference, atol=1e-4, rtol=0)
 
 
+def test_training_args_beat_a_config_json_beside(tmp_path: Path) -> None:
+    sd, config = _official("p16_normpix")
+    path = tmp_path / "checkpoint-799.pth"
+    torch.save(
+        training_checkpoint(sd, config, model="mae_vit_small", norm_pix_loss=True, input_size=64), path
+    )
+    cfg = json.loads((CONFORMANCE / "p16_pixel" / "config.json").read_text())  # norm_pix_loss false
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    model = load_model(path)
+    assert model.config.norm_pix_loss and model.card.target_from == "training args"
+    assert model.card.heads_from == "config.json"
+
+
 def test_training_checkpoint_of_an_unlisted_model_takes_given_heads(tmp_path: Path) -> None:
     sd, config = _official("p16_normpix")
     path = tmp_path / "checkpoint-20.pth"
