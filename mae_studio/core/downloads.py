@@ -320,9 +320,11 @@ def _fetch_url(source: ModelSource, progress: Progress | None, should_cancel: Sh
                 tqdm_class=_progress_class(progress, should_cancel),  # type: ignore[arg-type]
             )
     except Cancelled:
+        _drop_if_empty(partial)
         log.info("download of %s cancelled; %s kept for resuming", source.url, partial.name)
         raise
     except _network_errors() as e:
+        _drop_if_empty(partial)  # e.g. a 404: nothing to resume
         if isinstance(e, OSError) and e.errno is not None and _is_disk_error(e):
             partial.unlink(missing_ok=True)
             raise DownloadError(f"{dest.parent}: {_disk_reason(e)} while downloading {source.url}") from e
@@ -338,6 +340,11 @@ def _fetch_url(source: ModelSource, progress: Progress | None, should_cancel: Sh
     _write_record(dest, {"url": source.url, "sha256": sha, "size": size, "saved": _now()})
     log.info("downloaded %s: %d bytes in %.1f s, sha256 %s", source.url, size, seconds, sha)
     return Fetched(dest, source, sha256=sha, downloaded=True)
+
+
+def _drop_if_empty(partial: Path) -> None:
+    if partial.is_file() and partial.stat().st_size == 0:
+        partial.unlink()
 
 
 def _trusted(source: ModelSource, dest: Path) -> Fetched:
