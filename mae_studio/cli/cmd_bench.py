@@ -150,8 +150,6 @@ def run_bench(args: argparse.Namespace) -> int:
     for v in variants:
         if v not in VARIANTS:
             raise BenchError(f"--variants {v!r}: use {', '.join(VARIANTS)}")
-    if args.runs is not None and args.runs < 1:
-        raise BenchError("--runs must be at least 1")
     devices = _devices(args.device)
     threads = configure_threads(interactive=False, threads=args.threads)
 

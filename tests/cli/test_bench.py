@@ -67,9 +67,14 @@ def test_bench_command_prints_the_table(checkpoint, capsys):
         (["--arch", "gigantic"], "--arch 'gigantic'"),
         (["--ratios", "0.5,x"], "--ratios"),
         (["--ratios", "1.5"], "[0, 1]"),
-        (["--runs", "0"], "--runs"),
     ],
 )
 def test_bench_refuses_bad_options(args, message, capsys):
     assert cli("bench", "--device", "cpu", *args) == 1
     assert message in capsys.readouterr().err
+
+
+def test_bench_numbers_out_of_range_are_usage_errors(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli("bench", "--device", "cpu", "--runs", "0")
+    assert e.value.code == 2 and "argument --runs: must be within 1..10000, got 0" in capsys.readouterr().err

@@ -278,6 +278,13 @@ def test_help_shows_the_ranges(command, shown, capsys):
     assert shown in " ".join(capsys.readouterr().out.split())
 
 
+def test_sweep_seeds_past_the_last_seed_are_refused_before_any_work(tmp_path, capsys):
+    argv = ["sweep", str(tmp_path / "missing.png"), "--seed", "2147483647", "--seeds", "2"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 1
+    assert "goes past seed 2147483647" in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
+
+
 def test_train_mask_ratio_that_keeps_no_patch_names_the_option(tmp_path, photo_dir, capsys):
     """Before: --mask-ratio 0 ran and then blamed the learning rate (a NaN loss)."""
     argv = ["train", str(photo_dir), "--out", str(tmp_path / "run"), "--img-size", "32", "--patch-size", "16"]
