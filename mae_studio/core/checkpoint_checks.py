@@ -182,17 +182,16 @@ def build_checked(path: Path, config: MAEConfig, sd: StateDict) -> MaskedAutoenc
 
 
 def check_inference(path: Path, model: MaskedAutoencoderViT) -> None:
-    """One reconstruction of a fixed pattern with 3 of 4 patches removed must be finite."""
+    """One reconstruction of a fixed pattern with 3 of 4 patches removed must be finite. An
+    exception is not the file's fault once the architecture is checked (out of memory, a failed
+    device, a bug): it propagates as it is."""
     c = model.config
     side = torch.linspace(-1.0, 1.0, c.img_size)
     imgs = torch.stack([side[None, :] * side[:, None], side[None, :].expand(c.img_size, -1), -side[:, None]
                         .expand(-1, c.img_size)])[None]  # fmt: skip
     mask = torch.ones(1, c.num_patches)
     mask[:, ::4] = 0.0
-    try:
-        with torch.inference_mode():
-            pred = model(imgs.to(model.device), mask.to(model.device))
-    except (RuntimeError, ValueError, TypeError) as e:
-        raise CheckpointError(path, f"the model fails a check reconstruction ({e})") from e
+    with torch.inference_mode():
+        pred = model(imgs.to(model.device), mask.to(model.device))
     if not bool(torch.isfinite(pred).all()):
         raise CheckpointError(path, "the model's check reconstruction gives NaN or infinite values")

@@ -211,6 +211,9 @@ def _load_checkpoint(source: str, name: str) -> Outcome:
     def run() -> Outcome:
         from mae_studio.core import CheckpointError, load_model
 
+        # A forked child must not enter the parent's OpenMP thread pool (it would wait forever
+        # for threads that were not forked); torch's DataLoader workers do the same.
+        torch.set_num_threads(1)
         out = Outcome("loaded", name)
         try:
             model = load_model(Path(source), "cpu")
