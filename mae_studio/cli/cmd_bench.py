@@ -10,9 +10,10 @@ import platform
 import sys
 
 from mae_studio.core.errors import MaeStudioError
+from mae_studio.core.files import require_checkpoint_path
 
 from . import arg_types
-from .options import CHECKPOINT_HELP, fetch_model, require_checkpoint_path
+from .options import CHECKPOINT_HELP, fetch_model
 
 RUNS = arg_types.int_range(1, 10_000)
 WARMUP = arg_types.int_range(0, 1_000)

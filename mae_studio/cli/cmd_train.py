@@ -165,10 +165,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mae_studio.core.files import require_checkpoint_path
     from mae_studio.train.recipe import Recipe, build_config
     from mae_studio.train.trainer import RunOptions, TrainError, describe, train
-
-    from .options import require_checkpoint_path
 
     try:
         config = build_config(

@@ -109,45 +109,36 @@ def add_mask_options(p: argparse.ArgumentParser, *, pattern: bool = True) -> Non
 
 
 def resolve_device(name: str) -> torch.device:
-    import torch
+    """The device of --device (core.devices.choose_device); a UsageError when there is none."""
+    from mae_studio.core.devices import DeviceUnavailable, choose_device
 
-    from mae_studio.core.predictor import auto_device
-
-    if name == "auto":
-        return auto_device()
     try:
-        device = torch.device(name)
-    except RuntimeError as e:
-        raise UsageError(f"--device {name}: not a device ({e})") from e
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError(f"--device {name}: no CUDA GPU is available here (use --device cpu)")
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise UsageError(f"--device {name}: Apple MPS is not available here (use --device cpu)")
-    return device
+        return choose_device(name)
+    except DeviceUnavailable as e:
+        hint = "" if e.kind == "" else " (use --device cpu)"
+        raise UsageError(f"--device {e}{hint}") from e
 
 
 def device_fault(e: BaseException, args: argparse.Namespace) -> str | None:
-    """One line for an out-of-memory or failed device (a CUDA error, e.g. a GPU lost mid-run),
-    with what to try; None for any other error."""
-    import torch
+    """One line for an out-of-memory or failed device (core.devices.device_fault), with what to
+    try; None for any other error."""
+    from mae_studio.core.devices import OUT_OF_MEMORY, auto_device, first_line
+    from mae_studio.core.devices import device_fault as classify
 
-    from mae_studio.core.predictor import auto_device
-
+    fault = classify(e)
+    if fault is None:
+        return None
     device = str(getattr(args, "device", "") or "cpu")
     if device == "auto":
         device = str(auto_device())
-    first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-    oom = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
-    accelerator = getattr(torch, "AcceleratorError", ())
-    hints = [] if device == "cpu" else ["--device cpu"]
-    if isinstance(e, oom):
+    first = first_line(e)
+    if fault == OUT_OF_MEMORY:
+        hints = [] if device == "cpu" else ["--device cpu"]
         if getattr(args, "batch_size", 1) > 1:
             hints.append("a smaller --batch-size")
         where = "memory" if device == "cpu" else f"memory on {device}"
         return f"out of {where} ({first}); try " + (" or ".join(hints) or "a smaller model")
-    if isinstance(e, accelerator) or first.startswith("CUDA error"):
-        return f"the GPU failed ({first}); try --device cpu"
-    return None
+    return f"the GPU failed ({first}); try --device cpu"
 
 
 @dataclass
@@ -160,34 +151,19 @@ class LoadedModel:
 def load_predictor(
     checkpoint: str | Path | None, device: torch.device, precision: str = "exact"
 ) -> LoadedModel:
-    """A Predictor on `device` in `precision` for the checkpoint (None: the shipped default model);
-    a catalogue name, Hub repo or URL is downloaded first (once: then the cache is used)."""
-    from mae_studio.core import DEFAULT_WEIGHTS, load_model
-    from mae_studio.core.predictor import Predictor
+    """core.predictor.load_predictor for --checkpoint (None: the shipped default model); a
+    catalogue name, Hub repo or URL is downloaded first with a progress bar (once: then the cache
+    is used)."""
+    from mae_studio.core import DEFAULT_WEIGHTS
+    from mae_studio.core.predictor import load_predictor as core_load_predictor
 
-    if checkpoint is None:
-        if not DEFAULT_WEIGHTS.exists():
-            raise UsageError(
-                f"no default model at {DEFAULT_WEIGHTS}: pass --checkpoint MODEL "
-                "(see `mae-studio models list`)"
-            )
-        model = load_model(require_checkpoint_path(DEFAULT_WEIGHTS), device=device)
-        return LoadedModel(Predictor(model, device, precision), str(DEFAULT_WEIGHTS), model.config.name)
-    fetched = fetch_model(checkpoint)
-    model = load_model(require_checkpoint_path(fetched.path), device=device, **fetched.source.overrides())
-    return LoadedModel(Predictor(model, device, precision), str(checkpoint), model.config.name)
-
-
-def require_checkpoint_path(path: Path) -> Path:
-    """`path` if it is a folder (Hugging Face) or a regular file; a FIFO or a device would block
-    the reader or never end, so it is refused by name before anything opens it."""
-    import os
-
-    from mae_studio.core.files import require_regular_file
-
-    if not os.path.isdir(path):  # never raises (a name too long is the file check's to say)
-        require_regular_file(path, "checkpoint")
-    return Path(path)
+    if checkpoint is None and not DEFAULT_WEIGHTS.exists():
+        raise UsageError(
+            f"no default model at {DEFAULT_WEIGHTS}: pass --checkpoint MODEL (see `mae-studio models list`)"
+        )
+    predictor = core_load_predictor(checkpoint, device, precision, fetch=fetch_model)
+    label = str(DEFAULT_WEIGHTS) if checkpoint is None else str(checkpoint)
+    return LoadedModel(predictor, label, predictor.config.name)
 
 
 def fetch_model(spec: str | Path) -> Fetched:

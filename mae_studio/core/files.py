@@ -69,6 +69,14 @@ def _size_text(n: int) -> str:
     return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB" if n >= 1 << 10 else f"{n} bytes"
 
 
+def require_checkpoint_path(path: str | os.PathLike[str]) -> Path:
+    """`path` if it is a folder (Hugging Face) or a regular file; a FIFO or a device would block
+    the reader or never end, so it is refused by name before anything opens it."""
+    if not os.path.isdir(path):  # never raises (a name too long is the file check's to say)
+        require_regular_file(path, "checkpoint")
+    return Path(path)
+
+
 def require_regular_file(
     path: str | os.PathLike[str], what: str = "file", max_bytes: int | None = None
 ) -> os.stat_result:

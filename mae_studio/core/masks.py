@@ -9,18 +9,19 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-PATTERNS = ("random", "block", "grid", "checkerboard", "centre", "border")
+from .grid import Grid, GridLike
 
-Grid = tuple[int, int]
+Cell = tuple[int, int]  # (row, col) of one patch
 
 
-def _grid(grid: int | Grid) -> Grid:
-    return (grid, grid) if isinstance(grid, int) else (int(grid[0]), int(grid[1]))
+def _grid(grid: GridLike) -> tuple[int, int]:
+    return Grid.of(grid).shape
 
 
 def exact_count(num_patches: int, ratio: float) -> int:
@@ -30,13 +31,13 @@ def exact_count(num_patches: int, ratio: float) -> int:
     return min(num_patches, max(0, round(num_patches * ratio)))
 
 
-def mask_noise(grid: int | Grid, seed: int) -> np.ndarray:
+def mask_noise(grid: GridLike, seed: int) -> np.ndarray:
     """The per-patch noise [L] of a seed; lower noise = removed later (kept longer)."""
     h, w = _grid(grid)
     return np.random.Generator(np.random.PCG64(seed)).random(h * w)
 
 
-def random_mask(grid: int | Grid, ratio: float, seed: int) -> np.ndarray:
+def random_mask(grid: GridLike, ratio: float, seed: int) -> np.ndarray:
     """Exactly round(L * ratio) removed patches, chosen by the seed; nested in the ratio."""
     h, w = _grid(grid)
     count = exact_count(h * w, ratio)
@@ -46,7 +47,7 @@ def random_mask(grid: int | Grid, ratio: float, seed: int) -> np.ndarray:
     return flat.reshape(h, w)
 
 
-def block_mask(grid: int | Grid, ratio: float, seed: int) -> np.ndarray:
+def block_mask(grid: GridLike, ratio: float, seed: int) -> np.ndarray:
     """Block-wise masking (BEiT): random rectangles until round(L * ratio) patches are removed."""
     h, w = _grid(grid)
     target = exact_count(h * w, ratio)
@@ -73,7 +74,7 @@ def block_mask(grid: int | Grid, ratio: float, seed: int) -> np.ndarray:
     return mask
 
 
-def grid_mask(grid: int | Grid, ratio: float = 0.75) -> np.ndarray:
+def grid_mask(grid: GridLike, ratio: float = 0.75) -> np.ndarray:
     """Keep one patch per s x s cell on a regular lattice, s chosen so the removed fraction on this
     grid is nearest ratio (ties: the smaller s)."""
     h, w = _grid(grid)
@@ -87,13 +88,13 @@ def grid_mask(grid: int | Grid, ratio: float = 0.75) -> np.ndarray:
     return mask
 
 
-def checkerboard_mask(grid: int | Grid) -> np.ndarray:
+def checkerboard_mask(grid: GridLike) -> np.ndarray:
     h, w = _grid(grid)
     rows, cols = np.indices((h, w))
     return (rows + cols) % 2 == 1
 
 
-def centre_mask(grid: int | Grid, ratio: float = 0.25) -> np.ndarray:
+def centre_mask(grid: GridLike, ratio: float = 0.25) -> np.ndarray:
     """A centred box of about ratio * L patches removed."""
     h, w = _grid(grid)
     bh = min(h, max(0, round(h * math.sqrt(ratio))))
@@ -104,34 +105,60 @@ def centre_mask(grid: int | Grid, ratio: float = 0.25) -> np.ndarray:
     return mask
 
 
-def border_mask(grid: int | Grid, ratio: float = 0.5) -> np.ndarray:
+def border_mask(grid: GridLike, ratio: float = 0.5) -> np.ndarray:
     """A border ring of about ratio * L patches removed (the centre stays visible)."""
     return ~centre_mask(grid, 1.0 - ratio)
 
 
-def pattern_mask(pattern: str, grid: int | Grid, ratio: float, seed: int = 0) -> np.ndarray:
-    """One of PATTERNS. Random and block remove exactly round(L * ratio); the others follow
-    their geometry as closely as the grid allows (checkerboard is always 50%)."""
-    if pattern == "random":
-        return random_mask(grid, ratio, seed)
-    if pattern == "block":
-        return block_mask(grid, ratio, seed)
-    if pattern == "grid":
-        return grid_mask(grid, ratio)
-    if pattern == "checkerboard":
-        return checkerboard_mask(grid)
-    if pattern in ("centre", "center"):
-        return centre_mask(grid, ratio)
-    if pattern == "border":
-        return border_mask(grid, ratio)
-    raise ValueError(f"unknown mask pattern '{pattern}' (choose from {', '.join(PATTERNS)})")
+@dataclass(frozen=True)
+class Pattern:
+    """One way of generating a mask; adding a pattern is one entry in PATTERN_REGISTRY."""
+
+    key: str  # its one name: --pattern, session and mask files, the window's combo box data
+    label: str  # shown in the window and in undo texts
+    make: Callable[[GridLike, float, int], np.ndarray]  # (grid, ratio, seed) -> bool [h, w]
+    uses_ratio: bool  # the ratio changes it (checkerboard is always 50%)
+    uses_seed: bool  # the seed changes it
+    help: str = ""
+
+
+PATTERN_REGISTRY: dict[str, Pattern] = {
+    p.key: p
+    for p in (
+        Pattern("random", "Random", random_mask, True, True, "exactly round(L * ratio) patches, by the seed"),
+        Pattern("block", "Block-wise", block_mask, True, True, "random rectangles (BEiT), exact count"),
+        Pattern("grid", "Grid", lambda g, r, s: grid_mask(g, r), True, False, "one kept per s x s cell"),
+        Pattern("checkerboard", "Checkerboard", lambda g, r, s: checkerboard_mask(g), False, False,
+                "every other patch (always 50%)"),
+        Pattern("centre", "Centre box", lambda g, r, s: centre_mask(g, r), True, False,
+                "a centred box of about ratio * L patches"),
+        Pattern("border", "Border", lambda g, r, s: border_mask(g, r), True, False,
+                "a border ring of about ratio * L patches"),
+    )
+}  # fmt: skip
+PATTERNS = tuple(PATTERN_REGISTRY)  # the keys, in the order the window and --help list them
+_ALIASES = {"center": "centre"}
+
+
+def pattern(key: str) -> Pattern:
+    """The registry entry of a pattern key (ValueError naming the choices for an unknown one)."""
+    entry = PATTERN_REGISTRY.get(_ALIASES.get(key, key))
+    if entry is None:
+        raise ValueError(f"unknown mask pattern '{key}' (choose from {', '.join(PATTERNS)})")
+    return entry
+
+
+def pattern_mask(key: str, grid: GridLike, ratio: float, seed: int = 0) -> np.ndarray:
+    """One of PATTERNS on `grid`. Random and block remove exactly round(L * ratio); the others
+    follow their geometry as closely as the grid allows (checkerboard is always 50%)."""
+    return pattern(key).make(grid, ratio, seed)
 
 
 def invert(mask: np.ndarray) -> np.ndarray:
     return ~mask.astype(bool)
 
 
-def clear(grid: int | Grid) -> np.ndarray:
+def clear(grid: GridLike) -> np.ndarray:
     return np.zeros(_grid(grid), dtype=bool)
 
 
@@ -139,7 +166,7 @@ def clear(grid: int | Grid) -> np.ndarray:
 # pixel space <-> patch grid
 
 
-def cells_in_disc(x: float, y: float, radius: float, patch_size: int, grid: int | Grid) -> set[Grid]:
+def cells_in_disc(x: float, y: float, radius: float, patch_size: int, grid: GridLike) -> set[Cell]:
     """Patch cells (row, col) that a round brush of `radius` px at (x, y) touches.
 
     A cell is touched when the disc reaches into it (touching its edge at one point does
@@ -163,10 +190,10 @@ def cells_in_disc(x: float, y: float, radius: float, patch_size: int, grid: int 
 
 
 def cells_along_stroke(
-    points: Iterable[tuple[float, float]], radius: float, patch_size: int, grid: int | Grid
-) -> set[Grid]:
+    points: Iterable[tuple[float, float]], radius: float, patch_size: int, grid: GridLike
+) -> set[Cell]:
     """Cells touched by a brush dragged through `points`, sampled densely between them."""
-    cells: set[Grid] = set()
+    cells: set[Cell] = set()
     prev = None
     step = max(1.0, min(radius, patch_size / 2))
     for x, y in points:
@@ -183,7 +210,7 @@ def cells_along_stroke(
     return cells
 
 
-def cells_in_rect(x0: float, y0: float, x1: float, y1: float, patch_size: int, grid: int | Grid) -> set[Grid]:
+def cells_in_rect(x0: float, y0: float, x1: float, y1: float, patch_size: int, grid: GridLike) -> set[Cell]:
     """Cells overlapping the pixel rectangle with corners (x0, y0) and (x1, y1)."""
     h, w = _grid(grid)
     p = patch_size
@@ -194,7 +221,7 @@ def cells_in_rect(x0: float, y0: float, x1: float, y1: float, patch_size: int, g
     return {(r, c) for r in rows for c in cols}
 
 
-def rasterize(mask: np.ndarray, grid: int | Grid) -> np.ndarray:
+def rasterize(mask: np.ndarray, grid: GridLike) -> np.ndarray:
     """Carry a mask to another patch grid over the same image: a new cell is removed when
     at least half of its area was removed.
 
@@ -240,7 +267,7 @@ def to_flat(mask: np.ndarray) -> np.ndarray:
     return mask.astype(np.float32).reshape(-1)
 
 
-def from_flat(flat: np.ndarray, grid: int | Grid) -> np.ndarray:
+def from_flat(flat: np.ndarray, grid: GridLike) -> np.ndarray:
     return np.asarray(flat).reshape(_grid(grid)) > 0.5
 
 
@@ -286,7 +313,7 @@ def mask_to_image(mask: np.ndarray) -> np.ndarray:
     return np.where(mask, 255, 0).astype(np.uint8)
 
 
-def mask_from_image(pixels: np.ndarray, grid: int | Grid) -> np.ndarray:
+def mask_from_image(pixels: np.ndarray, grid: GridLike) -> np.ndarray:
     """A grey image (one pixel per patch, or any multiple of the grid) -> bool mask."""
     h, w = _grid(grid)
     if pixels.ndim == 3:  # drop an alpha channel (LA, RGBA) before averaging the colour

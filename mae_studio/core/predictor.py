@@ -18,6 +18,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -26,52 +28,19 @@ from torch import Tensor
 
 from .config import IMAGENET_MEAN, IMAGENET_STD
 from .cuda_graphs import GraphRunner, common_counts
+from .devices import auto_device, choose_device
 from .fastpath import Engine, ids_from_mask
+from .files import require_checkpoint_path
 from .images import normalize, prepare_image
 from .model import CancelCheck, MaskedAutoencoderViT
 from .pixels import denormalize_patch_stats, image_to_patches, patches_to_image
 from .precision import Variant, resolve
+from .results import MASK_FILL, Reconstruction, psnr
 
-# Removed patches in the masked view: the ImageNet mean colour, i.e. 0 after normalization,
-# which is what the model's reference visualization shows.
-MASK_FILL = np.round(np.asarray(IMAGENET_MEAN) * 255).astype(np.uint8)
+if TYPE_CHECKING:
+    from .downloads import Fetched
 
-
-def auto_device() -> torch.device:
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def psnr(mse: float) -> float:
-    """PSNR in dB for an MSE of [0, 1] pixel values (inf for a perfect match, nan for none)."""
-    if math.isnan(mse):
-        return math.nan
-    return math.inf if mse <= 0 else 10.0 * math.log10(1.0 / mse)
-
-
-@dataclass
-class Reconstruction:
-    """One reconstruction, all images uint8 [S, S, 3] in the model's input frame."""
-
-    mask: np.ndarray  # bool [h, w], True = removed
-    masked: np.ndarray  # the input the encoder saw: removed patches filled with MASK_FILL
-    reconstruction: np.ndarray  # the decoder's prediction for every patch
-    pasted: np.ndarray  # reconstruction with the visible patches pasted back
-    original: np.ndarray
-    per_patch_mse: np.ndarray  # float32 [h, w], MSE of [0, 1] pixels, every patch
-    masked_mse: float  # mean of per_patch_mse over removed patches (nan if none removed)
-    masked_psnr: float  # dB (nan if none removed)
-    seconds: float  # time of this call: model and images
-    denormalized: bool  # True for norm_pix_loss models: colours re-scaled from visible patches
-    precision: str = "exact"  # the variant that computed it (precision.VARIANTS; "fp32" = exact)
-
-    @property
-    def masked_count(self) -> int:
-        return int(self.mask.sum())
+__all__ = ["MASK_FILL", "Predictor", "Reconstruction", "auto_device", "load_predictor", "psnr"]
 
 
 @dataclass
@@ -344,9 +313,25 @@ class Predictor:
             self._warm_thread = None
 
 
-def load_predictor(path: str | None = None, device: str | None = None, precision: str = "exact") -> Predictor:
-    """Convenience: the default (or given) checkpoint wrapped in a Predictor."""
+def load_predictor(
+    checkpoint: str | Path | None = None,
+    device: str | torch.device | None = None,
+    precision: str = "exact",
+    fetch: Callable[[str | Path], Fetched] | None = None,
+) -> Predictor:
+    """A Predictor for a checkpoint (None: the shipped default model) on `device` (None or "auto":
+    devices.auto_device) in `precision`. A catalogue name, Hub repo id or URL is fetched first
+    (`fetch`, default downloads.fetch without progress: the cache when it is there) and loaded
+    with its source's overrides (heads, target)."""
     from . import load_model
+    from .downloads import fetch as fetch_source
+    from .downloads import parse_source
+    from .places import DEFAULT_WEIGHTS
 
-    dev = auto_device() if device in (None, "auto") else torch.device(device)
-    return Predictor(load_model(path, device=dev), dev, precision)
+    dev = choose_device(device) if not isinstance(device, torch.device) else device
+    if checkpoint is None:
+        model = load_model(require_checkpoint_path(DEFAULT_WEIGHTS), device=dev)
+    else:
+        fetched = fetch(checkpoint) if fetch is not None else fetch_source(parse_source(checkpoint))
+        model = load_model(require_checkpoint_path(fetched.path), device=dev, **fetched.source.overrides())
+    return Predictor(model, dev, precision)

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .heatmap import auto_vmax, colorbar, overlay
 from .names import printable
-from .predictor import Reconstruction
+from .results import HEATMAP, RESULT_PANELS, Reconstruction
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 _FONT_FILES = ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "Arial.ttf", "arial.ttf")
@@ -145,25 +145,21 @@ def metrics_line(result: Reconstruction) -> str:
     return text
 
 
-def heat_panel(
-    result: Reconstruction, vmax: float | None = None, title: str = "Error of removed patches"
-) -> Panel:
+def heat_panel(result: Reconstruction, vmax: float | None = None, title: str = "") -> Panel:
     """The original with each removed patch coloured by its MSE (all patches if none removed)."""
     g = result.mask.shape[0]
     p = result.original.shape[0] // g
     mask = result.mask if result.mask.any() else None
     top = auto_vmax(result.per_patch_mse, mask) if vmax is None else vmax
     heat = overlay(result.original, result.per_patch_mse, p, alpha=0.75, vmax=top, mask=mask)
-    return Panel(title, heat, vmax=top)
+    return Panel(title or RESULT_PANELS[HEATMAP].label, heat, vmax=top)
 
 
 def result_panels(result: Reconstruction, vmax: float | None = None) -> list[Panel]:
+    """The RESULT_PANELS in their order, the heat map with its colour bar."""
     return [
-        Panel("Masked input", result.masked),
-        Panel("Reconstruction", result.reconstruction),
-        Panel("Reconstruction + visible", result.pasted),
-        Panel("Original", result.original),
-        heat_panel(result, vmax),
+        heat_panel(result, vmax) if key == HEATMAP else Panel(panel.label, panel.image(result))
+        for key, panel in RESULT_PANELS.items()
     ]
 
 

@@ -8,7 +8,7 @@ live edit: it changes the mask as it goes and pushes ONE command when it ends.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,9 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from mae_studio.core import masks
 from mae_studio.core.images import prepare_image
 from mae_studio.core.names import printable
+from mae_studio.core.recipes import MaskRecipe
+
+__all__ = ["DISPLAY_MAX", "Document", "MaskCommand", "MaskRecipe", "crops_for"]
 
 DISPLAY_MAX = 1024  # the canvas shows the model's crop at up to this many pixels per side
 
@@ -28,18 +31,6 @@ def crops_for(image: np.ndarray, img_size: int) -> tuple[np.ndarray, np.ndarray]
     crop = prepare_image(image, img_size)
     size = max(img_size, min(min(image.shape[:2]), DISPLAY_MAX))
     return crop, crop if size == img_size else prepare_image(image, size)
-
-
-@dataclass(frozen=True)
-class MaskRecipe:
-    """How the last generated mask was made; the mask panel shows it."""
-
-    pattern: str = "random"
-    ratio: float = 0.75
-    seed: int = 0
-
-    def make(self, grid: int) -> np.ndarray:
-        return masks.pattern_mask(self.pattern, grid, self.ratio, self.seed)
 
 
 class MaskCommand(QUndoCommand):
