@@ -161,7 +161,10 @@ def check_values(path: Path, sd: StateDict) -> None:
         if t.dtype not in FLOAT_DTYPES:
             kind = str(t.dtype).replace("torch.", "")
             raise CheckpointError(path, f"{key[:80]} holds {kind} values, not floating-point weights")
-        if t.numel() and not bool(torch.isfinite(t).all()):
+        # One reduction, no copy: a NaN or infinity anywhere makes the sum non-finite. Only
+        # then (or for values so large the sum overflows) the exact, allocating check.
+        quick_ok = not t.numel() or bool(torch.isfinite(t.sum(dtype=torch.float64)))
+        if not quick_ok and not bool(torch.isfinite(t).all()):
             raise CheckpointError(path, f"{key[:80]} holds NaN or infinite values")
 
 
@@ -182,15 +185,17 @@ def build_checked(path: Path, config: MAEConfig, sd: StateDict) -> MaskedAutoenc
 
 
 def check_inference(path: Path, model: MaskedAutoencoderViT) -> None:
-    """One reconstruction of a fixed pattern with 3 of 4 patches removed must be finite. An
+    """One reconstruction of a fixed pattern with most patches removed must be finite. An
     exception is not the file's fault once the architecture is checked (out of memory, a failed
     device, a bug): it propagates as it is."""
     c = model.config
     side = torch.linspace(-1.0, 1.0, c.img_size)
     imgs = torch.stack([side[None, :] * side[:, None], side[None, :].expand(c.img_size, -1), -side[:, None]
                         .expand(-1, c.img_size)])[None]  # fmt: skip
+    # A few visible patches: every encoder weight still takes part, at a fraction of the cost
+    # of a full reconstruction on a large model (ViT-L: 9 tokens instead of 49).
     mask = torch.ones(1, c.num_patches)
-    mask[:, ::4] = 0.0
+    mask[:, :: max(4, c.num_patches // 8)] = 0.0
     with torch.inference_mode():
         pred = model(imgs.to(model.device), mask.to(model.device))
     if not bool(torch.isfinite(pred).all()):
