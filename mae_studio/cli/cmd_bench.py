@@ -20,6 +20,8 @@ WARMUP = arg_types.int_range(0, 1_000)
 THREADS = arg_types.int_range(1, 1024)
 
 ARCHS = {"base": "vit_base_patch16", "large": "vit_large_patch16", "huge": "vit_huge_patch14"}
+QUICK_ARCHS, QUICK_RATIOS = "base,default", "0.75"  # `mae-studio bench`: done in a minute or two
+FULL_ARCHS, FULL_RATIOS = "base,large,huge,default", "0.5,0.75,0.9"  # --full
 # On a CPU, models above this many parameters get fewer runs by default (ViT-L/H take seconds each).
 BIG_MODEL_PARAMS = 200_000_000
 BIG_MODEL_CPU_RUNS, BIG_MODEL_CPU_WARMUP = 5, 1
@@ -43,9 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--arch",
-        default="base,large,huge,default",
-        help="comma list of base, large, huge (random weights) and default (the shipped model, "
-        "skipped when weights/mae_studio_default.safetensors is missing); default: all",
+        default=None,
+        help="comma list of base, large, huge (random weights) and default (the shipped model); "
+        f"default: {QUICK_ARCHS} ({FULL_ARCHS} with --full)",
+    )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help=f"the whole matrix: --arch {FULL_ARCHS} --ratios {FULL_RATIOS} (tens of minutes on a "
+        "small CPU); without it the bench takes a minute or two",
     )
     p.add_argument(
         "--checkpoint",
@@ -54,7 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="MODEL",
         help="also bench this model: " + CHECKPOINT_HELP,
     )
-    p.add_argument("--ratios", default="0.5,0.75,0.9", help="removed fractions (default: 0.5,0.75,0.9)")
+    p.add_argument(
+        "--ratios",
+        default=None,
+        help=f"removed fractions (default: {QUICK_RATIOS}; {FULL_RATIOS} with --full)",
+    )
     p.add_argument("--device", default="auto", help="auto (CPU, plus CUDA when present), cpu, cuda, cpu,cuda")
     p.add_argument(
         "--runs",
@@ -137,10 +149,14 @@ def _models(args: argparse.Namespace) -> list[tuple[str, object]]:
 def run_bench(args: argparse.Namespace) -> int:
     import torch
 
-    from mae_studio.core.bench import bench_model, format_table
+    from mae_studio.core.bench import STREAM_WIDTHS, bench_model, format_table
     from mae_studio.core.precision import VARIANTS, describe_cpu, resolve
     from mae_studio.core.threads import configure_threads
 
+    if args.arch is None:
+        args.arch = FULL_ARCHS if args.full else QUICK_ARCHS
+    if args.ratios is None:
+        args.ratios = FULL_RATIOS if args.full else QUICK_RATIOS
     try:
         ratios = [float(r) for r in _csv(args.ratios)]
     except ValueError as e:
@@ -156,6 +172,8 @@ def run_bench(args: argparse.Namespace) -> int:
 
     print(f"mae-studio bench: batch 1; torch {torch.__version__}; Python {platform.python_version()}")
     print(f"CPU: {describe_cpu()} (set: {threads})")
+    if not args.full:
+        print(f"--arch {args.arch} --ratios {args.ratios} (`mae-studio bench --full`: every model and ratio)")
     for d in devices:
         dev = torch.device(d)
         if dev.type == "cuda":
@@ -174,22 +192,23 @@ def run_bench(args: argparse.Namespace) -> int:
             warmup = (
                 args.warmup if args.warmup is not None else (BIG_MODEL_CPU_WARMUP if small_cpu_run else 3)
             )
-            rows += bench_model(
-                model,
-                label,
-                dev,
-                ratios,
-                variants,
-                runs=runs,
-                warmup=warmup,
-                baselines=not args.no_baselines,
-                seed=args.seed,
-                progress=lambda s: print(f"... {s}", file=sys.stderr, flush=True),
-            )
+            for ratio in ratios:  # each group printed as soon as it is measured
+                group = bench_model(
+                    model,
+                    label,
+                    dev,
+                    [ratio],
+                    variants,
+                    runs=runs,
+                    warmup=warmup,
+                    baselines=not args.no_baselines,
+                    seed=args.seed,
+                    progress=lambda s: print(f"... {s}", file=sys.stderr, flush=True),
+                )
+                print(format_table(group, header=not rows, min_widths=STREAM_WIDTHS))
+                print(flush=True)
+                rows += group
         del model
-    print()
-    print(format_table(rows))
-    print()
     print(
         "speed-up: exact's median / the row's median, same run, calls interleaved round-robin.\n"
         "exact / fast / variants time Predictor.predict (model only; per-image work is done in set_image);\n"

@@ -185,8 +185,13 @@ def bench_model(
     return rows
 
 
-def format_table(rows: Sequence[BenchRow]) -> str:
-    """A plain-text table, one row per path, blank line between (model, device, ratio) groups."""
+# Column widths a table printed in pieces keeps (wider cells still widen their column).
+STREAM_WIDTHS = (24, 6, 6, 24, 4, 9, 15, 8, 7, 8)
+
+
+def format_table(rows: Sequence[BenchRow], header: bool = True, min_widths: Sequence[int] = ()) -> str:
+    """A plain-text table, one row per path, blank line between (model, device, ratio) groups.
+    `header=False` and `min_widths` (STREAM_WIDTHS) print a table group by group as it is measured."""
     head = (
         "model",
         "device",
@@ -221,13 +226,16 @@ def format_table(rows: Sequence[BenchRow]) -> str:
                 "-" if math.isnan(r.dpsnr) else f"{r.dpsnr:+.2f}",
             )
         )
-    widths = [max(len(h), *(len(b[i]) for b in body if b is not None)) for i, h in enumerate(head)]
+    floor = list(min_widths) or [0] * len(head)
+    widths = [
+        max(len(h), floor[i], *(len(b[i]) for b in body if b is not None)) for i, h in enumerate(head)
+    ]
     right = {4, 5, 6, 7, 8, 9}
 
     def line(cells: Sequence[str]) -> str:
         pairs = enumerate(zip(cells, widths, strict=True))
         return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in pairs)
 
-    out = [line(head), line(["-" * w for w in widths])]
+    out = [line(head), line(["-" * w for w in widths])] if header else []
     out += ["" if b is None else line(b) for b in body]
     return "\n".join(s.rstrip() for s in out)

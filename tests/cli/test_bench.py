@@ -78,3 +78,15 @@ def test_bench_numbers_out_of_range_are_usage_errors(capsys):
     with pytest.raises(SystemExit) as e:
         cli("bench", "--device", "cpu", "--runs", "0")
     assert e.value.code == 2 and "argument --runs: must be within 1..10000, got 0" in capsys.readouterr().err
+
+
+def test_bench_by_default_is_quick_and_prints_group_by_group(checkpoint, capsys):
+    argv = ["bench", "--arch", "", "--checkpoint", checkpoint, "--device", "cpu", "--runs", "2"]
+    assert cli(*argv, "--warmup", "0", "--threads", "1") == 0
+    out = capsys.readouterr().out
+    rows = _table_rows(out)
+    assert {r[2] for r in rows} == {"75%"}  # one ratio unless --full
+    assert out.count("median ms") == 1  # one header; groups follow as they are measured
+    assert "--full" in out
+    assert cli(*argv, "--warmup", "0", "--threads", "1", "--full", "--arch", "") == 0
+    assert {r[2] for r in _table_rows(capsys.readouterr().out)} == {"50%", "75%", "90%"}
