@@ -37,3 +37,13 @@ def data_folder_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
 @pytest.fixture(scope="session")
 def conformance_manifest() -> dict:
     return json.loads((CONFORMANCE / "manifest.json").read_text())
+
+
+def reference_random_mask(noise, ratio: float):
+    """The official random_masking on `noise` [N, L]: it keeps int(L * (1 - ratio)) patches
+    (the app's one count rule, masks.exact_count, removes round(L * ratio): equal for the vectors'
+    L and ratio 0.75, but this is the reference's own rule)."""
+    from mae_studio.core.model import MaskedAutoencoderViT
+
+    L = noise.shape[1]
+    return MaskedAutoencoderViT.mask_from_noise(noise, L - int(L * (1 - ratio)))

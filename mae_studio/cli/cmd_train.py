@@ -166,6 +166,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mae_studio.core.files import require_checkpoint_path
+    from mae_studio.core.masks import exact_count
     from mae_studio.train.recipe import Recipe, build_config
     from mae_studio.train.trainer import RunOptions, TrainError, describe, train
 
@@ -187,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     if low > high:
         raise TrainError(f"--crop-scale {low:g} {high:g}: MIN is larger than MAX")
     patches = config.num_patches
-    kept = int(patches * (1 - args.mask_ratio))  # the model's own rule (MaskedAutoencoderViT.random_mask)
+    kept = patches - exact_count(patches, args.mask_ratio)  # the one count rule (core.masks)
     if not 0 < kept < patches:
         raise TrainError(
             f"--mask-ratio {args.mask_ratio:g} keeps {kept} of {patches} patches; the encoder needs at "

@@ -2,8 +2,8 @@
 
 At batch 1 a GPU spends most of a reconstruction launching ~20 kernels per block; a graph
 replays them with one launch. A graph fixes shapes and addresses, and the visible-token
-count changes with every brush stroke, so there is one graph per count k (0..L), each
-reading the same static buffers:
+count changes with every brush stroke, so there is one graph per count k (0..L) of one patch
+grid (a runner per grid), each reading the same static buffers:
 
     tokens [1, L, D], cls [1, 1, D]   the image (copied in by `set_image`)
     ids    [2, L] int64               row 0: ids_keep (first k used), row 1: ids_restore
@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 
 from .fastpath import Engine, check_cancel
+from .grid import Grid, GridLike
 from .model import CancelCheck
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,12 @@ def common_counts(num_patches: int, ratios: Iterable[float] = (0.75, 0.5, 0.9)) 
 class GraphRunner:
     """Runs an Engine through per-count CUDA graphs; falls back to eager when capture fails."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, grid: GridLike | None = None) -> None:
         if engine.device.type != "cuda":
             raise ValueError("CUDA graphs need a CUDA device")
         c = engine.config
-        L, dev, dtype = c.num_patches, engine.device, engine.dtype
+        self.grid = Grid.square(c.grid_size) if grid is None else Grid.of(grid)
+        L, dev, dtype = self.grid.n, engine.device, engine.dtype
         self.engine = engine
         self.num_patches = L
         self._tokens = torch.zeros(1, L, c.embed_dim, dtype=dtype, device=dev)
@@ -96,7 +98,7 @@ class GraphRunner:
         if graph is None and self.disabled_reason is None:
             graph = self._capture(k)
         if graph is None:
-            return self.engine.forward(self._tokens, self._cls, *self._id_views(k), should_cancel)
+            return self.engine.forward(self._tokens, self._cls, *self._id_views(k), should_cancel, self.grid)
         check_cancel(should_cancel)
         graph.replay()
         return self._out
@@ -124,13 +126,13 @@ class GraphRunner:
         try:
             with torch.inference_mode(), torch.cuda.stream(stream):
                 for _ in range(WARMUP_RUNS):
-                    self.engine.forward(self._tokens, self._cls, keep, restore)
+                    self.engine.forward(self._tokens, self._cls, keep, restore, grid=self.grid)
             # thread_local: a warm-up thread may capture while other threads use the GPU.
             graph_ctx = torch.cuda.graph(
                 graph, pool=self._pool, stream=stream, capture_error_mode="thread_local"
             )
             with torch.inference_mode(), graph_ctx:
-                pred = self.engine.forward(self._tokens, self._cls, keep, restore)
+                pred = self.engine.forward(self._tokens, self._cls, keep, restore, grid=self.grid)
                 self._out.copy_(pred)
         except RuntimeError as e:  # torch raises RuntimeError (incl. OutOfMemoryError) for capture failures
             self.disabled_reason = f"CUDA graph capture failed for {k} visible tokens: {e}"

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .masks import Grid, exact_count, mask_noise, random_mask
+from .grid import Grid
+from .masks import exact_count, mask_noise, random_mask
 from .model import CancelCheck
 from .predictor import Predictor
 

@@ -2,9 +2,10 @@
 
 `MaskedAutoencoderViT.forward(imgs, mask)` embeds all patches, keeps the visible ones,
 encodes, and decodes. The first step depends only on the image, so `Engine.embed` runs it
-once per image and `Engine.forward` runs the rest per mask. For the float32 variant every op
-after the split is the model's own op on the same values, so results equal `model.forward`
-(tests/core/test_predictor.py checks this on the conformance weights).
+once per image and `Engine.forward` runs the rest per mask; both call the model's own
+`embed`, `encode` and `decode` (one forward pass, in the variant's precision), so for the
+float32 variant results equal `model.forward` (tests/core/test_predictor.py checks this on the
+conformance weights).
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .errors import Cancelled
-from .model import CancelCheck, MaskedAutoencoderViT
+from .grid import GridLike
+from .model import CancelCheck, MaskedAutoencoderViT, check_cancel
+
+__all__ = ["Engine", "check_cancel", "ids_from_mask"]
 from .precision import Variant, build_model, compute_mode
-
-
-def check_cancel(should_cancel: CancelCheck) -> None:
-    if should_cancel is not None and should_cancel():
-        raise Cancelled("reconstruction cancelled")
 
 
 def ids_from_mask(removed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,12 +50,9 @@ class Engine:
         return self.variant.dtype
 
     def embed(self, imgs: Tensor) -> tuple[Tensor, Tensor]:
-        """imgs [1, 3, S, S] normalized float32 -> tokens [1, L, D] (position added), cls [1, 1, D]."""
-        m = self.model
+        """imgs [N, 3, H, W] normalized float32 -> tokens [N, L, D] (position added), cls [1, 1, D]."""
         with torch.inference_mode(), compute_mode(self.variant, self.device):
-            tokens = m.patch_embed(imgs.to(self.dtype)) + m.pos_embed[:, 1:, :]
-            cls = m.cls_token + m.pos_embed[:, :1, :]
-        return tokens, cls
+            return self.model.embed(imgs.to(self.dtype))
 
     def forward(
         self,
@@ -66,29 +61,18 @@ class Engine:
         ids_keep: Tensor,
         ids_restore: Tensor,
         should_cancel: CancelCheck = None,
+        grid: GridLike | None = None,
     ) -> Tensor:
-        """tokens [1, L, D], cls [1, 1, D], ids_keep [1, kept], ids_restore [1, L] (int64, on the
-        device) -> pred [1, L, p*p*3] in the variant's dtype. Raises Cancelled between blocks."""
+        """tokens [N, L, D], cls [1, 1, D], ids_keep [N, kept], ids_restore [N, L] (int64, on the
+        device), grid (h, w) of the L patches (default: the model's own) -> pred [N, L, p*p*3] in
+        the variant's dtype. Raises Cancelled between blocks."""
+        m = self.model
         with torch.inference_mode(), compute_mode(self.variant, self.device):
-            latent = self._encode(tokens, cls, ids_keep, should_cancel)
-            return self._decode(latent, ids_restore, should_cancel)
+            latent = m.encode(tokens, cls, ids_keep, should_cancel)
+            return m.decode(latent, ids_restore, grid, should_cancel)
 
     def forward_images(self, imgs: Tensor, mask: Tensor) -> Tensor:
-        """The whole forward pass for a batch: imgs [N, 3, S, S] normalized float32, mask [N, L]
+        """The whole forward pass for a batch: imgs [N, 3, H, W] normalized float32, mask [N, L]
         (1 = removed) -> pred [N, L, p*p*3] in the variant's dtype."""
         with torch.inference_mode(), compute_mode(self.variant, self.device):
             return self.model(imgs.to(self.dtype), mask)
-
-    def _encode(self, tokens: Tensor, cls: Tensor, ids_keep: Tensor, should_cancel: CancelCheck) -> Tensor:
-        # The ops of MaskedAutoencoderViT.forward_encoder after its patch embedding.
-        m = self.model
-        D = tokens.shape[-1]
-        x = torch.gather(tokens, 1, ids_keep.unsqueeze(-1).expand(-1, -1, D))  # [1, kept, D]
-        x = torch.cat((cls.expand(x.shape[0], -1, -1), x), dim=1)
-        for blk in m.blocks:
-            check_cancel(should_cancel)
-            x = blk(x)
-        return m.norm(x)
-
-    def _decode(self, latent: Tensor, ids_restore: Tensor, should_cancel: CancelCheck) -> Tensor:
-        return self.model.forward_decoder(latent, ids_restore, should_cancel)

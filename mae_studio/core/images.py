@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import Tensor
 
 from .config import IMAGENET_MEAN, IMAGENET_STD
+from .fits import prepare_image
 from .image_loading import (
     ALLOWED_FORMATS,
     ALPHA_BACKGROUND,
@@ -47,23 +47,6 @@ def normalize(rgb: np.ndarray) -> Tensor:
     """uint8 [H, W, 3] -> ImageNet-normalized float32 [3, H, W]."""
     x = (rgb.astype(np.float32) / 255.0 - _MEAN) / _STD
     return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
-
-
-def prepare_image(image: Image.Image | np.ndarray, size: int) -> np.ndarray:
-    """The model's view of a photo: shorter side resized to `size` (bicubic, antialiased),
-    then the centre square cropped. Returns uint8 [size, size, 3]."""
-    if isinstance(image, np.ndarray):
-        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError("arrays must be uint8 [H, W, 3]")
-        image = Image.fromarray(image)
-    image = image.convert("RGB")
-    w, h = image.size
-    scale = size / min(w, h)
-    nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
-    if (nw, nh) != (w, h):
-        image = image.resize((nw, nh), Image.Resampling.BICUBIC, reducing_gap=3.0)
-    left, top = (nw - size) // 2, (nh - size) // 2
-    return np.asarray(image.crop((left, top, left + size, top + size)), dtype=np.uint8).copy()
 
 
 def denormalize(x: Tensor) -> Tensor:

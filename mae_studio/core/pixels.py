@@ -1,30 +1,35 @@
-"""Small numpy pieces of turning predictions into pictures (shapes: L patches, g grid side,
-p patch side, S = g*p image side)."""
+"""Small numpy pieces of turning predictions into pictures (shapes: L patches, h x w grid,
+p patch side, H = h*p, W = w*p image sides)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .grid import Grid, GridLike
+
 # How many visible neighbours lend their statistics to a removed patch (norm_pix models).
 NEIGHBOURS = 4
 
 
-def patches_to_image(patches: np.ndarray, grid: int, patch: int) -> np.ndarray:
-    """[L, p*p*3] patches laid out (p, p, 3), row-major over the grid -> [S, S, 3] image."""
-    x = patches.reshape(grid, grid, patch, patch, 3)  # [h, w, p, p, 3]
-    return np.ascontiguousarray(x.transpose(0, 2, 1, 3, 4)).reshape(grid * patch, grid * patch, 3)
+def patches_to_image(patches: np.ndarray, grid: GridLike, patch: int) -> np.ndarray:
+    """[..., L, p*p*3] patches laid out (p, p, 3), row-major over the grid -> [..., H, W, 3]."""
+    h, w = Grid.of(grid)
+    lead = patches.shape[:-2]
+    x = patches.reshape(*lead, h, w, patch, patch, 3)  # [..., h, w, p, p, 3]
+    x = np.moveaxis(x, -4, -3)  # [..., h, p, w, p, 3]
+    return np.ascontiguousarray(x).reshape(*lead, h * patch, w * patch, 3)
 
 
 def image_to_patches(image: np.ndarray, patch: int) -> np.ndarray:
-    """[S, S, C] image -> [L, p*p*C] patches laid out (p, p, C) (the model's patchify)."""
-    S, _, C = image.shape
-    g = S // patch
-    x = image.reshape(g, patch, g, patch, C).transpose(0, 2, 1, 3, 4)  # [h, w, p, p, C]
-    return x.reshape(g * g, patch * patch * C)
+    """[H, W, C] image -> [L, p*p*C] patches laid out (p, p, C) (the model's patchify)."""
+    H, W, C = image.shape
+    h, w = H // patch, W // patch
+    x = image.reshape(h, patch, w, patch, C).transpose(0, 2, 1, 3, 4)  # [h, w, p, p, C]
+    return x.reshape(h * w, patch * patch * C)
 
 
 def denormalize_patch_stats(
-    mean: np.ndarray, std: np.ndarray, removed: np.ndarray, grid: int
+    mean: np.ndarray, std: np.ndarray, removed: np.ndarray, grid: GridLike
 ) -> tuple[np.ndarray, np.ndarray]:
     """Statistics that turn a norm_pix_loss prediction back into the normalized image.
 
@@ -40,7 +45,8 @@ def denormalize_patch_stats(
         return np.zeros_like(mean), np.ones_like(std)
     if visible.all():
         return mean, std
-    rows, cols = np.divmod(np.arange(grid * grid), grid)
+    h, w = Grid.of(grid)
+    rows, cols = np.divmod(np.arange(h * w), w)
     pos = np.stack((rows, cols), axis=1).astype(np.float64)  # [L, 2]
     dist = np.linalg.norm(pos[removed][:, None, :] - pos[visible][None, :, :], axis=-1)  # [R, V]
     k = min(NEIGHBOURS, int(visible.sum()))

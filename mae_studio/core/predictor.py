@@ -1,9 +1,11 @@
 """numpy in, numpy out: set an image once, then reconstruct it under many masks cheaply.
 
-`set_image` does all per-image work (crop, normalization, patch embedding of every patch,
-[0, 1] target patches, per-patch statistics); `reconstruct` runs only the mask-dependent part
-of the model (fastpath.Engine), through CUDA graphs on a GPU (cuda_graphs.GraphRunner), and
-turns the prediction into images with one device-to-host copy of uint8 patches.
+`set_image(image, fit=...)` does all per-image work (the fit's view of the photo, normalization,
+patch embedding of every patch, [0, 1] target patches, per-patch statistics); `reconstruct` runs
+only the mask-dependent part of the model (fastpath.Engine), through CUDA graphs on a GPU
+(cuda_graphs.GraphRunner), and turns the prediction into images with one device-to-host copy of
+uint8 patches. Fits (fits.py): `crop` (the centre square, the default), `whole` (the photo on a
+grid at its aspect) and `tiles` (full resolution, overlapping tiles: tiles.py).
 
 Precision: `exact` is float32, the conformance-tested numerics; `fast` is what this hardware
 runs fastest (precision.resolve: TF32 on CUDA, bf16 on CPUs with native bf16, else dynamic
@@ -31,11 +33,14 @@ from .cuda_graphs import GraphRunner, common_counts
 from .devices import auto_device, choose_device
 from .fastpath import Engine, ids_from_mask
 from .files import require_checkpoint_path
-from .images import normalize, prepare_image
+from .fits import View, fit_image
+from .grid import Grid
+from .images import normalize
 from .model import CancelCheck, MaskedAutoencoderViT
 from .pixels import denormalize_patch_stats, image_to_patches, patches_to_image
 from .precision import Variant, resolve
 from .results import MASK_FILL, Reconstruction, psnr
+from .tiles import TiledImage, denormalize_tiles, reconstruct_tiles
 
 if TYPE_CHECKING:
     from .downloads import Fetched
@@ -45,11 +50,13 @@ __all__ = ["MASK_FILL", "Predictor", "Reconstruction", "auto_device", "load_pred
 
 @dataclass
 class _ImageState:
-    """Everything `reconstruct` reuses for one image."""
+    """Everything `reconstruct` reuses for one image (crop and whole fits)."""
 
-    original: np.ndarray  # uint8 [S, S, 3]
+    original: np.ndarray  # uint8 [H, W, 3], H = h*p, W = w*p
+    grid: Grid  # (h, w)
+    fit: str
     original_patches: np.ndarray  # uint8 [L, p*p*3], the model's patch layout
-    imgs: Tensor  # [1, 3, S, S] normalized float32, on device
+    imgs: Tensor  # [1, 3, H, W] normalized float32, on device
     target: Tensor  # [1, L, p*p*3] float32 [0, 1] pixels, on device
     patch_mean: np.ndarray  # float32 [L] per-patch mean of the normalized image (norm_pix models)
     patch_std: np.ndarray  # float32 [L] per-patch std, same
@@ -78,9 +85,10 @@ class Predictor:
         self._fill_patch = np.tile(MASK_FILL, c.patch_size**2)  # uint8 [p*p*3]
         self._lock = threading.RLock()
         self._engines: dict[str, Engine] = {}
-        self._runners: dict[str, GraphRunner] = {}
-        self._runner_images: dict[str, _ImageState] = {}  # the image each runner's buffers hold
-        self._state: _ImageState | None = None
+        self._runners: dict[tuple[str, Grid], GraphRunner] = {}  # per precision and grid
+        self._runner_images: dict[tuple[str, Grid], _ImageState] = {}  # the image each one holds
+        self._state: _ImageState | TiledImage | None = None
+        self._view: View | None = None
         self.use_cuda_graphs = self.device.type == "cuda" and (cuda_graphs is None or cuda_graphs)
         self._warm_stop = threading.Event()
         self._warm_thread: threading.Thread | None = None
@@ -90,7 +98,25 @@ class Predictor:
 
     @property
     def grid_size(self) -> int:
+        """The model's own grid side (its square crop's)."""
         return self.config.grid_size
+
+    @property
+    def grid(self) -> Grid:
+        """The current image's patch grid (the model's own before any image)."""
+        return self._view.grid if self._view is not None else Grid.square(self.config.grid_size)
+
+    @property
+    def fit(self) -> str:
+        """How the current image meets the model: 'crop', 'whole' or 'tiles'."""
+        return self._view.fit if self._view is not None else "crop"
+
+    @property
+    def view(self) -> View:
+        """The current image's view: the pixels the model sees, its grid and fit."""
+        if self._view is None:
+            raise RuntimeError("set_image() first")
+        return self._view
 
     @property
     def patch_size(self) -> int:
@@ -136,18 +162,34 @@ class Predictor:
 
     @property
     def input_tensor(self) -> Tensor:
-        """The current image as the model takes it: [1, 3, S, S] normalized float32, on device."""
+        """The current image as the model takes it: [1, 3, H, W] normalized float32, on device
+        (tiles: [T, 3, th, tw], one per tile)."""
         return self._require_state().imgs
 
-    @property
-    def _target(self) -> Tensor:
-        """[1, L, p*p*3] [0, 1] pixel patches of the current image (cli/batch.py reads it)."""
-        return self._require_state().target
+    def fit_image(
+        self, image: Image.Image | np.ndarray, fit: str = "crop", tokens: int | None = None
+    ) -> View:
+        """The view of `image` for `fit` on this model (fits.fit_image; Pillow only, no state)."""
+        return fit_image(image, fit, self.img_size, self.patch_size, tokens)
 
-    def set_image(self, image: Image.Image | np.ndarray) -> np.ndarray:
-        """Resize + centre-crop to the model input and prepare everything masks reuse.
-        Returns the cropped uint8 [S, S, 3] the model sees."""
-        rgb = prepare_image(image, self.img_size)
+    def set_image(
+        self, image: Image.Image | np.ndarray, fit: str = "crop", tokens: int | None = None
+    ) -> np.ndarray:
+        """Meet the photo in `fit` (crop: resize + centre-crop to the model input; whole: the
+        photo on a grid at its aspect, at most `tokens` patches; tiles: the photo at full
+        resolution) and prepare everything masks reuse. Returns the uint8 [H, W, 3] the model sees;
+        masks then live on `self.grid`."""
+        return self.set_view(self.fit_image(image, fit, tokens))
+
+    def set_view(self, view: View) -> np.ndarray:
+        """set_image for a view made earlier (fit_image, e.g. on another thread)."""
+        if view.fit == "tiles":
+            with self._lock, torch.inference_mode():
+                state = TiledImage(view.image, view.grid, self.grid_size, self.patch_size, self.device)
+                state.tokens_for(self._engine)
+                self._state, self._view = state, view
+            return view.image
+        rgb = view.image
         with self._lock, torch.inference_mode():
             imgs = normalize(rgb).unsqueeze(0).to(self.device)
             target = torch.from_numpy(rgb).to(self.device).permute(2, 0, 1).unsqueeze(0).float() / 255
@@ -156,6 +198,8 @@ class Predictor:
             std = (normed.var(dim=-1)[0] + 1e-6).sqrt()
             self._state = _ImageState(
                 original=rgb,
+                grid=view.grid,
+                fit=view.fit,
                 original_patches=image_to_patches(rgb, self.patch_size).copy(),
                 imgs=imgs,
                 target=self.model.patchify(target),
@@ -163,13 +207,20 @@ class Predictor:
                 patch_std=std.cpu().numpy(),
                 tokens={},
             )
+            self._view = view
             self._tokens(self._state, self._engine)  # the patch embedding, for the current precision
         return rgb
 
-    def _require_state(self) -> _ImageState:
+    def _require_state(self) -> _ImageState | TiledImage:
         if self._state is None:
             raise RuntimeError("set_image() first")
         return self._state
+
+    def _require_single(self) -> _ImageState:
+        state = self._require_state()
+        if isinstance(state, TiledImage):
+            raise RuntimeError("a tiled image has no single model input: use reconstruct()")
+        return state
 
     def _tokens(self, state: _ImageState, engine: Engine) -> tuple[Tensor, Tensor]:
         tokens = state.tokens.get(engine.variant.name)
@@ -183,15 +234,19 @@ class Predictor:
         """mask bool [h, w] (True = removed) -> Reconstruction. Raises Cancelled when
         should_cancel() turns true between transformer blocks (before a CUDA-graph replay,
         which takes a few milliseconds and cannot stop half-way)."""
-        g = self.grid_size
         mask = np.array(mask, dtype=bool)  # a private copy: the caller may keep painting
-        if mask.shape != (g, g):
-            raise ValueError(f"mask must be {g}x{g} for this model, got {mask.shape}")
         with self._lock:
             state = self._require_state()
+            if mask.shape != state.grid.shape:
+                raise ValueError(f"mask must be {state.grid} for this image, got {mask.shape}")
             start = time.perf_counter()
-            pred = self._predict(state, mask.reshape(-1), should_cancel)
-            result = self._finish(state, mask, pred)
+            if isinstance(state, TiledImage):
+                result = reconstruct_tiles(state, self._engine, mask, self._tile_pixels, should_cancel)
+                result.denormalized = self.config.norm_pix_loss
+                result.precision = self._engine.variant.name
+            else:
+                pred = self._predict(state, mask.reshape(-1), should_cancel)
+                result = self._finish(state, mask, pred)
             result.seconds = time.perf_counter() - start
         return result
 
@@ -199,7 +254,7 @@ class Predictor:
         """The raw decoder output for the current image: pred [1, L, p*p*3] float32 (a copy)."""
         with self._lock:
             removed = np.asarray(mask, dtype=bool).reshape(-1)
-            return self._predict(self._require_state(), removed, should_cancel).float().clone()
+            return self._predict(self._require_single(), removed, should_cancel).float().clone()
 
     def _predict(self, state: _ImageState, removed: np.ndarray, should_cancel: CancelCheck) -> Tensor:
         engine = self._engine
@@ -210,10 +265,11 @@ class Predictor:
             return runner.run(keep, restore, should_cancel)
         ids_keep = torch.from_numpy(keep).view(1, -1).to(self.device)
         ids_restore = torch.from_numpy(restore).view(1, -1).to(self.device)
-        return engine.forward(tokens, cls, ids_keep, ids_restore, should_cancel)
+        return engine.forward(tokens, cls, ids_keep, ids_restore, should_cancel, state.grid)
 
     def predict_batch(self, imgs: Tensor, mask: Tensor) -> Tensor:
-        """Many images at once in the current precision: imgs [N, 3, S, S] ImageNet-normalized,
+        """Many images at once in the current precision: imgs [N, 3, H, W] ImageNet-normalized (one
+        grid for all),
         mask [N, L] (1 = removed, equal counts per row) -> pred [N, L, p*p*3] float32."""
         with self._lock:
             return self._engine.forward_images(imgs.to(self.device), mask.to(self.device)).float()
@@ -222,16 +278,16 @@ class Predictor:
         """A Reconstruction of the current image from a prediction made elsewhere (a batched
         forward): pred [1, L, p*p*3], mask bool [h, w]. `seconds` is 0."""
         with self._lock:
-            return self._finish(self._require_state(), np.array(mask, dtype=bool), pred)
+            return self._finish(self._require_single(), np.array(mask, dtype=bool), pred)
 
     def _finish(self, state: _ImageState, mask: np.ndarray, pred: Tensor) -> Reconstruction:
-        g, p = self.grid_size, self.patch_size
+        g, p = state.grid, self.patch_size
         removed = mask.reshape(-1)
         with torch.inference_mode():
             pixels = self._pixels(pred, removed, state)  # [L, p*p*3] in [0, 1]
             per_patch = ((pixels - state.target[0]) ** 2).mean(dim=-1)  # [L]
             recon_u8 = (pixels * 255 + 0.5).to(torch.uint8)  # rounds: pixels are clamped to [0, 1]
-            per_patch_np = per_patch.cpu().numpy().reshape(g, g)
+            per_patch_np = per_patch.cpu().numpy().reshape(g.shape)
             recon = recon_u8.cpu().numpy()  # [L, p*p*3]
         # Whole patches are swapped in patch space (row copies), then laid out once.
         pasted = state.original_patches.copy()
@@ -251,26 +307,39 @@ class Predictor:
             seconds=0.0,
             denormalized=self.config.norm_pix_loss,
             precision=self._engine.variant.name,
+            fit=state.fit,
+            patch_size=p,
         )
 
     def _pixels(self, pred: Tensor, removed: np.ndarray, state: _ImageState) -> Tensor:
         """Decoder output [1, L, p*p*3] -> [0, 1] pixel patches [L, p*p*3] (float32)."""
         pred = pred[0].float()
         if self.config.norm_pix_loss:
-            mean, std = denormalize_patch_stats(state.patch_mean, state.patch_std, removed, self.grid_size)
+            mean, std = denormalize_patch_stats(state.patch_mean, state.patch_std, removed, state.grid)
             stats = torch.from_numpy(np.stack((mean, std), axis=1)).to(self.device)  # [L, 2]
             pred = pred * stats[:, 1:] + stats[:, :1]
+        return (pred * self._std_patch + self._mean_patch).clamp(0, 1)
+
+    def _tile_pixels(self, pred: Tensor, removed: np.ndarray, tiles: list[int]) -> Tensor:
+        """A batch of tiles' decoder output [n, L, p*p*3] -> [0, 1] pixel patches (float32)."""
+        state = self._require_state()
+        assert isinstance(state, TiledImage)
+        pred = pred.float()
+        if self.config.norm_pix_loss:
+            means, stds = state.statistics(self.model.patchify)
+            pred = denormalize_tiles(pred, removed, means[tiles], stds[tiles], state.layout.tile)
         return (pred * self._std_patch + self._mean_patch).clamp(0, 1)
 
     # ------------------------------------------------------------------------------ CUDA graphs
 
     def _runner(self, engine: Engine, state: _ImageState) -> GraphRunner | None:
-        runner = self._runners.get(engine.variant.name)
+        key = (engine.variant.name, state.grid)
+        runner = self._runners.get(key)
         if runner is None:
-            runner = self._runners[engine.variant.name] = GraphRunner(engine)
-        if self._runner_images.get(engine.variant.name) is not state:
+            runner = self._runners[key] = GraphRunner(engine, state.grid)
+        if self._runner_images.get(key) is not state:
             runner.set_image(*self._tokens(state, engine))
-            self._runner_images[engine.variant.name] = state
+            self._runner_images[key] = state
         return runner
 
     def warm_up(
@@ -283,8 +352,9 @@ class Predictor:
             return 0
         with self._lock:
             engine = self._engine
-            runner = self._runners.get(engine.variant.name) or GraphRunner(engine)
-            self._runners[engine.variant.name] = runner
+            key = (engine.variant.name, Grid.square(self.grid_size))  # the crop fit's grid
+            runner = self._runners.get(key) or GraphRunner(engine)
+            self._runners[key] = runner
         todo = list(counts) if counts is not None else common_counts(self.config.num_patches)
         for k in todo:
             if runner.disabled_reason is not None or (should_stop is not None and should_stop()):

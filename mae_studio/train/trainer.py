@@ -25,6 +25,7 @@ from torch import Tensor
 from mae_studio.core.checkpoints import CheckpointError, read_checkpoint, save_checkpoint
 from mae_studio.core.config import MAEConfig
 from mae_studio.core.errors import MaeStudioError
+from mae_studio.core.masks import exact_count
 from mae_studio.core.model import MaskedAutoencoderViT
 
 from .data import CropRecipe, ImageBank, crop_batch, find_images, manifest_hash
@@ -169,6 +170,7 @@ def train(opts: RunOptions) -> TrainResult:
     log_f = (opts.out / LOG_FILE).open("a", encoding="utf-8") if main else None
     loss_avg, rate = float("nan"), 0.0
     L = cfg.num_patches
+    removed = exact_count(L, recipe.mask_ratio)  # the one count rule, as the app's masks
     stop = _StopOnSignal()  # SIGTERM / SIGINT: finish the step, save everything, return
     try:
         while True:
@@ -204,7 +206,7 @@ def train(opts: RunOptions) -> TrainResult:
             idx = torch.randint(len(bank), (per_rank,), generator=gen)
             imgs = crop_batch(bank, idx, crops, gen)  # [B, 3, S, S]
             noise = torch.rand(per_rank, L, generator=gen)
-            mask = MaskedAutoencoderViT.random_mask(noise, recipe.mask_ratio).to(device)  # [B, L]
+            mask = MaskedAutoencoderViT.mask_from_noise(noise, removed).to(device)  # [B, L]
             loss = _step(fwd, model, optimizer, imgs, mask, recipe, use_bf16, device, world)
             step += 1
             loss_avg = loss if loss_avg != loss_avg else 0.98 * loss_avg + 0.02 * loss
