@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arg_types
-from .options import add_mask_options, add_model_options
+from .options import add_fit_options, add_mask_options, add_model_options
 
 SCALE = arg_types.int_range(1, 8)
 
 if TYPE_CHECKING:
-    from mae_studio.core.predictor import Reconstruction
+    from mae_studio.core.results import Reconstruction
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="TEXT",
         help="row label per --checkpoint, in order (default: the model's name)",
     )
+    add_fit_options(p)
     add_mask_options(p)
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from mae_studio.core.names import safe_stem, shown_path
     from mae_studio.core.sheet import render_rows
 
-    from .options import UsageError, load_predictor, mask_source, resolve_device
+    from .options import UsageError, fit_view, load_predictor, mask_source, resolve_device
     from .outputs import claim, fmt, json_bytes, sheet_png, table, write_set
 
     labels = args.label or []
@@ -73,16 +74,17 @@ def run(args: argparse.Namespace) -> int:
     rows, entries, to_grid = [], [], None
     for i, checkpoint in enumerate(args.checkpoint):
         model = load_predictor(checkpoint, device, args.precision)
-        pred = model.predictor
+        predictor = model.predictor
+        view = fit_view(predictor, image, args)
         if to_grid is None:  # the first model's grid is where a pattern is drawn
-            to_grid = mask_source(args, pred.grid_size)
-        mask = to_grid(pred.grid_size)
-        pred.set_image(image)
-        result = pred.reconstruct(mask)
+            to_grid = mask_source(args, view.grid)
+        mask = to_grid(view.grid)
+        predictor.set_view(view)
+        result = predictor.reconstruct(mask)
         label = labels[i] if i < len(labels) else model.name
         rows.append((label, result))
-        entries.append(_entry(label, model.checkpoint, model.name, pred.patch_size, result))
-        del model, pred  # one model in memory at a time
+        entries.append(_entry(label, model.checkpoint, model.name, predictor.patch_size, result))
+        del model, predictor  # one model in memory at a time
         if device.type == "cuda":
             torch.cuda.empty_cache()
     from_file = args.mask is not None
@@ -98,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         "mask_source": str(args.mask) if from_file else args.pattern,
         "mask_ratio": None if from_file else args.mask_ratio,
         "seed": None if from_file else args.seed,
+        "fit": args.fit,
         "device": str(device),
         "models": entries,
         "comparison": sheet_path.name,

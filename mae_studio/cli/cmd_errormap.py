@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arg_types
-from .options import add_mask_options, add_model_options
+from .options import add_fit_options, add_mask_options, add_model_options
 
 SCALE = arg_types.int_range(1, 8)
 PARTS = arg_types.int_range(1, 4096)  # checked against the model's patch count too
@@ -45,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "default: 0, off)",
     )
     add_model_options(p)
+    add_fit_options(p)
     add_mask_options(p, pattern=False)
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
@@ -62,9 +64,9 @@ def run(args: argparse.Namespace) -> int:
     from mae_studio.core.files import ensure_folder
     from mae_studio.core.images import load_image
     from mae_studio.core.names import printable, safe_stem, shown_path
-    from mae_studio.core.predictor import psnr
+    from mae_studio.core.results import psnr
 
-    from .options import UsageError, load_predictor, resolve_device
+    from .options import UsageError, fit_view, load_predictor, resolve_device
     from .outputs import claim, json_bytes, sheet_png, write_set
 
     if args.uncertainty == 1:
@@ -79,21 +81,25 @@ def run(args: argparse.Namespace) -> int:
     image = load_image(args.image)
     device = resolve_device(args.device)
     model = load_predictor(args.checkpoint, device, args.precision)
-    pred = model.predictor
-    if args.k > pred.grid_size**2:
-        raise UsageError(f"-k {args.k}: the model has only {pred.grid_size**2} patches")
-    pred.set_image(image)
+    predictor = model.predictor
+    view = fit_view(predictor, image, args)
+    if args.k > view.grid.n:
+        raise UsageError(
+            f"-k {args.k}: the image has only {view.grid.n} patches ({view.grid}, --fit {view.fit})"
+        )
+    predictor.set_view(view)
     start = time.perf_counter()
-    recon, per_patch = full_errormap(pred, k=args.k, seed=args.seed, ratio=args.mask_ratio)
+    recon, per_patch = full_errormap(predictor, k=args.k, seed=args.seed, ratio=args.mask_ratio)
     seconds = time.perf_counter() - start
     spread = None
     if args.uncertainty:
-        spread = uncertainty(pred, n=args.uncertainty, ratio=args.mask_ratio, seed=args.seed)
+        spread = uncertainty(predictor, n=args.uncertainty, ratio=args.mask_ratio, seed=args.seed)
     mean_mse = float(per_patch.mean())
-    sheet = _sheet(pred.original, recon, per_patch, spread, pred.patch_size, model.name, args)
+    p = predictor.patch_size
+    sheet = _sheet(predictor.original, recon, per_patch, spread, p, model.name, args)
     doc: dict[str, Any] = _report(args, model, str(device), per_patch, mean_mse, psnr(mean_mse), seconds)
     if spread is not None:
-        doc["uncertainty"] = _spread_report(spread, pred.patch_size, args)
+        doc["uncertainty"] = _spread_report(spread, p, args)
     png = sheet_png(sheet, text={"model": model.name, "image": args.image.name})
     write_set({sheet_path: png, report_path: json_bytes(doc)}, args.overwrite)
     worst = np.dstack(np.unravel_index(np.argsort(-per_patch, axis=None)[:3], per_patch.shape))[0]
@@ -118,8 +124,8 @@ def _sheet(
     args: argparse.Namespace,
 ) -> Image.Image:
     from mae_studio.core.heatmap import auto_vmax, colorize, overlay
-    from mae_studio.core.predictor import psnr
-    from mae_studio.core.sheet import Panel, Row, compose
+    from mae_studio.core.results import psnr
+    from mae_studio.core.sheet import Panel, Row, compose, panel_height
 
     vmax = auto_vmax(per_patch)
     panels = [
@@ -144,7 +150,7 @@ def _sheet(
             f"spread: per-pixel std of the predicted values over {args.uncertainty} random masks of "
             f"{args.mask_ratio:.0%}, counting the runs in which the pixel's patch was removed"
         )
-    return compose([Row(panels)], caption, panel_px=original.shape[0] * args.scale)
+    return compose([Row(panels)], caption, panel_px=panel_height(original.shape, args.scale))
 
 
 def _report(
@@ -167,6 +173,7 @@ def _report(
         "k": args.k,
         "mask_ratio": args.mask_ratio,
         "seed": args.seed,
+        "fit": args.fit,
         "grid": list(per_patch.shape),
         "per_patch_mse": grid_rows(per_patch),
         "mean_mse": number(mean_mse),
@@ -182,9 +189,13 @@ def _spread_report(spread: np.ndarray, patch_size: int, args: argparse.Namespace
 
     from .outputs import grid_rows, number
 
-    s = spread.shape[0]
-    g = s // patch_size
-    per_patch = spread.reshape(g, patch_size, g, patch_size).mean(axis=(1, 3))  # [h, w], nan stays nan
+    H, W = spread.shape
+    h, w = -(-H // patch_size), -(-W // patch_size)
+    padded = np.full((h * patch_size, w * patch_size), np.nan, dtype=np.float64)
+    padded[:H, :W] = spread
+    with warnings.catch_warnings():  # a cell with no spread anywhere stays nan, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        per_patch = np.nanmean(padded.reshape(h, patch_size, w, patch_size), axis=(1, 3))  # [h, w]
     return {
         "masks": args.uncertainty,
         "mask_ratio": args.mask_ratio,

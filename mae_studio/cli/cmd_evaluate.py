@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mae_studio.core.results import FITS
+
 from . import arg_types
 from .arg_types import with_range
-from .options import CHECKPOINT_HELP
+from .options import CHECKPOINT_HELP, TOKENS
 
 RATIO = arg_types.float_range(0.0, 1.0, low_open=True, high_open=True)
 EXAMPLES = arg_types.int_range(0, 64)
@@ -28,8 +30,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--checkpoint", default=None, metavar="MODEL", help=CHECKPOINT_HELP + " (default: the shipped model)"
     )
     p.add_argument(
-        "--ratio", type=RATIO, default=0.75, help=with_range("share of patches removed", RATIO, 0.75)
+        "--mask-ratio",
+        dest="mask_ratio",
+        type=RATIO,
+        default=0.75,
+        metavar="R",
+        help=with_range("share of patches removed", RATIO, 0.75),
     )
+    # the earlier name, kept working but not shown: every command says --mask-ratio
+    p.add_argument("--ratio", dest="mask_ratio", type=RATIO, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--fit",
+        choices=FITS,
+        default="crop",
+        help="how each photo meets the model: crop (the centre square, default), whole (the photo at "
+        "its aspect) or tiles (full resolution; Telea and Navier-Stokes take minutes on large photos)",
+    )
+    p.add_argument("--tokens", type=TOKENS, default=None, metavar="N", help="--fit whole: at most N patches")
     p.add_argument(
         "--seeds",
         type=arg_types.seed,
@@ -64,15 +81,17 @@ def run(args: argparse.Namespace) -> int:
 
     from .options import load_predictor, resolve_device
 
-    if not 0.0 < args.ratio < 1.0:
-        raise EvalError(f"--ratio must be between 0 and 1 (exclusive), got {args.ratio}")
+    if not 0.0 < args.mask_ratio < 1.0:
+        raise EvalError(f"--mask-ratio must be between 0 and 1 (exclusive), got {args.mask_ratio}")
     if args.threads:
         torch.set_num_threads(args.threads)
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     predictor = load_predictor(args.checkpoint, resolve_device(args.device)).predictor
     opts = EvalOptions(
         photo_dir=args.photo_dir,
-        ratio=args.ratio,
+        ratio=args.mask_ratio,
+        fit=args.fit,
+        tokens=args.tokens,
         seeds=tuple(args.seeds),
         methods=methods,
         examples=args.examples,

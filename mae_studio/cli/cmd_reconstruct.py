@@ -9,15 +9,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arg_types
-from .options import add_mask_options, add_model_options
+from .options import add_fit_options, add_mask_options, add_model_options
 
 SCALE = arg_types.int_range(1, 8)  # 8: a 224 px model's sheet is ~9000 x 2000 px
 BATCH = arg_types.int_range(1, 1024)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
-    from mae_studio.core.predictor import Reconstruction
+    from mae_studio.core.fits import View
+    from mae_studio.core.grid import Grid
+    from mae_studio.core.results import Reconstruction
 
     from .options import LoadedModel
 
@@ -27,14 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "reconstruct",
         help="reconstruct images under a mask; write comparison sheets and JSON reports",
         description="Mask and reconstruct each image (folders: their image files). Writes "
-        "OUT/<stem>_comparison.png (the labelled sheet the studio saves) and OUT/<stem>.json (mask, "
-        "masked MSE and PSNR, per-patch MSE, timing). A bad input is reported on one line and "
-        "skipped; the exit status is then 1. Existing outputs are kept unless --overwrite; an "
-        "image's two outputs are written together or not at all. Names that are too long or hold "
-        "unprintable characters get a shortened, printable stem with a short hash.",
+        "OUT/<stem>_comparison.png (the labelled sheet the studio saves) and OUT/<stem>.json (fit, "
+        "grid, mask, masked MSE and PSNR, per-patch MSE, timing); with --panels (always with --fit "
+        "tiles) each panel at the resolution the model saw, OUT/<stem>_<panel>.png. A bad input is "
+        "reported on one line and skipped; the exit status is then 1. Existing outputs are kept "
+        "unless --overwrite; an image's outputs are written together or not at all. Names that are "
+        "too long or hold unprintable characters get a shortened, printable stem with a short hash.",
     )
     p.add_argument("inputs", nargs="+", type=Path, metavar="IMAGE_OR_DIR", help="image files or folders")
     add_model_options(p)
+    add_fit_options(p)
     add_mask_options(p)
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
@@ -49,6 +55,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument(
         "--scale", type=SCALE, default=2, help=arg_types.with_range("sheet pixels per model pixel", SCALE, 2)
     )
+    o.add_argument(
+        "--panels",
+        action="store_true",
+        help="also write each panel (masked, reconstruction, pasted, original, heatmap) as "
+        "OUT/<stem>_<panel>.png at the resolution the model saw (always on with --fit tiles: the "
+        "photo's own)",
+    )
     p.set_defaults(func=run)
 
 
@@ -57,7 +70,8 @@ class Item:
     path: Path
     sheet: Path
     report: Path
-    crop: np.ndarray | None = None
+    panels: dict[str, Path]  # panel key -> file, when panels are written
+    view: View | None = None
     result: Reconstruction | None = None
     error: str = ""
     replace: bool = False  # an incomplete set of outputs from an earlier run is completed
@@ -76,11 +90,11 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         raise _usage("no image files in " + ", ".join(shown_path(p) for p in args.inputs))
     ensure_folder(args.out)  # SaveError, not a traceback, when a file is in the way
-    items = _plan(paths, args.out)
+    items = _plan(paths, args.out, args.panels or args.fit == "tiles")
     for item in items:
         if item.error:
             continue
-        outputs = (item.sheet, item.report)
+        outputs = (item.sheet, item.report, *item.panels.values())
         existing = [p for p in outputs if p.exists()]
         if len(existing) == len(outputs) and not args.overwrite:
             done = shown_path(existing[0])
@@ -91,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             missing = shown_path(next(p for p in outputs if p not in existing).name)
             say(
                 f"mae-studio reconstruct: {shown_path(item.path)}: note: {shown_path(existing[0])} "
-                f"exists without {missing} (an incomplete earlier run); both are written again"
+                f"exists without {missing} (an incomplete earlier run); all are written again"
             )
         try:
             claim(list(outputs), args.overwrite or item.replace)
@@ -104,14 +118,20 @@ def run(args: argparse.Namespace) -> int:
     if todo:
         device = resolve_device(args.device)
         model = load_predictor(args.checkpoint, device, args.precision)
-        mask = build_mask(args, model.predictor.grid_size)
+        masks: dict[Grid, np.ndarray] = {}  # one mask per grid: a pattern drawn on each photo's own
+
+        def mask_for(grid: Grid) -> np.ndarray:
+            if grid not in masks:
+                masks[grid] = build_mask(args, grid)
+            return masks[grid]
+
         with progress(len(todo), "reconstruct") as bar:
             for start in range(0, len(todo), args.batch_size):
                 chunk = todo[start : start + args.batch_size]
-                _run_chunk(chunk, model, mask)
+                _run_chunk(chunk, model, mask_for, args)
                 for item in chunk:
                     if not item.error:
-                        _write(item, model, mask, args, str(device))
+                        _write(item, model, args, str(device))
                     if item.error:
                         say(f"mae-studio reconstruct: {item.error}")
                     bar.update(1)
@@ -125,17 +145,19 @@ def _usage(message: str) -> Exception:
     return UsageError(message)
 
 
-def _plan(paths: list[Path], out: Path) -> list[Item]:
+def _plan(paths: list[Path], out: Path, panels: bool) -> list[Item]:
     """Output names per input (names.safe_stem: printable, short enough for any file system); a
     second input with the same stem (a.jpg, a.png) is refused rather than silently overwriting
     the first one's outputs."""
     from mae_studio.core.names import safe_stem, shown_path
+    from mae_studio.core.results import RESULT_PANELS
 
     seen: dict[str, Path] = {}
     items = []
     for path in paths:
         stem = safe_stem(path.stem)
-        item = Item(path, out / f"{stem}_comparison.png", out / f"{stem}.json")
+        files = {key: out / f"{stem}_{key}.png" for key in RESULT_PANELS} if panels else {}
+        item = Item(path, out / f"{stem}_comparison.png", out / f"{stem}.json", files)
         if stem in seen:
             item.error = (
                 f"{shown_path(path)}: its outputs would overwrite those of {shown_path(seen[stem])} "
@@ -146,15 +168,20 @@ def _plan(paths: list[Path], out: Path) -> list[Item]:
     return items
 
 
-def _run_chunk(chunk: list[Item], model: LoadedModel, mask: np.ndarray) -> None:
+def _run_chunk(
+    chunk: list[Item], model: LoadedModel, mask_for: Callable[[Grid], np.ndarray], args: argparse.Namespace
+) -> None:
+    """Load each photo and make its view for --fit; crop and whole views on one grid go through
+    the model as one batch, a tiled photo on its own (its tiles are batched inside)."""
     from mae_studio.core.errors import MaeStudioError
-    from mae_studio.core.images import ImageLoadWarning, load_image, prepare_image
+    from mae_studio.core.images import ImageLoadWarning, load_image
     from mae_studio.core.names import shown_path
 
     from .batch import reconstruct_batch
+    from .options import fit_view
     from .progress import say
 
-    size = model.predictor.img_size
+    predictor = model.predictor
     for item in chunk:
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -162,21 +189,31 @@ def _run_chunk(chunk: list[Item], model: LoadedModel, mask: np.ndarray) -> None:
                 image = load_image(item.path)
             for w in caught:
                 say(f"mae-studio reconstruct: {shown_path(item.path)}: note: {w.message}")
-            item.crop = prepare_image(image, size)
+            item.view = fit_view(predictor, image, args)
         except MaeStudioError as e:
             item.error = str(e)
-    ready = [i for i in chunk if not i.error]
-    if ready:
-        results = reconstruct_batch(model.predictor, [i.crop for i in ready], [mask] * len(ready))
-        for item, result in zip(ready, results, strict=True):
+    groups: dict[Grid, list[Item]] = {}
+    for item in chunk:
+        if not item.error and item.view is not None:
+            groups.setdefault(item.view.grid, []).append(item)
+    for grid, ready in groups.items():
+        mask = mask_for(grid)
+        if args.fit == "tiles":
+            for item in ready:
+                assert item.view is not None
+                predictor.set_view(item.view)
+                item.result = predictor.reconstruct(mask)
+            continue
+        views = [i.view for i in ready if i.view is not None]
+        for item, result in zip(ready, reconstruct_batch(predictor, views, [mask] * len(ready)), strict=True):
             item.result = result
 
 
-def _write(item: Item, model: LoadedModel, mask: np.ndarray, args: argparse.Namespace, device: str) -> None:
+def _write(item: Item, model: LoadedModel, args: argparse.Namespace, device: str) -> None:
     from mae_studio.core.errors import MaeStudioError
     from mae_studio.core.sheet import render_sheet
 
-    from .outputs import json_bytes, sheet_png, write_set
+    from .outputs import json_bytes, panel_pngs, sheet_png, write_set
 
     result = item.result
     assert result is not None
@@ -191,9 +228,14 @@ def _write(item: Item, model: LoadedModel, mask: np.ndarray, args: argparse.Name
     )
     doc = report(item.path, result, model, args, device)
     doc["comparison"] = item.sheet.name
-    png = sheet_png(sheet, text={"model": model.name, "image": item.path.name})
+    text = {"model": model.name, "image": item.path.name}
+    files = {item.sheet: sheet_png(sheet, text=text)}
+    if item.panels:
+        doc["panels"] = {key: path.name for key, path in item.panels.items()}
+        files.update(panel_pngs(result, item.panels, text))
+    files[item.report] = json_bytes(doc)
     try:
-        write_set({item.sheet: png, item.report: json_bytes(doc)}, args.overwrite or item.replace)
+        write_set(files, args.overwrite or item.replace)
     except MaeStudioError as e:
         item.error = str(e)
 
@@ -219,7 +261,9 @@ def report(
         "mask_ratio": float(mask.mean()) if from_file else args.mask_ratio,
         "mask_source": str(args.mask) if from_file else args.pattern,
         "seed": None if from_file else args.seed,
+        "fit": result.fit,
         "grid": list(mask.shape),
+        "image_size": [int(result.original.shape[0]), int(result.original.shape[1])],
         "patch_size": model.predictor.patch_size,
         "masked_patches": int(mask.sum()),
         "num_patches": int(mask.size),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import arg_types
-from .options import add_model_options
+from .options import add_fit_options, add_model_options
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=arg_types.with_range("first seed; seeds are SEED..SEED+N-1", arg_types.seed, 0),
     )
     add_model_options(p)
+    add_fit_options(p)
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
     o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -113,12 +114,12 @@ class Point:
 
 def run(args: argparse.Namespace) -> int:
     from mae_studio.core.files import ensure_folder
-    from mae_studio.core.images import load_image, prepare_image
+    from mae_studio.core.images import load_image
     from mae_studio.core.masks import random_mask
     from mae_studio.core.names import printable, safe_stem, shown_path
 
     from .batch import reconstruct_batch
-    from .options import UsageError, load_predictor, resolve_device
+    from .options import UsageError, fit_view, load_predictor, resolve_device
     from .outputs import claim, write_set
     from .progress import progress
 
@@ -138,16 +139,22 @@ def run(args: argparse.Namespace) -> int:
     image = load_image(args.image)
     device = resolve_device(args.device)
     model = load_predictor(args.checkpoint, device, args.precision)
-    pred = model.predictor
-    crop = prepare_image(image, pred.img_size)
+    predictor = model.predictor
+    view = fit_view(predictor, image, args)
+    if view.fit == "tiles":
+        predictor.set_view(view)  # the tiles' embedding once; each mask then runs tile batches
     seeds = list(range(args.seed, args.seed + args.seeds))
     points: list[Point] = []
     with progress(len(args.ratios) * len(seeds), "sweep", unit="mask") as bar:
         for ratio in args.ratios:
             for start in range(0, len(seeds), args.batch_size):
                 chunk = seeds[start : start + args.batch_size]
-                masks = [random_mask(pred.grid_size, ratio, s) for s in chunk]  # equal counts: one batch
-                for s, r in zip(chunk, reconstruct_batch(pred, [crop] * len(chunk), masks), strict=True):
+                masks = [random_mask(view.grid, ratio, s) for s in chunk]  # equal counts: one batch
+                if view.fit == "tiles":
+                    results = [predictor.reconstruct(m) for m in masks]
+                else:
+                    results = reconstruct_batch(predictor, [view] * len(chunk), masks)
+                for s, r in zip(chunk, results, strict=True):
                     points.append(Point(ratio, s, r.masked_count, r.mask.size, r.masked_mse, r.masked_psnr))
                 bar.update(len(chunk))
     rows = summarize(points)
@@ -158,7 +165,10 @@ def run(args: argparse.Namespace) -> int:
     write_set(files, args.overwrite)  # the CSV files and the plot: all or none
     print(_table(rows))
     wrote = ", ".join(map(shown_path, files))
-    print(f"model {printable(model.name)} on {device} ({pred.variant.name}); wrote {wrote}")
+    print(
+        f"model {printable(model.name)} on {device} ({predictor.variant.name}), fit {view.fit} "
+        f"({view.grid} patches); wrote {wrote}"
+    )
     if plot_error:
         from .progress import say
 

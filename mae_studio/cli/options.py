@@ -22,7 +22,11 @@ if TYPE_CHECKING:
     import torch
 
     from mae_studio.core.downloads import Fetched
+    from mae_studio.core.fits import View
+    from mae_studio.core.grid import GridLike
     from mae_studio.core.predictor import Predictor
+
+TOKENS = arg_types.int_range(1, 16384)  # config.MAX_PATCHES
 
 
 class UsageError(MaeStudioError):
@@ -69,8 +73,36 @@ def add_model_options(p: argparse.ArgumentParser, *, many: bool = False) -> None
     )
 
 
+def add_fit_options(p: argparse.ArgumentParser) -> None:
+    from mae_studio.core.results import FIT_HELP, FITS
+
+    g = p.add_argument_group("fit (how the photo meets the model)")
+    g.add_argument(
+        "--fit",
+        choices=FITS,
+        default="crop",
+        help="; ".join(f"{k}: {v}" for k, v in FIT_HELP.items()) + " (default: crop)",
+    )
+    g.add_argument(
+        "--tokens",
+        type=TOKENS,
+        default=None,
+        metavar="N",
+        help="--fit whole: at most N patches (default: the model's grid side on the photo's shorter "
+        f"side, at most 1.5 x its own patch count); {TOKENS.range}",
+    )
+
+
+def fit_view(predictor: Predictor, image: object, args: argparse.Namespace) -> View:
+    """The view of `image` for --fit and --tokens (a usage error for a photo a fit cannot take)."""
+    try:
+        return predictor.fit_image(image, getattr(args, "fit", "crop"), getattr(args, "tokens", None))
+    except ValueError as e:
+        raise UsageError(f"--fit {args.fit}: {e}") from e
+
+
 def add_mask_options(p: argparse.ArgumentParser, *, pattern: bool = True) -> None:
-    from mae_studio.core.masks import PATTERNS
+    from mae_studio.core.masks import PATTERN_REGISTRY
 
     g = p.add_argument_group("mask")
     g.add_argument(
@@ -89,18 +121,20 @@ def add_mask_options(p: argparse.ArgumentParser, *, pattern: bool = True) -> Non
     if pattern:
         g.add_argument(
             "--pattern",
-            choices=PATTERNS,
+            choices=tuple(PATTERN_REGISTRY),
             default="random",
-            help="how patches are chosen (default: random; random and block remove exactly "
-            "round(L * R) patches, the others follow their geometry)",
+            help="how patches are chosen: "
+            + "; ".join(f"{k}: {e.help}" for k, e in PATTERN_REGISTRY.items()).replace("%", "%%")
+            + " (default: random)",
         )
         g.add_argument(
             "--mask",
             type=Path,
             default=None,
             metavar="FILE",
-            help="a saved mask instead: .json (from the studio) or a square black/white image "
-            "(white = removed; any size, re-rasterized to the model's patch grid)",
+            help="a saved mask instead: .json (from the studio) or a black/white image (white = "
+            "removed; any size at the photo's aspect, square for --fit crop; re-rasterized to the "
+            "patch grid)",
         )
 
 
@@ -182,21 +216,21 @@ def fetch_model(spec: str | Path) -> Fetched:
     return fetched
 
 
-def build_mask(args: argparse.Namespace, grid: int) -> np.ndarray:
-    """The bool mask [grid, grid] the mask options describe (a file wins over a pattern)."""
+def build_mask(args: argparse.Namespace, grid: GridLike) -> np.ndarray:
+    """The bool mask [h, w] the mask options describe on `grid` (a file wins over a pattern)."""
     return mask_source(args, grid)(grid)
 
 
-def mask_source(args: argparse.Namespace, reference_grid: int) -> Callable[[int], np.ndarray]:
-    """grid -> bool mask [grid, grid]: the one pixel-space mask the options describe, carried
-    to any patch grid over the same image. A pattern is drawn on `reference_grid`; a saved
-    mask (core.mask_files, as the studio reads it) keeps its own resolution. (compare: one
-    mask, models with different patch sizes.)"""
+def mask_source(args: argparse.Namespace, reference_grid: GridLike) -> Callable[[GridLike], np.ndarray]:
+    """grid -> bool mask [h, w]: the one pixel-space mask the options describe, carried to any
+    patch grid over the same image. A pattern is drawn on `reference_grid`; a saved mask
+    (core.mask_files, as the studio reads it) keeps its own resolution and must have the
+    reference grid's aspect. (compare: one mask, models with different patch sizes.)"""
     from mae_studio.core.mask_files import read_mask_file
     from mae_studio.core.masks import pattern_mask, rasterize
 
     if getattr(args, "mask", None) is not None:
-        file = read_mask_file(args.mask)
+        file = read_mask_file(args.mask, reference_grid)
         if note := file.note(reference_grid):
             from mae_studio.core.names import shown_path
 

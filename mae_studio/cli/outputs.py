@@ -58,6 +58,19 @@ def sheet_png(image: Image.Image, text: dict[str, str] | None = None) -> bytes:
     return encode_png(image, text, compress_level=3)
 
 
+def panel_pngs(result: Any, paths: Mapping[str, Path], text: dict[str, str]) -> dict[Path, bytes]:
+    """Each result panel (core.results.RESULT_PANELS) as PNG bytes at the resolution the model saw;
+    the heat map as the sheet draws it (removed patches coloured by their error)."""
+    from mae_studio.core.results import HEATMAP, RESULT_PANELS
+    from mae_studio.core.sheet import heat_panel
+
+    out = {}
+    for key, path in paths.items():
+        image = heat_panel(result).image if key == HEATMAP else RESULT_PANELS[key].image(result)
+        out[path] = encode_png(Image.fromarray(image), {**text, "panel": key}, compress_level=3)
+    return out
+
+
 def json_bytes(doc: dict[str, Any]) -> bytes:
     return dumps(doc).encode("utf-8")
 

@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grid import Grid
+from .grid import Grid, GridLike
 from .masks import exact_count, mask_noise, random_mask
 from .model import CancelCheck
 from .predictor import Predictor
 
 
-def _grid(grid: int | Grid) -> Grid:
-    return (grid, grid) if isinstance(grid, int) else (int(grid[0]), int(grid[1]))
+def _grid(grid: GridLike) -> tuple[int, int]:
+    return Grid.of(grid).shape
 
 
-def complementary_masks(grid: int | Grid, k: int, seed: int = 0) -> list[np.ndarray]:
+def _cover(cells: np.ndarray, p: int, shape: tuple[int, ...]) -> np.ndarray:
+    """bool [h, w] cells -> bool [H, W] pixels (a tiled photo's last cells may be partial)."""
+    return np.repeat(np.repeat(cells, p, axis=0), p, axis=1)[: shape[0], : shape[1]]
+
+
+def complementary_masks(grid: GridLike, k: int, seed: int = 0) -> list[np.ndarray]:
     """K bool masks [h, w] whose removed patches partition the grid: disjoint, together
     every patch, sizes differing by at most one, drawn at random by the seed."""
     h, w = _grid(grid)
@@ -49,7 +54,7 @@ def with_context(target: np.ndarray, ratio: float | None, seed: int) -> np.ndarr
 
 
 def errormap_masks(
-    grid: int | Grid, k: int = 4, seed: int = 0, ratio: float | None = 0.75
+    grid: GridLike, k: int = 4, seed: int = 0, ratio: float | None = 0.75
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(target, mask) per run: the part whose predictions are kept, and the mask the model
     sees (the target plus context). ratio None: the mask is the target alone (1/k removed)."""
@@ -66,16 +71,16 @@ def full_errormap(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every patch of the predictor's current image reconstructed exactly once, in K runs.
 
-    Returns (reconstruction uint8 [S, S, 3], per-patch MSE float32 [h, w] of [0, 1] pixels).
-    Raises Cancelled when should_cancel() turns true."""
+    Returns (reconstruction uint8 [H, W, 3], per-patch MSE float32 [h, w] of [0, 1] pixels) on
+    the current image's grid (any fit). Raises Cancelled when should_cancel() turns true."""
     p = predictor.patch_size
-    g = predictor.grid_size
+    grid = predictor.grid
     recon = np.zeros_like(predictor.original)
-    per_patch = np.full((g, g), np.nan, dtype=np.float32)
-    for target, mask in errormap_masks(g, k, seed, ratio):
+    per_patch = np.full(grid.shape, np.nan, dtype=np.float32)
+    for target, mask in errormap_masks(grid, k, seed, ratio):
         result = predictor.reconstruct(mask, should_cancel)
         per_patch[target] = result.per_patch_mse[target]
-        cover = np.repeat(np.repeat(target, p, axis=0), p, axis=1)  # [S, S]
+        cover = _cover(target, p, recon.shape)  # [H, W]
         recon[cover] = result.reconstruction[cover]
     return recon, per_patch
 
@@ -89,20 +94,20 @@ def uncertainty(
 ) -> np.ndarray:
     """Per-pixel spread of the reconstructions over n random masks (seeds seed..seed+n-1):
     for each pixel, the standard deviation of its predicted [0, 1] value over the runs in
-    which its patch was removed, averaged over RGB. float32 [S, S]; nan where a patch was
+    which its patch was removed, averaged over RGB. float32 [H, W]; nan where a patch was
     removed in fewer than two runs (no spread to measure)."""
     if n < 2:
         raise ValueError(f"the spread needs at least 2 masks, got {n}")
     p = predictor.patch_size
-    g = predictor.grid_size
-    size = predictor.img_size
-    total = np.zeros((size, size, 3), dtype=np.float64)
-    total_sq = np.zeros((size, size, 3), dtype=np.float64)
-    count = np.zeros((size, size, 1), dtype=np.float64)
+    grid = predictor.grid
+    H, W = predictor.original.shape[:2]
+    total = np.zeros((H, W, 3), dtype=np.float64)
+    total_sq = np.zeros((H, W, 3), dtype=np.float64)
+    count = np.zeros((H, W, 1), dtype=np.float64)
     for i in range(n):
-        mask = random_mask(g, ratio, seed + i)
+        mask = random_mask(grid, ratio, seed + i)
         result = predictor.reconstruct(mask, should_cancel)
-        cover = np.repeat(np.repeat(mask, p, axis=0), p, axis=1)[:, :, None]  # [S, S, 1]
+        cover = _cover(mask, p, (H, W))[:, :, None]  # [H, W, 1]
         values = result.reconstruction.astype(np.float64) / 255.0
         total += values * cover
         total_sq += values**2 * cover

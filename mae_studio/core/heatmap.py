@@ -75,17 +75,20 @@ def overlay(
     cmap: str = "inferno",
     mask: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Blend colorized patch errors on the image: uint8 [S, S, 3] + float [h, w] -> uint8
-    [S, S, 3]. Each patch is one flat colour (nearest upsampling), alpha = heat opacity.
-    With a bool mask [h, w], only its True patches are coloured; the rest stay as they are."""
+    """Blend colorized patch errors on the image: uint8 [H, W, 3] + float [h, w] -> uint8
+    [H, W, 3]. Each patch is one flat colour (nearest upsampling), alpha = heat opacity; the
+    last row and column of patches may be partial (a tiled photo's). With a bool mask [h, w],
+    only its True patches are coloured; the rest stay as they are."""
     heat = colorize(per_patch, vmax, cmap)  # [h, w, 3]
     weight = np.full(heat.shape[:2], alpha, dtype=np.float32)
     if mask is not None:
         weight = np.where(np.asarray(mask, dtype=bool), weight, 0.0)
-    heat = np.repeat(np.repeat(heat, patch_size, axis=0), patch_size, axis=1)  # [S, S, 3]
-    weight = np.repeat(np.repeat(weight, patch_size, axis=0), patch_size, axis=1)[:, :, None]
-    if heat.shape != image.shape:
+    H, W = image.shape[:2]
+    h, w = heat.shape[:2]
+    if not (0 <= h * patch_size - H < patch_size and 0 <= w * patch_size - W < patch_size):
         raise ValueError(f"a {per_patch.shape} grid of {patch_size}px patches does not cover {image.shape}")
+    heat = np.repeat(np.repeat(heat, patch_size, axis=0), patch_size, axis=1)[:H, :W]  # [H, W, 3]
+    weight = np.repeat(np.repeat(weight, patch_size, axis=0), patch_size, axis=1)[:H, :W, None]
     out = image.astype(np.float32) * (1.0 - weight) + heat.astype(np.float32) * weight
     return np.round(out).astype(np.uint8)
 

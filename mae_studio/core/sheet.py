@@ -1,7 +1,8 @@
 """Labelled comparison sheets (Pillow only): the figure the GUI saves and the CLI writes.
 
-A sheet is rows of titled panels (nearest-neighbour upscaled, so patches stay crisp), an
-optional colour bar after a heat-map panel, and caption lines with the numbers.
+A sheet is rows of titled panels at their pictures' aspect (nearest-neighbour upscaled, so
+patches stay crisp; a large tiled photo is shrunk with a box filter), an optional colour bar
+after a heat-map panel, and caption lines with the numbers.
 """
 
 from __future__ import annotations
@@ -61,12 +62,23 @@ class Row:
     titles: bool = True  # draw each panel's title above it
 
 
+MAX_PANEL_SIDE = 1792  # sheet pixels on a panel's longer side (a 224 px crop at --scale 8)
+
+
+def panel_height(image_shape: Sequence[int], scale: int) -> int:
+    """A panel's height on a sheet for a picture of image_shape [H, W, ...] at `scale` sheet pixels
+    per picture pixel, its longer side kept within MAX_PANEL_SIDE (a tiled 12 MP photo)."""
+    H, W = image_shape[0], image_shape[1]
+    return max(1, min(H * scale, round(MAX_PANEL_SIDE * H / max(H, W))))
+
+
 def compose(
     rows: Sequence[Row], caption: Sequence[str] = (), panel_px: int = 448, theme: Theme = LIGHT
 ) -> Image.Image:
-    """Lay rows of panels out on one sheet. Every panel is scaled (nearest) to panel_px square.
-    Texts are drawn as `names.printable` shows them (a newline or an undecodable byte in a file
-    name would break the font layout)."""
+    """Lay rows of panels out on one sheet. Every panel is scaled to panel_px high at its
+    picture's aspect (nearest when enlarging, a box filter when shrinking). Texts are drawn as
+    `names.printable` shows them (a newline or an undecodable byte in a file name would break the
+    font layout)."""
     caption = [printable(t) for t in caption]
     rows = [Row(r.panels, printable(r.heading), r.titles) for r in rows]
     fs = max(11, round(panel_px / 26))  # ~17 px at 448
@@ -75,11 +87,10 @@ def compose(
     line = sum(font.getmetrics()) + 2
     margin, gap = max(10, fs), max(6, fs // 2)
 
-    def cells(row: Row) -> list[Image.Image]:
-        out = []
+    def cells(row: Row) -> list[tuple[Image.Image, Panel | None]]:
+        out: list[tuple[Image.Image, Panel | None]] = []
         for p in row.panels:
-            img = Image.fromarray(_rgb(p.image)).resize((panel_px, panel_px), Image.Resampling.NEAREST)
-            out.append(img)
+            out.append((_scaled(_rgb(p.image), panel_px), p))
             if p.vmax is not None:
                 bar = colorbar(
                     panel_px,
@@ -91,11 +102,11 @@ def compose(
                     background=theme.background,
                     foreground=theme.foreground,
                 )
-                out.append(Image.fromarray(bar))
+                out.append((Image.fromarray(bar), None))
         return out
 
     laid = [cells(r) for r in rows]
-    widths = [sum(c.width for c in cs) + gap * (len(cs) - 1) for cs in laid]
+    widths = [sum(c.width for c, _ in cs) + gap * (len(cs) - 1) for cs in laid]
     caption_w = [math.ceil(font.getlength(t)) for t in caption]
     heading_w = [math.ceil(bold.getlength(r.heading)) for r in rows]
     width = 2 * margin + max([*widths, *caption_w, *heading_w, 1])
@@ -108,19 +119,31 @@ def compose(
         if row.heading:
             draw.text((margin, y), row.heading, font=bold, fill=theme.foreground)
             y += line
-        x, panels = margin, iter(row.panels)
-        for c in cs:
-            if c.width == panel_px and c.height == panel_px and row.titles:
-                title = printable(next(panels).title)
-                face = font if font.getlength(title) <= panel_px else small  # small panels
+        x = margin
+        for c, panel in cs:
+            if panel is not None and row.titles:
+                title = printable(panel.title)
+                face = font if font.getlength(title) <= c.width else small  # small panels
                 tw = face.getlength(title)
-                draw.text((x + (panel_px - tw) / 2, y), title, font=face, fill=theme.foreground)
+                draw.text((x + (c.width - tw) / 2, y), title, font=face, fill=theme.foreground)
             sheet.paste(c, (x, y + (line if row.titles else 0)))
             x += c.width + gap
         y += (line if row.titles else 0) + panel_px + gap
     for i, text in enumerate(caption):
         draw.text((margin, y + i * line), text, font=font, fill=theme.foreground if i == 0 else theme.muted)
     return sheet
+
+
+def _scaled(rgb: np.ndarray, height: int) -> Image.Image:
+    """The picture `height` px high at its aspect: nearest when enlarging (patches stay crisp), a
+    box filter when shrinking."""
+    H, W = rgb.shape[:2]
+    size = (max(1, round(W * height / H)), height)
+    image = Image.fromarray(rgb)
+    if size == (W, H):
+        return image
+    kind = Image.Resampling.NEAREST if height >= H else Image.Resampling.BOX
+    return image.resize(size, kind)
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:
@@ -147,8 +170,7 @@ def metrics_line(result: Reconstruction) -> str:
 
 def heat_panel(result: Reconstruction, vmax: float | None = None, title: str = "") -> Panel:
     """The original with each removed patch coloured by its MSE (all patches if none removed)."""
-    g = result.mask.shape[0]
-    p = result.original.shape[0] // g
+    p = result.patch_size
     mask = result.mask if result.mask.any() else None
     top = auto_vmax(result.per_patch_mse, mask) if vmax is None else vmax
     heat = overlay(result.original, result.per_patch_mse, p, alpha=0.75, vmax=top, mask=mask)
@@ -203,7 +225,8 @@ def render_sheet(
     for title, extra in (extra_panels or {}).items():
         panels.append(extra if isinstance(extra, Panel) else Panel(title, extra))
     caption = [metrics_line(result), _details(model_name, seed, ratio, image_name), *_denorm_note(result)]
-    return compose([Row(panels)], caption, panel_px=result.original.shape[0] * scale, theme=theme)
+    panel_px = panel_height(result.original.shape, scale)
+    return compose([Row(panels)], caption, panel_px=panel_px, theme=theme)
 
 
 def render_rows(
@@ -227,7 +250,7 @@ def render_rows(
         if result.denormalized:
             heading += " (de-normalized)"
         laid.append(Row(result_panels(result, vmax), heading=heading, titles=i == 0))
-    size = max(r.original.shape[0] for _, r in rows) * scale
+    size = max(panel_height(r.original.shape, scale) for _, r in rows)
     parts = [
         p
         for p in (

@@ -1,9 +1,11 @@
 """Masked-patch PSNR of a model against classical fills, on a folder of held-out photos.
 
-Each photo is resized + centre-cropped to the model input (the app's own Predictor does it),
-masked with the reproducible masks of `core.masks.random_mask(grid, ratio, seed)` for every
-seed, and filled by the model and by each baseline on the SAME masks. Errors are MSE of [0, 1]
-pixels over the removed patches; a photo's PSNR is the mean over its seeds.
+Each photo meets the model in a fit (crop: resized + centre-cropped to the model input, as the
+official demo; whole: the photo on a grid at its aspect; tiles: full resolution; the app's own
+Predictor does it), is masked with the reproducible masks of
+`core.masks.random_mask(grid, ratio, seed)` on its grid for every seed, and filled by the model
+and by each baseline on the SAME masks. Errors are MSE of [0, 1] pixels over the removed
+patches; a photo's PSNR is the mean over its seeds.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import numpy as np
 
 from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.files import save_png, save_text
+from mae_studio.core.grid import Grid
 from mae_studio.core.image_loading import load_image
 from mae_studio.core.masks import random_mask
-from mae_studio.core.predictor import Predictor, psnr
+from mae_studio.core.predictor import Predictor
+from mae_studio.core.results import psnr
 from mae_studio.core.sheet import Panel, Row, compose
 
 from .baselines import BASELINES, LABELS, masked_mse
@@ -43,6 +47,8 @@ class EvalOptions:
     methods: Sequence[str] = METHODS  # "model" plus any of BASELINES
     examples: int = 4  # photos shown in the grid (first seed)
     progress: bool = True
+    fit: str = "crop"  # results.FITS
+    tokens: int | None = None  # a whole photo's patch budget (fits.fit_image)
 
 
 @dataclass
@@ -69,8 +75,14 @@ def evaluate(predictor: Predictor, opts: EvalOptions) -> EvalResult:
         raise EvalError("give at least one seed")
     photos = find_photos(opts.photo_dir)
     grid = predictor.grid_size
-    masks = {s: random_mask(grid, opts.ratio, s) for s in opts.seeds}
-    if not next(iter(masks.values())).any():
+    by_grid: dict[Grid, dict[int, np.ndarray]] = {}  # seed -> mask, per photo grid
+
+    def masks_for(g: Grid) -> dict[int, np.ndarray]:
+        if g not in by_grid:
+            by_grid[g] = {s: random_mask(g, opts.ratio, s) for s in opts.seeds}
+        return by_grid[g]
+
+    if not next(iter(masks_for(Grid.square(grid)).values())).any():
         raise EvalError(f"a ratio of {opts.ratio} removes no patch of a {grid}x{grid} grid")
     images: list[dict[str, Any]] = []
     rows: list[Row] = []
@@ -81,15 +93,18 @@ def evaluate(predictor: Predictor, opts: EvalOptions) -> EvalResult:
 
         it = tqdm(photos, desc="evaluating", unit="photo", dynamic_ncols=True)
     for path in it:
-        predictor.set_image(load_image(path))
+        view = predictor.fit_image(load_image(path), opts.fit, opts.tokens)
+        predictor.set_view(view)
+        masks = masks_for(view.grid)
         per_seed: dict[str, list[float]] = {m: [] for m in opts.methods}
         for seed, mask in masks.items():
             rec = predictor.reconstruct(mask)
             seconds.append(rec.seconds)
-            fills = {m: BASELINES[m](rec.original, mask) for m in opts.methods if m != "model"}
+            p = rec.patch_size
+            fills = {m: BASELINES[m](rec.original, mask, p) for m in opts.methods if m != "model"}
             for m in opts.methods:
                 per_seed[m].append(
-                    rec.masked_mse if m == "model" else masked_mse(fills[m], rec.original, mask)
+                    rec.masked_mse if m == "model" else masked_mse(fills[m], rec.original, mask, p)
                 )
             if seed == opts.seeds[0] and len(rows) < opts.examples:
                 rows.append(_grid_row(path.name, rec, fills, per_seed))
@@ -97,6 +112,8 @@ def evaluate(predictor: Predictor, opts: EvalOptions) -> EvalResult:
             {
                 "file": path.name,
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "grid": list(view.grid),
+                "size": list(view.image.shape[:2]),
                 "mse": {m: per_seed[m] for m in opts.methods},
                 "psnr": {m: statistics.fmean(psnr(v) for v in per_seed[m]) for m in opts.methods},
             }
@@ -106,7 +123,8 @@ def evaluate(predictor: Predictor, opts: EvalOptions) -> EvalResult:
         "photos": len(images),
         "ratio": opts.ratio,
         "seeds": list(opts.seeds),
-        "removed_patches": int(next(iter(masks.values())).sum()),
+        "fit": opts.fit,
+        "removed_patches": int(next(iter(masks_for(Grid.square(grid)).values())).sum()),
         "grid": grid,
         "img_size": predictor.img_size,
         "model": predictor.config.name,
@@ -144,10 +162,14 @@ def format_table(report: dict[str, Any]) -> str:
     head = f"{'method':<22} {'mean PSNR':>10} {'median':>8} {'mean MSE':>10}"
     if ref:
         head += f" {'vs Telea':>9} {'> Telea':>8}"
+    fit = report.get("fit", "crop")
+    if fit == "crop":
+        where = f"{report['grid']}x{report['grid']} patches removed ({report['removed_patches']})"
+    else:
+        where = f"each photo's own patch grid removed (--fit {fit})"
     lines = [
-        f"{report['photos']} photos, {report['ratio']:.0%} of {report['grid']}x{report['grid']} patches "
-        f"removed "
-        f"({report['removed_patches']}), seeds {report['seeds']}; PSNR in dB over removed patches",
+        f"{report['photos']} photos, {report['ratio']:.0%} of {where}, seeds {report['seeds']}; "
+        "PSNR in dB over removed patches",
         head,
         "-" * len(head),
     ]
@@ -189,6 +211,7 @@ def _caption(report: dict[str, Any]) -> list[str]:
     s = report["summary"]
     parts = [f"{LABELS.get(m, m)} {r['mean_psnr']:.2f} dB" for m, r in s.items()]
     return [
-        f"{report['model']}: {report['ratio']:.0%} random masking, seed {report['seeds'][0]} shown",
+        f"{report['model']}: {report['ratio']:.0%} random masking, fit {report.get('fit', 'crop')}, "
+        f"seed {report['seeds'][0]} shown",
         "mean masked PSNR over all photos and seeds: " + ", ".join(parts),
     ]

@@ -105,3 +105,40 @@ def test_evaluate_refuses_unknown_methods_and_empty_folders(tmp_path, checkpoint
     (tmp_path / "none").mkdir()
     with pytest.raises(EvalError, match="no photos"):
         evaluate(predictor, EvalOptions(tmp_path / "none", progress=False))
+
+
+@pytest.mark.parametrize(
+    ("fit", "grids"), [("whole", [[4, 5], [4, 4], [5, 4]]), ("tiles", [[5, 7], [4, 4], [6, 5]])]
+)
+def test_evaluate_each_fit_on_each_photos_grid(eval_photos, checkpoint, tmp_path, fit, grids, capsys):
+    args = ["evaluate", str(eval_photos), "--checkpoint", str(checkpoint), "--no-progress", "--out"]
+    assert (
+        cli_run([*args, str(tmp_path), "--fit", fit, "--mask-ratio", "0.5", "--methods", "model,mean"]) == 0
+    )
+    report = json.loads((tmp_path / "eval.json").read_text())
+    assert report["fit"] == fit and report["ratio"] == 0.5
+    assert [im["grid"] for im in report["images"]] == grids
+    predictor = Predictor(load_checkpoint(checkpoint), "cpu")
+    first = report["images"][0]
+    predictor.set_image(Image.open(eval_photos / first["file"]).convert("RGB"), fit=fit)
+    rec = predictor.reconstruct(random_mask(predictor.grid, 0.5, 0))
+    assert first["mse"]["model"][0] == pytest.approx(rec.masked_mse, rel=1e-5)
+    assert f"(--fit {fit})" in capsys.readouterr().out
+
+
+def test_evaluate_keeps_ratio_as_a_hidden_alias_of_mask_ratio(eval_photos, checkpoint, tmp_path, capsys):
+    args = [
+        "evaluate",
+        str(eval_photos),
+        "--checkpoint",
+        str(checkpoint),
+        "--no-progress",
+        "--methods",
+        "mean",
+    ]
+    assert cli_run([*args, "--ratio", "0.5", "--out", str(tmp_path)]) == 0
+    assert json.loads((tmp_path / "eval.json").read_text())["ratio"] == 0.5
+    with pytest.raises(SystemExit):
+        cli_run(["evaluate", "--help"])
+    shown = capsys.readouterr().out
+    assert "--mask-ratio" in shown and "--ratio" not in shown.replace("--mask-ratio", "")
