@@ -257,7 +257,7 @@ def read_checkpoint_card(path: str | Path, **overrides: Any) -> tuple[MAEConfig,
     return _read(path, overrides)
 
 
-def build_model(path: Path, config: MAEConfig, sd: StateDict) -> MaskedAutoencoderViT:
+def model_from_weights(path: Path, config: MAEConfig, sd: StateDict) -> MaskedAutoencoderViT:
     """A model that works: the state dict checked against `config`, then one finite check
     reconstruction. The model holds `sd`'s tensors (float32), not copies."""
     model = build_checked(path, config, {k: v.to(torch.float32) for k, v in sd.items()})
@@ -271,7 +271,7 @@ def load_checkpoint(
     """Load any supported checkpoint into a model in eval mode on `device`; `model.card` says
     where its architecture and training target came from."""
     config, sd, card = _read(path, overrides)
-    model = build_model(Path(path), config, sd)
+    model = model_from_weights(Path(path), config, sd)
     model.card = card
     return model.to(device)
 
