@@ -1,21 +1,53 @@
-"""Menus, the paint toolbar and their keyboard shortcuts (listed by Help > Keyboard Shortcuts)."""
+"""Menus and their keyboard shortcuts (listed by Help > Keyboard Shortcuts).
+
+The menus are given what they act on (the document, canvas, file and model actions, the mask
+panel) and the few commands that are the window's own (WindowCommands); they build actions and
+hand them back, and keep no reference to the window's parts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu, QSlider, QToolBar, QToolButton
+from PySide6.QtWidgets import QMainWindow, QMenu
 
-from .file_actions import sample_photos
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from .canvas import MaskCanvas
+from .document import Document
+from .file_actions import FileActions, sample_photos
+from .mask_panel import FIT_LABELS, MaskPanel, fit_tip
+from .model_actions import ModelActions
+from .settings import Settings
 
 Keys = QKeySequence.StandardKey
+
+
+class WindowCommands(Protocol):
+    """What the menus ask of the window itself."""
+
+    def close(self) -> bool: ...
+
+    def step_brush(self, direction: int) -> None: ...
+
+    def set_eraser(self, on: bool) -> None: ...
+
+    def set_grid_visible(self, on: bool) -> None: ...
+
+    def set_heat_visible(self, on: bool) -> None: ...
+
+    def choose_mask_color(self) -> None: ...
+
+    def show_shortcuts(self) -> None: ...
+
+    def show_about(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Menus:
+    actions: dict[str, QAction]  # by name: "open", "undo", "grid", "fit_whole", ...
+    view_menu: QMenu  # the docks' toggles are added here
 
 
 def key_sequences(keys: list[object]) -> list[QKeySequence]:
@@ -29,7 +61,7 @@ def key_sequences(keys: list[object]) -> list[QKeySequence]:
     return out
 
 
-def _action(w: MainWindow, text: str, slot: object = None, keys: object = None, tip: str = "") -> QAction:
+def _action(w: QMainWindow, text: str, slot: object = None, keys: object = None, tip: str = "") -> QAction:
     a = QAction(text, w)
     if keys is not None:
         a.setShortcuts(key_sequences(keys if isinstance(keys, list) else [keys]))
@@ -42,71 +74,93 @@ def _action(w: MainWindow, text: str, slot: object = None, keys: object = None, 
     return a
 
 
-def build_menus(w: MainWindow) -> dict[str, QAction]:
-    f, doc, canvas = w.files, w.doc, w.canvas
+def _add(menu: QMenu, a: dict[str, QAction], keys: tuple[str | None, ...]) -> None:
+    for key in keys:
+        if key is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(a[key])
+
+
+def build_menus(
+    w: QMainWindow,
+    commands: WindowCommands,
+    *,
+    doc: Document,
+    canvas: MaskCanvas,
+    files: FileActions,
+    models: ModelActions,
+    mask_panel: MaskPanel,
+    settings: Settings,
+) -> Menus:
     a: dict[str, QAction] = {}
     bar = w.menuBar()
 
     m = bar.addMenu("&File")
-    a["open"] = _action(w, "&Open Photo…", f.open_image_dialog, [Keys.Open, "Ctrl+O"])
+    a["open"] = _action(w, "&Open Photo…", files.open_image_dialog, [Keys.Open, "Ctrl+O"])
     m.addAction(a["open"])
-    w.recent_menu = m.addMenu("Open &Recent")
-    w.recent_menu.aboutToShow.connect(partial(_fill_recent, w))
+    recent = m.addMenu("Open &Recent")
+    recent.aboutToShow.connect(partial(_fill_recent, recent, settings, files))
     samples = m.addMenu("&Samples")
     for path in sample_photos():
-        samples.addAction(_action(w, path.stem.replace("_", " ").title(), partial(f.open_path, path)))
+        samples.addAction(_action(w, path.stem.replace("_", " ").title(), partial(files.open_path, path)))
     a["paste"] = _action(
-        w, "&Paste Photo", f.paste, [Keys.Paste, "Ctrl+V"], "Open the image on the clipboard"
+        w, "&Paste Photo", files.paste, [Keys.Paste, "Ctrl+V"], "Open the image on the clipboard"
     )
     m.addAction(a["paste"])
     m.addSeparator()
     a["save"] = _action(
         w,
         "&Save Comparison…",
-        f.save_comparison_dialog,
+        files.save_comparison_dialog,
         [Keys.Save, "Ctrl+S"],
         "All panels with labels, as PNG",
     )
-    a["save_panels"] = _action(w, "Save &Each Panel…", f.save_panels_dialog, "Ctrl+Shift+S")
-    a["save_mask"] = _action(w, "Save Mas&k…", f.save_mask_dialog, "Ctrl+Alt+S", "The mask as JSON or PNG")
-    a["load_mask"] = _action(w, "&Load Mask…", f.load_mask_dialog, "Ctrl+L")
-    for key in ("save", "save_panels", "save_mask", "load_mask"):
-        m.addAction(a[key])
-    m.addSeparator()
-    a["quit"] = _action(w, "&Quit", w.close, [Keys.Quit, "Ctrl+Q"])
-    m.addAction(a["quit"])
+    a["save_panels"] = _action(w, "Save &Each Panel…", files.save_panels_dialog, "Ctrl+Shift+S")
+    a["save_mask"] = _action(
+        w, "Save Mas&k…", files.save_mask_dialog, "Ctrl+Alt+S", "The mask as JSON or PNG"
+    )
+    a["load_mask"] = _action(w, "&Load Mask…", files.load_mask_dialog, "Ctrl+L")
+    a["quit"] = _action(w, "&Quit", commands.close, [Keys.Quit, "Ctrl+Q"])
+    _add(m, a, ("save", "save_panels", "save_mask", "load_mask", None, "quit"))
 
     m = bar.addMenu("&Edit")
     a["undo"] = doc.undo_stack.createUndoAction(w, "&Undo")
     a["undo"].setShortcuts(key_sequences([Keys.Undo, "Ctrl+Z"]))
     a["redo"] = doc.undo_stack.createRedoAction(w, "&Redo")
     a["redo"].setShortcuts(key_sequences([Keys.Redo, "Ctrl+Shift+Z", "Ctrl+Y"]))
-    m.addAction(a["undo"])
-    m.addAction(a["redo"])
-    m.addSeparator()
-    a["apply"] = _action(w, "&Apply Mask Pattern", w.mask_panel.apply_pattern, "Ctrl+R")
-    a["reroll"] = _action(w, "Re-roll &Seed", w.mask_panel.reroll_seed, "R")
+    a["apply"] = _action(w, "&Apply Mask Pattern", mask_panel.apply_pattern, "Ctrl+R")
+    a["reroll"] = _action(w, "Re-roll &Seed", mask_panel.reroll_seed, "R")
     a["invert"] = _action(w, "&Invert Mask", doc.invert, "I")
     a["clear"] = _action(w, "&Clear Mask", doc.clear, [Keys.Delete, "Backspace"])
-    for key in ("apply", "reroll", "invert", "clear"):
-        m.addAction(a[key])
+    _add(m, a, ("undo", "redo", None, "apply", "reroll", "invert", "clear"))
 
     m = bar.addMenu("&Model")
     a["model_get"] = _action(
         w,
         "&Get Models…",
-        w.models.show_models,
+        models.show_models,
         "Ctrl+Alt+M",
         "Download an official MAE or a Hugging Face ViTMAE, or load one already on disk",
     )
-    a["model_default"] = _action(w, "&Default Model", w.load_default_model)
-    a["model_open"] = _action(w, "Open Model &File…", f.open_model_dialog, "Ctrl+M", "Open a checkpoint file")
-    a["model_folder"] = _action(w, "Open Model &Folder…", f.open_model_folder_dialog, "Ctrl+Shift+M")
-    for key in ("model_get", None, "model_default", "model_open", "model_folder"):
-        if key is None:
-            m.addSeparator()
-        else:
-            m.addAction(a[key])
+    a["model_default"] = _action(w, "&Default Model", models.load_default)
+    a["model_open"] = _action(
+        w, "Open Model &File…", files.open_model_dialog, "Ctrl+M", "Open a checkpoint file"
+    )
+    a["model_folder"] = _action(w, "Open Model &Folder…", files.open_model_folder_dialog, "Ctrl+Shift+M")
+    _add(m, a, ("model_get", None, "model_default", "model_open", "model_folder"))
+    m.addSeparator()
+    fits = m.addMenu("Photo &Fit")
+    fit_group = QActionGroup(w)
+    for i, (fit, label) in enumerate(FIT_LABELS.items(), 1):
+        key = f"fit_{fit}"
+        a[key] = _action(w, label, partial(doc.set_fit, fit), f"Ctrl+{i}", fit_tip(fit))
+        a[key].setCheckable(True)
+        a[key].setChecked(fit == doc.fit)
+        a[key].setProperty("help_text", f"Photo fit: {label}")
+        fit_group.addAction(a[key])
+        fits.addAction(a[key])
+    doc.fit_changed.connect(lambda: a[f"fit_{doc.fit}"].setChecked(True))
 
     m = bar.addMenu("&Tools")
     tools = QActionGroup(w)
@@ -118,16 +172,12 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
         a[key] = _action(w, text, partial(canvas.set_tool, key), keys)
         a[key].setCheckable(True)
         tools.addAction(a[key])
-        m.addAction(a[key])
     a["brush"].setChecked(True)
-    a["eraser"] = _action(w, "&Eraser (left button restores)", canvas_eraser(w), "E")
+    a["eraser"] = _action(w, "&Eraser (left button restores)", commands.set_eraser, "E")
     a["eraser"].setCheckable(True)
-    m.addAction(a["eraser"])
-    m.addSeparator()
-    a["smaller"] = _action(w, "Smaller Brush", partial(w.step_brush, -1), "[")
-    a["larger"] = _action(w, "Larger Brush", partial(w.step_brush, +1), "]")
-    m.addAction(a["smaller"])
-    m.addAction(a["larger"])
+    a["smaller"] = _action(w, "Smaller Brush", partial(commands.step_brush, -1), "[")
+    a["larger"] = _action(w, "Larger Brush", partial(commands.step_brush, +1), "]")
+    _add(m, a, ("brush", "rect", "toggle", "eraser", None, "smaller", "larger"))
 
     m = bar.addMenu("&View")
     a["zoom_in"] = _action(w, "Zoom &In", partial(canvas.zoom_by, 1.25), [Keys.ZoomIn, "Ctrl+="])
@@ -135,93 +185,28 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     a["fit"] = _action(w, "&Fit to Window", canvas.fit_to_window, ["Ctrl+0", "F"])
     a["grid"] = _action(w, "Patch &Grid", None, "G")
     a["grid"].setCheckable(True)
-    a["grid"].toggled.connect(w.set_grid_visible)
+    a["grid"].toggled.connect(commands.set_grid_visible)
     a["heat"] = _action(w, "&Heat Map on Reconstruction", None, "H")
     a["heat"].setCheckable(True)
-    a["heat"].toggled.connect(w.set_heat_visible)
-    a["color"] = _action(w, "Mask &Colour…", w.choose_mask_color)
-    for key in ("zoom_in", "zoom_out", "fit", None, "grid", "heat", "color"):
-        if key is None:
-            m.addSeparator()
-        else:
-            m.addAction(a[key])
-    w.view_menu = m
+    a["heat"].toggled.connect(commands.set_heat_visible)
+    a["color"] = _action(w, "Mask &Colour…", commands.choose_mask_color)
+    _add(m, a, ("zoom_in", "zoom_out", "fit", None, "grid", "heat", "color"))
+    view_menu = m
 
     m = bar.addMenu("&Help")
-    a["shortcuts"] = _action(w, "&Keyboard Shortcuts", w.show_shortcuts, [Keys.HelpContents, "F1"])
-    a["about"] = _action(w, "&About MAE Studio", w.show_about)
-    m.addAction(a["shortcuts"])
-    m.addAction(a["about"])
-    return a
+    a["shortcuts"] = _action(w, "&Keyboard Shortcuts", commands.show_shortcuts, [Keys.HelpContents, "F1"])
+    a["about"] = _action(w, "&About MAE Studio", commands.show_about)
+    _add(m, a, ("shortcuts", "about"))
+    return Menus(a, view_menu)
 
 
-def canvas_eraser(w: MainWindow) -> object:
-    def toggled(on: bool) -> None:
-        w.canvas.eraser = on
-        w.statusBar().showMessage(
-            "Eraser: left button restores patches" if on else "Brush: left button removes", 3000
-        )
-
-    return toggled
-
-
-def _fill_recent(w: MainWindow) -> None:
-    menu: QMenu = w.recent_menu
+def _fill_recent(menu: QMenu, settings: Settings, files: FileActions) -> None:
     menu.clear()
-    files = w.settings.recent_files()
-    for path in files:
-        menu.addAction(Path(path).name, partial(w.files.open_path, Path(path))).setToolTip(path)
-    if not files:
+    paths = settings.recent_files()
+    for path in paths:
+        menu.addAction(Path(path).name, partial(files.open_path, Path(path))).setToolTip(path)
+    if not paths:
         menu.addAction("(none)").setEnabled(False)
     else:
         menu.addSeparator()
-        menu.addAction("Clear Recent", w.settings.clear_recent_files)
-
-
-def build_toolbar(w: MainWindow, a: dict[str, QAction]) -> QToolBar:
-    tb = QToolBar("Paint")
-    tb.setObjectName("paintToolbar")
-    tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-    for key, short in (
-        ("rect", "Rectangle"),
-        ("toggle", "Toggle"),
-        ("eraser", "Eraser"),
-        ("grid", "Grid"),
-        ("heat", "Heat map"),
-        ("fit", "Fit"),
-    ):
-        a[key].setIconText(short)
-    for key, fixed in (("undo", "Undo"), ("redo", "Redo")):  # the menu entry says what it undoes
-        a[key].setIconText(fixed)
-        a[key].setProperty("help_text", fixed)
-    for key in ("brush", "rect", "toggle", "eraser"):
-        tb.addAction(a[key])
-    tb.addSeparator()
-    tb.addWidget(QLabel(" Brush "))
-    w.brush_slider = QSlider(Qt.Orientation.Horizontal)
-    w.brush_slider.setRange(0, 64)
-    w.brush_slider.setFixedWidth(110)
-    w.brush_slider.setToolTip("Brush radius in model pixels ([ and ])")
-    w.brush_label = QLabel()
-    w.brush_label.setMinimumWidth(44)
-    tb.addWidget(w.brush_slider)
-    tb.addWidget(w.brush_label)
-    tb.addSeparator()
-    tb.addAction(a["undo"])
-    tb.addAction(a["redo"])
-    tb.addSeparator()
-    for key in ("grid", "heat", "fit"):
-        tb.addAction(a[key])
-    tb.addSeparator()
-    tb.addWidget(QLabel(" Mask "))
-    w.color_button = QToolButton()
-    w.color_button.setToolTip("Mask colour")
-    w.color_button.setText("  ")
-    w.color_button.clicked.connect(w.choose_mask_color)
-    tb.addWidget(w.color_button)
-    w.opacity_slider = QSlider(Qt.Orientation.Horizontal)
-    w.opacity_slider.setRange(0, 100)
-    w.opacity_slider.setFixedWidth(90)
-    w.opacity_slider.setToolTip("Mask opacity on the photo")
-    tb.addWidget(w.opacity_slider)
-    return tb
+        menu.addAction("Clear Recent", settings.clear_recent_files)

@@ -8,14 +8,20 @@ import argparse
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from mae_studio import __version__
 from mae_studio.cli.window_options import build_window_parser
 from mae_studio.core.logs import setup_logging
 from mae_studio.core.places import ICON
+from mae_studio.core.recipes import MaskRecipe
 
-from .document import MaskRecipe
-from .settings import APPLICATION, ORGANIZATION
+from .settings import APPLICATION, ORGANIZATION, Settings
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .main_window import MainWindow
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +54,15 @@ def apply_dark_style(app: object) -> None:
     app.setStyleSheet(qdarkstyle.load_stylesheet(qt_api="pyside6"))  # type: ignore[attr-defined]
 
 
+def new_window(
+    settings: Settings | None = None, device: str | None = None, autosave_folder: Path | None = None
+) -> MainWindow:
+    """The studio window (the one place that builds it: the app, the benchmark, screenshots)."""
+    from .main_window import MainWindow
+
+    return MainWindow(settings, device, autosave_folder)
+
+
 def run_gui(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
@@ -60,9 +75,8 @@ def run_gui(argv: list[str] | None = None) -> int:
         return 2
     app = create_application()
     from .autosave import data_folder
-    from .main_window import MainWindow
 
-    window = MainWindow(device=None if args.device == "auto" else args.device, autosave_folder=data_folder())
+    window = new_window(device=None if args.device == "auto" else args.device, autosave_folder=data_folder())
     window.show()
     if not window.autosave.offer():  # after a crash: restore the session, if the user wants it
         window.start(args.image, args.checkpoint, MaskRecipe("random", args.mask_ratio, args.seed))

@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QLockFile, QObject, QRunnable, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QLockFile, QObject, QRunnable, QThreadPool, QTimer, Signal, SignalInstance
+from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
 from mae_studio.core import places
 from mae_studio.core.errors import SaveError
 from mae_studio.core.files import ensure_folder, save_png, save_text
 
-from .session import PASTED_NAME, Session, SessionFileError, now_text, read_session
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from .document import Document
+from .session import PASTED_NAME, Session, SessionFileError, read_session
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +105,30 @@ def remove_copies(folder: Path, keep: str | None = None) -> None:
 
 
 class Autosave(QObject):
+    """Autosaves `doc` and what `snapshot()` says of the rest of the studio (a Session whose
+    image_file is the photo's own file) whenever the document or one of `changes` changes;
+    offers a crashed run's session at start and hands it to `restore`. `parent` is the
+    question's parent."""
+
     saved = Signal(object)  # Path of the session file, after each write
     failed = Signal(str)  # why a write failed (also shown in the status bar)
 
-    def __init__(self, window: MainWindow, folder: Path | None, delay_ms: int = DEBOUNCE_MS) -> None:
-        super().__init__(window)
-        self.w = window
+    def __init__(
+        self,
+        parent: QWidget,
+        folder: Path | None,
+        *,
+        doc: Document,
+        snapshot: Callable[[], Session],
+        restore: Callable[[Session], None],
+        changes: Iterable[SignalInstance],
+        status: QStatusBar,
+        report_error: Callable[[str, str], None],
+        delay_ms: int = DEBOUNCE_MS,
+    ) -> None:
+        super().__init__(parent)
+        self._parent, self._doc, self._snapshot, self._restore = parent, doc, snapshot, restore
+        self._status, self._report_error = status, report_error
         self.folder = folder
         self.ask: Callable[[QWidget, Session], bool] = ask_restore
         self.active = False  # the folder is usable and this window owns it
@@ -134,9 +150,9 @@ class Autosave(QObject):
         self._copy_name: str | None = None
         self._copies = 0
         if folder is not None:
-            self._open(folder)
+            self._open(folder, changes)
 
-    def _open(self, folder: Path) -> None:
+    def _open(self, folder: Path, changes: Iterable[SignalInstance]) -> None:
         try:
             ensure_folder(folder)
         except SaveError as e:
@@ -149,20 +165,16 @@ class Autosave(QObject):
             return
         self._lock, self.active = lock, True
         self.left_behind = (folder / SESSION_FILE).exists()
-        w = self.w
+        doc = self._doc
         for signal in (
-            w.doc.image_changed,
-            w.doc.mask_changed,
-            w.doc.recipe_changed,
-            w.doc.grid_changed,
-            w.controller.model_loaded,
-            w.canvas.brush_changed,
-            w.actions_by_name["grid"].toggled,
-            w.actions_by_name["heat"].toggled,
-            w.model_panel.device_chosen,
-            w.model_panel.precision_chosen,
-            w.model_panel.threads_chosen,
+            doc.image_changed,
+            doc.mask_changed,
+            doc.recipe_changed,
+            doc.grid_changed,
+            doc.fit_changed,
         ):
+            signal.connect(self.schedule)
+        for signal in changes:
             signal.connect(self.schedule)
 
     # ---------------------------------------------------------------- saving
@@ -184,7 +196,7 @@ class Autosave(QObject):
         self._pending_since = None
         if not self.active or self.left_behind or self.folder is None:
             return False
-        doc = self.w.doc
+        doc = self._doc
         copy = None
         image_file: Path | None = doc.image_path.absolute() if doc.image_path is not None else None
         pasted = doc.image is not None and doc.image_path is None
@@ -194,31 +206,10 @@ class Autosave(QObject):
                 self._copied, self._copy_name = doc.image, f"session-image-{self._copies}.png"
                 copy = (doc.image, self._copy_name)
             image_file = self.folder / self._copy_name  # type: ignore[operator]
-        session = self.session(image_file, pasted)
+        session = replace(self._snapshot(), image_file=image_file, pasted=pasted)
         keep = self._copy_name if pasted else None
         self._pool.start(_Write(self.folder, session.to_json(), copy, keep, self._relay))
         return True
-
-    def session(self, image_file: Path | None, pasted: bool) -> Session:
-        w, doc = self.w, self.w.doc
-        kind, model_path = w.models.source
-        return Session(
-            image_name=doc.image_name if doc.image is not None else "",
-            image_file=image_file,
-            pasted=pasted,
-            model_path=model_path.absolute() if kind == "file" and model_path is not None else None,
-            device=w.models.device,
-            img_size=doc.img_size,
-            patch_size=doc.patch_size,
-            mask=doc.mask,
-            recipe=doc.recipe,
-            brush_radius=float(w.canvas.brush_radius),
-            grid_visible=w.actions_by_name["grid"].isChecked(),
-            heatmap=w.actions_by_name["heat"].isChecked(),
-            precision=w.settings.precision(),
-            threads=w.settings.inference_threads(),
-            saved_at=now_text(),
-        )
 
     def wait(self, ms: int = -1) -> bool:
         """Block until every write handed over has finished (tests, shutdown)."""
@@ -231,7 +222,7 @@ class Autosave(QObject):
     def _on_failed(self, message: str) -> None:
         self._copied = None  # the photo's copy may be what failed: write it again next time
         if message != self.last_failure:  # once per reason, not on every edit
-            self.w.status.showMessage(f"Autosave failed: {message}", 15000)
+            self._status.showMessage(f"Autosave failed: {message}", 15000)
         self.last_failure = message
         self.failed.emit(message)
 
@@ -241,7 +232,7 @@ class Autosave(QObject):
         """At start: if the last run crashed, ask to restore its session; True when restored.
         A damaged session file is set aside with a message and the studio starts fresh."""
         if self.note:
-            self.w.status.showMessage(self.note, 15000)
+            self._status.showMessage(self.note, 15000)
         if not self.active or not self.left_behind or self.folder is None:
             return False
         path = self.folder / SESSION_FILE
@@ -249,12 +240,12 @@ class Autosave(QObject):
             session = read_session(path)
         except SessionFileError as e:
             self.left_behind = False
-            self.w.report_error("The autosaved session cannot be restored", f"{e}\n\n{self._set_aside(path)}")
+            self._report_error("The autosaved session cannot be restored", f"{e}\n\n{self._set_aside(path)}")
             self.schedule()
             return False
-        restore = self.ask(self.w, session)
+        restore = self.ask(self._parent, session)
         if restore:
-            restore_session(self.w, session)  # reads the pasted photo's copy before any save
+            self._restore(session)  # reads the pasted photo's copy before any save
         else:
             self._remove_files()
         self.left_behind = False
@@ -290,34 +281,3 @@ class Autosave(QObject):
             self._remove_files()
         if self._lock is not None:
             self._lock.unlock()
-
-
-def restore_session(w: MainWindow, s: Session) -> None:
-    """Put a session back: view and compute settings, model, mask, then the photo."""
-    w.canvas.set_brush_radius(s.brush_radius)
-    w.actions_by_name["grid"].setChecked(s.grid_visible)
-    w.actions_by_name["heat"].setChecked(s.heatmap)
-    panel = w.model_panel
-    panel.precision.setCurrentIndex(max(0, panel.precision.findData(s.precision)))
-    w.controller.set_precision(s.precision)
-    w.settings.set_precision(s.precision)
-    panel.threads.setValue(s.threads)  # the panel passes it on to the worker and the settings
-    w.models.set_device(s.device if panel.device.findData(s.device or "auto") >= 0 else None)
-    if s.model_path is not None:
-        w.load_checkpoint(s.model_path)
-    else:
-        w.load_default_model()
-    w.doc.set_geometry(s.img_size, s.patch_size)  # the mask's grid until the model says otherwise
-    w.doc.set_recipe(s.recipe)
-    w.doc.apply(s.mask, "Restore session")
-    w.doc.undo_stack.clear()
-    if s.image_file is not None and s.pasted:
-        try:
-            data = s.image_file.read_bytes()
-        except OSError as e:
-            w.report_error("Cannot open the photo", f"{s.image_file}: {e.strerror or e}")
-        else:
-            w.photos.load_bytes(data, s.image_name, w.doc.img_size)
-    elif s.image_file is not None:
-        w.files.open_path(s.image_file)
-    w.status.showMessage(f"Restored the session autosaved at {s.saved_at_text}", 10000)

@@ -87,11 +87,11 @@ class Heartbeat:
         return self.longest
 
 
-def stroke_path(size: int, n: int, run: int) -> list[tuple[float, float]]:
-    """A zigzag across the image in model pixels, different for each run."""
+def stroke_path(height: int, width: int, n: int, run: int) -> list[tuple[float, float]]:
+    """A zigzag across the image in frame pixels, different for each run."""
     t = np.linspace(0.0, 1.0, n)
-    x = size * (0.08 + 0.84 * t)
-    y = size * (0.5 + 0.38 * np.sin(2 * math.pi * (2 + run) * t + run))
+    x = width * (0.08 + 0.84 * t)
+    y = height * (0.5 + 0.38 * np.sin(2 * math.pi * (2 + run) * t + run))
     return list(zip(x.tolist(), y.tolist(), strict=True))
 
 
@@ -137,7 +137,7 @@ def measure_idle_round_trip(window, count: int = 5) -> tuple[float, float]:  # t
     model_ms, trip_ms = [], []
     for seed in range(count):
         t0 = time.perf_counter()
-        window.doc.apply(random_mask(window.doc.grid_size, 0.75, 100 + seed), "bench")
+        window.doc.apply(random_mask(window.doc.grid, 0.75, 100 + seed), "bench")
         if not _wait_for(lambda: _settled(window), 30):
             raise RuntimeError("no result within 30 s")
         trip_ms.append((time.perf_counter() - t0) * 1000)
@@ -160,7 +160,7 @@ def run_stroke(window, run: int) -> tuple[StrokeResult, float]:  # type: ignore[
     canvas, doc, c = window.canvas, window.doc, window.controller
     doc.clear()
     _wait_for(lambda: _settled(window), 30)
-    path = stroke_path(doc.img_size, MOVES + 1, run)
+    path = stroke_path(*canvas.scene_size(), MOVES + 1, run)
     points = [QPointF(canvas.mapFromScene(QPointF(x, y))) for x, y in path]
     spy = _PaintSpy(window.results.panels["reconstruction"])
     shown: list[tuple[float, np.ndarray]] = []
@@ -250,15 +250,15 @@ def run_bench(args: argparse.Namespace) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
 
-    from .app import create_application
-    from .document import MaskRecipe
-    from .main_window import MainWindow
+    from mae_studio.core.recipes import MaskRecipe
+
+    from .app import create_application, new_window
     from .settings import Settings
 
     settings_dir = tempfile.TemporaryDirectory(prefix="mae-studio-bench-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
     create_application()
-    window = MainWindow(Settings(), device=None if args.device == "auto" else args.device)
+    window = new_window(Settings(), device=None if args.device == "auto" else args.device)
     window.files.dialogs = False
     window.resize(1480, 900)
     window.show()

@@ -1,8 +1,10 @@
-"""The painting canvas: the model's crop of the photo with the mask over it, zoomable.
+"""The painting canvas: the photo as the model sees it (the fit's frame) with the mask over it,
+zoomable.
 
-Scene coordinates are model-input pixels (0..S), so a mouse position maps straight to a
-patch cell through core.masks. The canvas does not own the mask: it emits what the user
-painted (`cells_painted`) and shows whatever mask it is given (`set_mask`).
+Scene coordinates are frame pixels: an h x w patch grid of p-pixel patches spans w*p x h*p, so
+a mouse position maps straight to a patch cell through core.masks. The canvas does not own the
+mask: it emits what the user painted (`cells_painted`) and shows whatever mask it is given
+(`set_mask`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QResizeEvent,
+    QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -31,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from mae_studio.core import masks
+from mae_studio.core.grid import Grid, GridLike
 
 from .qimage import mask_to_qimage, rgb_to_qimage
 
@@ -38,32 +42,45 @@ TOOLS = ("brush", "rect", "toggle")
 MIN_ZOOM, MAX_ZOOM = 0.1, 64.0
 
 
+GRID_ALPHA = 70  # the grid lines' opacity where patches are large on screen
+GRID_FADE_PX = (5.0, 15.0)  # patches this many screen pixels wide: lines fade in from nothing
+
+
 class GridItem(QGraphicsItem):
-    """Patch grid lines, one screen pixel wide at any zoom."""
+    """Patch grid lines, one screen pixel wide at any zoom; they fade out where patches are only
+    a few screen pixels wide (a photo's own cells, zoomed out), so the photo stays visible."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._size = 0
+        self._rect = QRectF()
+        self._patch = 16
         self._lines: list[QLineF] = []
-        self._pen = QPen(QColor(255, 255, 255, 70))
+        self._pen = QPen(QColor(255, 255, 255, GRID_ALPHA))
         self._pen.setCosmetic(True)
         self.setZValue(3)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # redrawn on zoom only
 
-    def set_geometry(self, size: int, patch: int) -> None:
+    def set_geometry(self, grid: Grid, patch: int) -> None:
         self.prepareGeometryChange()
-        self._size = size
-        edges = range(0, size + 1, patch)
-        self._lines = [QLineF(v, 0, v, size) for v in edges] + [QLineF(0, v, size, v) for v in edges]
+        height, width = grid.pixels(patch)
+        self._rect = QRectF(0, 0, width, height)
+        self._patch = patch
+        columns = [QLineF(x, 0, x, height) for x in range(0, width + 1, patch)]
+        self._lines = columns + [QLineF(0, y, width, y) for y in range(0, height + 1, patch)]
 
     def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, self._size, self._size)
+        return QRectF(self._rect)
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        painter.setPen(self._pen)
-        painter.drawLines(self._lines)
+        on_screen = self._patch * painter.worldTransform().m11()
+        low, high = GRID_FADE_PX
+        alpha = round(GRID_ALPHA * min(1.0, max(0.0, (on_screen - low) / (high - low))))
+        if alpha:
+            self._pen.setColor(QColor(255, 255, 255, alpha))
+            painter.setPen(self._pen)
+            painter.drawLines(self._lines)
 
 
 class MaskCanvas(QGraphicsView):
@@ -110,15 +127,17 @@ class MaskCanvas(QGraphicsView):
         for item in (self._photo, self._mask_item, self._grid, self._cursor, self._rubber):
             self._scene.addItem(item)
 
-        self._size = 224
+        self._grid_shape = Grid.square(14)
         self._patch = 16
-        self._mask = masks.clear(self._size // self._patch)
+        self._display_size = (224, 224)  # (rows, columns) of the picture shown
+        self._frame: tuple[int, int] | None = None  # (H, W) it covers; None: the whole grid
+        self._mask = masks.clear(self._grid_shape)
         self._mask_color = QColor("#1e90ff")
         self._mask_item.setOpacity(0.6)
         self.tool = "brush"
         self.eraser = False
         self._radius = 12.0
-        self._fit = True
+        self._fit_view = True
         self._drag: str | None = None  # "paint", "rect", "pan"
         self._drag_value = True
         self._last: QPointF | None = None
@@ -126,28 +145,44 @@ class MaskCanvas(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space = False
         self._hover = (-1, -1)
-        self._set_scene_size(224, 16)
+        self._set_scene_size(self._grid_shape, 16)
 
     # ---------------------------------------------------------------- content
 
-    def set_image(self, display: np.ndarray, img_size: int, patch_size: int) -> None:
-        """display: uint8 [D, D, 3], the model's crop at screen resolution (D >= img_size)."""
+    def set_image(
+        self, display: np.ndarray, grid: GridLike, patch_size: int, frame: tuple[int, int] | None = None
+    ) -> None:
+        """display: uint8 [D_h, D_w, 3], what the model sees at screen resolution, stretched over
+        the frame (H, W): by default the grid's h x w patches of patch_size pixels (tiles: the
+        photo, whose last cells may be partial)."""
         self._photo.setPixmap(QPixmap.fromImage(rgb_to_qimage(display)))
-        self._photo.setScale(img_size / display.shape[0])
-        if (img_size, patch_size) != (self._size, self._patch):
-            self._set_scene_size(img_size, patch_size)
+        self._display_size = display.shape[:2]
+        self._frame = frame
+        self._set_scene_size(Grid.of(grid), patch_size)
 
-    def set_geometry(self, img_size: int, patch_size: int) -> None:
-        if (img_size, patch_size) != (self._size, self._patch):
-            self._set_scene_size(img_size, patch_size)
+    def set_geometry(self, grid: GridLike, patch_size: int) -> None:
+        grid = Grid.of(grid)
+        if (grid, patch_size) != (self._grid_shape, self._patch):
+            self._set_scene_size(grid, patch_size)
 
-    def _set_scene_size(self, img_size: int, patch_size: int) -> None:
-        self._size, self._patch = img_size, patch_size
-        self._scene.setSceneRect(QRectF(0, 0, img_size, img_size))
-        self._grid.set_geometry(img_size, patch_size)
+    @property
+    def grid(self) -> Grid:
+        return self._grid_shape
+
+    def scene_size(self) -> tuple[int, int]:
+        """(H, W) of the frame in scene pixels."""
+        return self._grid_shape.pixels(self._patch)
+
+    def _set_scene_size(self, grid: Grid, patch_size: int) -> None:
+        self._grid_shape, self._patch = grid, patch_size
+        height, width = grid.pixels(patch_size)
+        self._scene.setSceneRect(QRectF(0, 0, width, height))
+        self._grid.set_geometry(grid, patch_size)
         self._mask_item.setScale(patch_size)
+        (dh, dw), (fh, fw) = self._display_size, self._frame or (height, width)
+        self._photo.setTransform(QTransform.fromScale(fw / dw, fh / dh))  # the frame the model sees
         self._update_cursor_shape()
-        if self._fit:
+        if self._fit_view:
             self.fit_to_window()
 
     def set_mask(self, mask: np.ndarray) -> None:
@@ -172,7 +207,7 @@ class MaskCanvas(QGraphicsView):
         return self._radius
 
     def set_brush_radius(self, radius: float) -> None:
-        self._radius = max(0.0, min(float(radius), self._size / 2))
+        self._radius = max(0.0, min(float(radius), min(self.scene_size()) / 2))
         self._update_cursor_shape()
         self.brush_changed.emit(self._radius)
 
@@ -196,14 +231,14 @@ class MaskCanvas(QGraphicsView):
         return self.transform().m11()
 
     def fit_to_window(self) -> None:
-        self._fit = True
+        self._fit_view = True
         self.resetTransform()
         self.fitInView(self._scene.sceneRect().adjusted(-4, -4, 4, 4), Qt.AspectRatioMode.KeepAspectRatio)
         self.zoom_changed.emit(self.zoom())
 
     def zoom_by(self, factor: float) -> None:
         target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
-        self._fit = False
+        self._fit_view = False
         self.scale(target / self.zoom(), target / self.zoom())
         self.zoom_changed.emit(self.zoom())
 
@@ -215,18 +250,16 @@ class MaskCanvas(QGraphicsView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self._fit:
+        if self._fit_view:
             self.fit_to_window()
 
     # ---------------------------------------------------------------- mouse
 
     def _cell_at(self, pos: QPointF) -> tuple[int, int]:
-        if not (0 <= pos.x() < self._size and 0 <= pos.y() < self._size):
+        height, width = self.scene_size()
+        if not (0 <= pos.x() < width and 0 <= pos.y() < height):
             return (-1, -1)
         return (int(pos.y() // self._patch), int(pos.x() // self._patch))
-
-    def _grid_shape(self) -> int:
-        return self._size // self._patch
 
     def set_space_held(self, held: bool) -> None:
         """Space+drag pans (the main window forwards the key)."""
@@ -260,7 +293,7 @@ class MaskCanvas(QGraphicsView):
             self._drag, self._drag_value, self._last = "paint", removed, pos
             self.stroke_started.emit("Brush stroke" if removed else "Erase stroke")
             self._emit_cells(
-                masks.cells_in_disc(pos.x(), pos.y(), self._radius, self._patch, self._grid_shape())
+                masks.cells_in_disc(pos.x(), pos.y(), self._radius, self._patch, self._grid_shape)
             )
         event.accept()
 
@@ -280,7 +313,7 @@ class MaskCanvas(QGraphicsView):
         elif self._drag == "paint" and self._last is not None:
             points = [(self._last.x(), self._last.y()), (pos.x(), pos.y())]
             self._last = pos
-            self._emit_cells(masks.cells_along_stroke(points, self._radius, self._patch, self._grid_shape()))
+            self._emit_cells(masks.cells_along_stroke(points, self._radius, self._patch, self._grid_shape))
         elif self._drag == "rect" and self._rect_start is not None:
             self._rubber.setRect(QRectF(self._rect_start, pos).normalized())
         event.accept()
@@ -296,7 +329,7 @@ class MaskCanvas(QGraphicsView):
             self._rubber.setVisible(False)
             r = self._rubber.rect()
             cells = masks.cells_in_rect(
-                r.left(), r.top(), r.right(), r.bottom(), self._patch, self._grid_shape()
+                r.left(), r.top(), r.right(), r.bottom(), self._patch, self._grid_shape
             )
             self.stroke_started.emit("Rectangle" if self._drag_value else "Erase rectangle")
             self._emit_cells(cells)

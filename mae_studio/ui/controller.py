@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from mae_studio.core.results import Reconstruction
+
 from .worker import InferenceWorker, InferJob, Loader, LoadJob
 
 QUIET_MS = 30  # a drag that changes nothing for this long counts as paused
@@ -42,6 +44,7 @@ class ResultKey:
     """What a reconstruction was made from."""
 
     image_id: int  # the controller's photo counter
+    fit: str  # how the photo met the model: "crop", "whole" or "tiles"
     model_id: int  # the load that put the model in place (0: none)
     precision: str
     mask: bytes  # the bool mask, packed with its shape
@@ -70,7 +73,7 @@ class InferenceController(QObject):
     model_loading = Signal(str)  # what is being loaded (start the busy indicator)
     model_loaded = Signal(object)  # model info
     model_failed = Signal(str)  # message; the previous model stays loaded
-    device_failed = Signal(str, str, bool)  # worker.OUT_OF_MEMORY or DEVICE_FAILED, message, while loading
+    device_failed = Signal(str, str, bool)  # devices.OUT_OF_MEMORY or DEVICE_FAILED, message, while loading
     precision_applied = Signal(str)  # e.g. "fast: bf16 (CPU with native bf16: bf16 weights)"
     threads_applied = Signal(int)
 
@@ -90,6 +93,7 @@ class InferenceController(QObject):
         self._generation = 0
         self._floor = 0
         self._image: np.ndarray | None = None
+        self._fit = "crop"
         self._image_id = 0
         self._pending: InferJob | None = None
         self._pending_load: LoadJob | None = None
@@ -157,11 +161,14 @@ class InferenceController(QObject):
 
     # ---------------------------------------------------------------- requests
 
-    def set_image(self, image: np.ndarray) -> None:
-        """A new photo (uint8 [H, W, 3]); the next request reconstructs on it."""
+    def set_image(self, image: np.ndarray, fit: str = "crop") -> None:
+        """A new photo (uint8 [H, W, 3]) or a new fit of it; the next request reconstructs on it.
+        Masks of later requests are on the fit's grid."""
         image = np.asarray(image, dtype=np.uint8)
+        if image is self._image and fit == self._fit:
+            return  # the same photo, framed the same way: the worker keeps what it prepared
         image.setflags(write=False)
-        self._image = image
+        self._image, self._fit = image, fit
         self._image_id += 1
 
     def request(self, mask: np.ndarray, live: bool = False) -> int:
@@ -177,13 +184,14 @@ class InferenceController(QObject):
             self._settle()
         if self._image is None:
             return self._generation
-        self._pending = InferJob(self._generation, self._image_id, self._image, np.array(mask, dtype=bool))
+        mask = np.array(mask, dtype=bool)
+        self._pending = InferJob(self._generation, self._image_id, self._image, self._fit, mask)
         self._dispatch()
         return self._generation
 
     def current_key(self, mask: np.ndarray) -> ResultKey:
         """The key a result of `mask` on the current photo, model and precision would have."""
-        return ResultKey(self._image_id, self._model_id, self._precision, ResultKey.pack(mask))
+        return ResultKey(self._image_id, self._fit, self._model_id, self._precision, ResultKey.pack(mask))
 
     def coming(self, mask: np.ndarray) -> bool:
         """Whether a result (or a failure) for `mask` on the current photo is on its way: a run
@@ -245,14 +253,14 @@ class InferenceController(QObject):
         self._running, self._reported = job, False
         if isinstance(job, InferJob):  # the worker holds the model of the last successful load
             pack = ResultKey.pack(job.mask)
-            self._running_key = ResultKey(job.image_id, self._model_id, self._precision, pack)
+            self._running_key = ResultKey(job.image_id, job.fit, self._model_id, self._precision, pack)
         self._started_at = time.perf_counter()
         self._worker.submit(job)
         self.busy_changed.emit(True)
 
     # ---------------------------------------------------------------- worker signals
 
-    def _on_result_ready(self, generation: int, result: Any) -> None:
+    def _on_result_ready(self, generation: int, result: Reconstruction) -> None:
         self.stats.finished += 1
         self._reported = True
         if generation < self._floor or self._closed:

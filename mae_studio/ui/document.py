@@ -1,8 +1,15 @@
-"""The document: the photo, the patch mask and its undo history. No widgets here.
+"""The document: the photo, how it meets the model (the fit), the patch mask and its undo
+history. No widgets here.
 
-Edits are mask snapshots: a command holds the mask (bool [h, w]) and the random-mask recipe
-before and after, so undo restores exactly. A drag (brush stroke, rectangle, slider) is a
-live edit: it changes the mask as it goes and pushes ONE command when it ends.
+The patch grid (h, w) comes from the model (input size, patch size), the fit and, for the whole
+photo and tiles, the photo's own size (framing.py). Edits are mask snapshots: a command holds
+the mask (bool [h, w]) and the random-mask recipe before and after, so undo restores exactly. A
+drag (brush stroke, rectangle, slider) is a live edit: it changes the mask as it goes and pushes
+ONE command when it ends. Changing the fit is one undo step too (fit and mask together).
+
+When the grid changes, a mask straight from its recipe is made again on the new grid (exact
+count); a painted one is carried over by area (core.masks.rasterize). A new model or a new photo
+on another grid clears the undo history, which speaks of the old grid.
 """
 
 from __future__ import annotations
@@ -16,31 +23,20 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from mae_studio.core import masks
-from mae_studio.core.images import prepare_image
+from mae_studio.core.grid import Grid
 from mae_studio.core.names import printable
 from mae_studio.core.recipes import MaskRecipe
+from mae_studio.core.results import FITS
 
-__all__ = ["DISPLAY_MAX", "Document", "MaskCommand", "MaskRecipe", "crops_for"]
+from .framing import Framing, framings
 
-DISPLAY_MAX = 1024  # the canvas shows the model's crop at up to this many pixels per side
+__all__ = ["Document", "MaskCommand", "MaskRecipe"]
 
-
-def crops_for(image: np.ndarray, img_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(what the model sees: uint8 [S, S, 3], the same centre square at screen resolution).
-    Pillow only: safe on any thread."""
-    crop = prepare_image(image, img_size)
-    size = max(img_size, min(min(image.shape[:2]), DISPLAY_MAX))
-    return crop, crop if size == img_size else prepare_image(image, size)
+State = tuple[np.ndarray, MaskRecipe]  # a mask and its recipe
 
 
 class MaskCommand(QUndoCommand):
-    def __init__(
-        self,
-        doc: Document,
-        text: str,
-        before: tuple[np.ndarray, MaskRecipe],
-        after: tuple[np.ndarray, MaskRecipe],
-    ) -> None:
+    def __init__(self, doc: Document, text: str, before: State, after: State) -> None:
         super().__init__(text)
         self._doc = doc
         self._before = (before[0].copy(), before[1])
@@ -53,26 +49,46 @@ class MaskCommand(QUndoCommand):
         self._doc._assign(*self._before)
 
 
+class FitCommand(QUndoCommand):
+    """A fit change: the fit and the mask carried to its grid, undone together."""
+
+    def __init__(self, doc: Document, before: tuple[str, State], after: tuple[str, State]) -> None:
+        super().__init__(f"Fit: {after[0]}")
+        self._doc, self._before, self._after = doc, before, after
+
+    def redo(self) -> None:
+        self._doc._assign_fit(*self._after)
+
+    def undo(self) -> None:
+        self._doc._assign_fit(*self._before)
+
+
 class Document(QObject):
-    image_changed = Signal()  # a new photo, or its crop changed with the model input size
-    grid_changed = Signal()  # the model's patch grid changed (mask re-rasterized)
+    image_changed = Signal()  # a new photo, or what the model sees of it changed (fit, input size)
+    grid_changed = Signal()  # the patch grid changed (mask carried over)
+    fit_changed = Signal()  # crop, whole or tiles
     mask_changed = Signal()  # the mask's content changed
     recipe_changed = Signal()  # pattern, ratio or seed changed
     live_ended = Signal()  # a drag finished (its mask is now final)
 
-    def __init__(self, img_size: int = 224, patch_size: int = 16, parent: QObject | None = None) -> None:
+    def __init__(
+        self, img_size: int = 224, patch_size: int = 16, fit: str = "crop", parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
+        if fit not in FITS:
+            raise ValueError(f"unknown fit {fit!r} (choose from {', '.join(FITS)})")
         self.undo_stack = QUndoStack(self)
         self._img_size = img_size
         self._patch_size = patch_size
-        self._mask = masks.clear(self.grid_size)
+        self._fit = fit
+        self._framings: dict[str, Framing] = {}
+        self._mask = masks.clear(self.grid)
         self._recipe = MaskRecipe()
         self._live: tuple[str, np.ndarray, MaskRecipe] | None = None
+        self._awaited: np.ndarray | None = None  # a restored mask for the grid of a photo on its way
         self.image: np.ndarray | None = None  # the photo, uint8 [H, W, 3]
         self.image_name = ""
         self.image_path: Path | None = None
-        self.crop: np.ndarray | None = None  # what the model sees, uint8 [S, S, 3]
-        self.display: np.ndarray | None = None  # the same crop at screen resolution
 
     # ---------------------------------------------------------------- geometry
 
@@ -85,34 +101,78 @@ class Document(QObject):
         return self._patch_size
 
     @property
-    def grid_size(self) -> int:
-        return self._img_size // self._patch_size
+    def geometry(self) -> tuple[int, int]:
+        """The model's input size and patch size."""
+        return (self._img_size, self._patch_size)
+
+    @property
+    def fit(self) -> str:
+        return self._fit
+
+    @property
+    def framing(self) -> Framing | None:
+        """How the current photo meets the model with the current fit (None: no photo)."""
+        return self._framings.get(self._fit)
+
+    @property
+    def grid(self) -> Grid:
+        """The patch grid (h, w) the mask lives on."""
+        framing = self.framing
+        if framing is not None:
+            return framing.grid
+        return Grid.square(self._img_size // self._patch_size)  # no photo yet: the model's own
 
     @property
     def num_patches(self) -> int:
-        return self.grid_size**2
+        return self.grid.n
 
     def set_geometry(self, img_size: int, patch_size: int) -> None:
         """Adopt a model's input size and patch size; the mask follows to the new grid (undo
-        history cleared, it speaks of the old grid)."""
+        history cleared when the grid changes: it speaks of the old grid)."""
         if (img_size, patch_size) == (self._img_size, self._patch_size):
             return
         self.end_live()
-        old_grid = self.grid_size
+        old = self.grid
         resized = img_size != self._img_size
         self._img_size, self._patch_size = img_size, patch_size
-        if self.grid_size != old_grid:
-            # A mask straight from its recipe is made again on the new grid (exact count);
-            # a painted one is carried over cell by cell.
-            generated = np.array_equal(self._mask, self._recipe.make(old_grid))
-            new_grid = self.grid_size
-            self._mask = self._recipe.make(new_grid) if generated else masks.rasterize(self._mask, new_grid)
-            self.undo_stack.clear()
+        if self.image is not None:
+            self._framings = framings(self.image, img_size, patch_size)
+        self._regrid(old, clear_history=True)
         if resized and self.image is not None:
-            self._make_crops()
             self.image_changed.emit()
-        self.grid_changed.emit()
+        self.grid_changed.emit()  # the patch size may change with the same grid
         self.mask_changed.emit()
+
+    def set_fit(self, fit: str) -> bool:
+        """Frame the photo another way (crop, whole, tiles); one undo step with the mask carried
+        to the new grid. False when it is the fit already."""
+        if fit not in FITS:
+            raise ValueError(f"unknown fit {fit!r} (choose from {', '.join(FITS)})")
+        if fit == self._fit:
+            return False
+        self.end_live()
+        before = (self._fit, (self._mask.copy(), self._recipe))
+        grid = self._framings[fit].grid if fit in self._framings else self.grid
+        after = (fit, (self._carried(grid), self._recipe))
+        self.undo_stack.push(FitCommand(self, before, after))
+        return True
+
+    def _carried(self, grid: Grid) -> np.ndarray:
+        """The mask on `grid`: its recipe made again if it is exactly the recipe's, else carried."""
+        if self._mask.shape == grid.shape:
+            return self._mask.copy()
+        if np.array_equal(self._mask, self._recipe.make(Grid.of(self._mask.shape))):
+            return self._recipe.make(grid)
+        return masks.rasterize(self._mask, grid)
+
+    def _regrid(self, old: Grid, clear_history: bool) -> bool:
+        """Carry the mask to the current grid if it changed; True when it did."""
+        if self.grid == old:
+            return False
+        self._mask = self._carried(self.grid)
+        if clear_history:
+            self.undo_stack.clear()
+        return True
 
     # ---------------------------------------------------------------- image
 
@@ -121,27 +181,50 @@ class Document(QObject):
         image: np.ndarray,
         name: str = "",
         path: str | Path | None = None,
-        crops: tuple[int, np.ndarray, np.ndarray] | None = None,
+        framed: tuple[int, int, dict[str, Framing]] | None = None,
     ) -> None:
-        """A new photo. `crops` = (img_size, crop, display) made off the GUI thread by
-        crops_for; used when made for the current input size."""
+        """A new photo. `framed` = (img_size, patch_size, framing.framings(...)) made off the GUI
+        thread; used when made for the current model."""
         image = np.ascontiguousarray(image, dtype=np.uint8)
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected an RGB image [H, W, 3], got {image.shape}")
+        self.end_live()
+        old = self.grid
         self.image = image
         # printable: the title, captions and saved names show it (names.printable is idempotent
         # on what it returns, so a name made printable earlier stays as it is)
         self.image_name = printable(name or (Path(path).name if path else "image"))
         self.image_path = Path(path) if path else None
-        if crops is not None and crops[0] == self._img_size:
-            self.crop, self.display = crops[1], crops[2]
+        if framed is not None and framed[:2] == (self._img_size, self._patch_size):
+            self._framings = framed[2]
         else:
-            self._make_crops()
+            self._framings = framings(image, self._img_size, self._patch_size)
+        regridded = self._regrid(old, clear_history=True)
+        awaited, self._awaited = self._awaited, None
+        restored = awaited is not None and awaited.shape == self.grid.shape
+        if restored:
+            self._mask = awaited  # exactly as saved, not carried there and back
         self.image_changed.emit()
+        if regridded:
+            self.grid_changed.emit()
+        if regridded or restored:
+            self.mask_changed.emit()
 
-    def _make_crops(self) -> None:
-        assert self.image is not None
-        self.crop, self.display = crops_for(self.image, self._img_size)
+    def restore(self, geometry: tuple[int, int], fit: str, recipe: MaskRecipe, mask: np.ndarray) -> None:
+        """A saved state, with no undo history: the model's input and patch size (until a model
+        says otherwise), the fit, the recipe and the mask. A mask on another grid (the whole
+        photo's or tiles' grid of a photo not open yet) waits for the next photo: on its grid it
+        is put back exactly, else carried over."""
+        self.set_geometry(*geometry)
+        self.set_fit(fit)
+        self.set_recipe(recipe)
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape == self.grid.shape:
+            self.apply(mask, "Restore session")
+        else:
+            self.apply(masks.rasterize(mask, self.grid), "Restore session")
+            self._awaited = mask.copy()
+        self.undo_stack.clear()
 
     # ---------------------------------------------------------------- mask
 
@@ -161,7 +244,7 @@ class Document(QObject):
     @property
     def generated(self) -> bool:
         """True while the mask is exactly what its recipe (pattern, ratio, seed) makes."""
-        return bool(np.array_equal(self._mask, self._recipe.make(self.grid_size)))
+        return bool(np.array_equal(self._mask, self._recipe.make(self.grid)))
 
     @property
     def live(self) -> bool:
@@ -169,6 +252,8 @@ class Document(QObject):
         return self._live is not None
 
     def _assign(self, mask: np.ndarray, recipe: MaskRecipe) -> None:
+        if mask.shape != self.grid.shape:  # recorded on another grid (a fit change, another photo)
+            mask = masks.rasterize(mask, self.grid)
         changed = not np.array_equal(mask, self._mask)
         if changed:
             self._mask = mask.astype(bool).copy()
@@ -178,11 +263,28 @@ class Document(QObject):
         if changed:
             self.mask_changed.emit()
 
+    def _assign_fit(self, fit: str, state: State) -> None:
+        old_grid, old_recipe = self.grid, self._recipe
+        self._fit = fit
+        mask, recipe = state
+        if mask.shape != self.grid.shape:  # recorded with another photo
+            mask = masks.rasterize(mask, self.grid)
+        self._mask, self._recipe = mask.astype(bool).copy(), recipe
+        if self.grid != old_grid:
+            self.grid_changed.emit()
+        self.fit_changed.emit()
+        if self.image is not None:
+            self.image_changed.emit()
+        if recipe != old_recipe:
+            self.recipe_changed.emit()
+        self.mask_changed.emit()
+
     def apply(self, mask: np.ndarray, text: str, recipe: MaskRecipe | None = None) -> bool:
         """One undoable edit; returns False (and records nothing) when nothing changes."""
+        self._awaited = None  # an edit made while a restored photo loads wins over its mask
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != self._mask.shape:
-            raise ValueError(f"mask {mask.shape} does not fit the {self.grid_size}x{self.grid_size} grid")
+            raise ValueError(f"mask {mask.shape} does not fit the {self.grid} grid")
         recipe = recipe or self._recipe
         if self._live is not None:
             self._assign(mask, recipe)
@@ -195,9 +297,9 @@ class Document(QObject):
     def paint_cells(self, cells: Iterable[tuple[int, int]], removed: bool, text: str = "Paint") -> bool:
         """Set cells (row, col) removed or visible: part of the live edit if one is open."""
         mask = self._mask.copy()
-        g = self.grid_size
+        h, w = mask.shape
         for r, c in cells:
-            if 0 <= r < g and 0 <= c < g:
+            if 0 <= r < h and 0 <= c < w:
                 mask[r, c] = removed
         return self.apply(mask, text)
 
@@ -205,13 +307,13 @@ class Document(QObject):
         return self.paint_cells([(row, col)], not bool(self._mask[row, col]), "Toggle patch")
 
     def generate(self, recipe: MaskRecipe, text: str = "Random mask") -> bool:
-        return self.apply(recipe.make(self.grid_size), text, recipe)
+        return self.apply(recipe.make(self.grid), text, recipe)
 
     def invert(self) -> bool:
         return self.apply(masks.invert(self._mask), "Invert mask")
 
     def clear(self) -> bool:
-        return self.apply(masks.clear(self.grid_size), "Clear mask")
+        return self.apply(masks.clear(self.grid), "Clear mask")
 
     def set_recipe(self, recipe: MaskRecipe) -> None:
         """Remember settings without generating a mask (not an undo step)."""

@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QMimeData, QObject, Qt, Signal
+from PySide6.QtCore import QMimeData, QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QStatusBar, QWidget
 
 from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.images import MIN_SIDE, OPEN_FILTER, SUPPORTED_EXTENSIONS
@@ -18,13 +18,15 @@ from mae_studio.core.mask_files import read_mask_file
 from mae_studio.core.masks import PATTERNS
 from mae_studio.core.names import printable, safe_stem
 from mae_studio.core.places import SAMPLES
+from mae_studio.core.recipes import MaskRecipe
 
 from . import saving
-from .document import MaskRecipe
+from .controller import InferenceController
+from .document import Document
+from .panels import ResultsView
+from .photo_loader import LoadedPhoto, PhotoLoader
 from .qimage import qimage_to_rgb
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from .settings import Settings
 
 CHECKPOINT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors")
 CHECKPOINT_FILTER = "Checkpoints (*.pth *.pt *.bin *.safetensors);;All files (*)"
@@ -59,24 +61,52 @@ def recipe_from_info(info: dict[str, Any], current: MaskRecipe) -> MaskRecipe:
 
 
 class FileActions(QObject):
-    saved = Signal(object)  # the sheet's path or the panels' folder, once written
+    """`parent` is the dialogs' parent; the rest is what opening and saving work on, and how to
+    tell the user (`report_error(title, message)`, the status bar)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.w = window
+    saved = Signal(object)  # the sheet's path or the panels' folder, once written
+    photo_opened = Signal(str)  # the photo's name, once the document has it
+
+    def __init__(
+        self,
+        parent: QWidget,
+        *,
+        doc: Document,
+        settings: Settings,
+        photos: PhotoLoader,
+        controller: InferenceController,
+        results: ResultsView,
+        status: QStatusBar,
+        report_error: Callable[[str, str], None],
+        model_name: Callable[[], str],
+        load_checkpoint: Callable[[Path], None],
+        result_shown: SignalInstance,
+    ) -> None:
+        super().__init__(parent)
+        self._parent = parent
+        self._doc, self._settings, self._photos = doc, settings, photos
+        self._controller, self._results, self._status = controller, results, status
+        self._report_error, self._model_name, self._load_checkpoint = (
+            report_error,
+            model_name,
+            load_checkpoint,
+        )
         self.dialogs = True  # tests and the benchmark drive the functions directly
         self._deferred: tuple[str, Callable[[], bool]] | None = None  # a save waiting for its result
         # Queued: a refusal comes after the window has reported the failure itself.
         queued = Qt.ConnectionType.QueuedConnection
-        window.result_shown.connect(self._on_outcome, queued)
-        window.controller.failed.connect(self._on_outcome, queued)
-        window.controller.model_failed.connect(self._on_outcome, queued)
+        result_shown.connect(self._on_outcome, queued)
+        controller.failed.connect(self._on_outcome, queued)
+        controller.model_failed.connect(self._on_outcome, queued)
+        photos.loaded.connect(self._on_photo_loaded)
+        photos.failed.connect(self._on_photo_failed)
+        photos.busy_changed.connect(self._on_photo_busy)
 
     # ---------------------------------------------------------------- photos
 
     def open_image_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.w, "Open Photo", self.w.settings.last_folder(), OPEN_FILTER
+            self._parent, "Open Photo", self._settings.last_folder(), OPEN_FILTER
         )
         if path:
             self.open_path(Path(path))
@@ -85,10 +115,51 @@ class FileActions(QObject):
         """Start opening a photo (decoded off the GUI thread), or load a checkpoint file or
         folder. Errors are reported and the current photo stays."""
         if looks_like_checkpoint(path):
-            self.w.load_checkpoint(path)
+            self._load_checkpoint(path)
             return True
-        self.w.photos.load_file(path, self.w.doc.img_size)
+        self._photos.load_file(path, self._doc.geometry)
         return True
+
+    def open_start_photo(self, path: Path | None) -> None:
+        """The photo named on the command line, else a sample."""
+        samples = sample_photos()
+        if path is not None:
+            self.open_path(path)
+        elif samples:
+            preferred = [p for p in samples if p.stem == "honey_bee"]
+            self.open_path((preferred or samples)[0])
+
+    def _on_photo_loaded(self, photo: LoadedPhoto) -> None:
+        self._doc.set_image(photo.rgb, photo.name, photo.path, (*photo.geometry, photo.framings))
+        self.photo_opened.emit(self._doc.image_name)
+        if photo.path is not None and photo.path.parent.resolve() != SAMPLES.resolve():
+            self._settings.set_last_folder(photo.path)
+            self._settings.add_recent_file(photo.path)
+
+    def _on_photo_failed(self, message: str) -> None:
+        self._report_error("Cannot open the photo", message)
+        samples = sample_photos()
+        if self._doc.image is None and samples:  # nothing on screen yet: show a sample instead
+            self.open_path(samples[0])
+
+    def _on_photo_busy(self, busy: bool) -> None:
+        if busy:
+            self._status.showMessage("Opening the photo…")
+
+    def reopen(self, path: Path | None, name: str, pasted: bool) -> None:
+        """A session's photo: its own file, or the autosave's copy of a pasted one (read now:
+        the next autosave may replace the copy)."""
+        if path is None:
+            return
+        if not pasted:
+            self.open_path(path)
+            return
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            self._report_error("Cannot open the photo", f"{path}: {e.strerror or e}")
+            return
+        self._photos.load_bytes(data, name, self._doc.geometry)
 
     def open_from_mime(self, mime: QMimeData) -> bool:
         """A dropped or pasted file, image bytes, or image."""
@@ -97,21 +168,21 @@ class FileActions(QObject):
                 return self.open_path(Path(url.toLocalFile()))
         for fmt in ("image/png", "image/jpeg", "image/webp", "image/bmp", "image/tiff"):
             if mime.hasFormat(fmt):
-                self.w.photos.load_bytes(bytes(mime.data(fmt).data()), "pasted image", self.w.doc.img_size)
+                self._photos.load_bytes(bytes(mime.data(fmt).data()), "pasted image", self._doc.geometry)
                 return True
         if mime.hasImage():
             rgb = qimage_to_rgb(mime.imageData())
             if min(rgb.shape[:2]) < MIN_SIDE:
-                self.w.report_error(
+                self._report_error(
                     "Cannot use the pasted image", f"{rgb.shape[1]}x{rgb.shape[0]} is too small"
                 )
                 return False
-            self.w.photos.load_array(rgb, "pasted image", self.w.doc.img_size)
+            self._photos.load_array(rgb, "pasted image", self._doc.geometry)
             return True
         text = mime.text().strip() if mime.hasText() else ""
         if text and Path(text).exists():
             return self.open_path(Path(text))
-        self.w.report_error("Nothing to open", "the clipboard holds no image or file")
+        self._report_error("Nothing to open", "the clipboard holds no image or file")
         return False
 
     def paste(self) -> bool:
@@ -121,31 +192,31 @@ class FileActions(QObject):
 
     def open_model_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.w, "Open Model Checkpoint", self.w.settings.last_folder(), CHECKPOINT_FILTER
+            self._parent, "Open Model Checkpoint", self._settings.last_folder(), CHECKPOINT_FILTER
         )
         if path:
-            self.w.settings.set_last_folder(path)
-            self.w.load_checkpoint(Path(path))
+            self._settings.set_last_folder(path)
+            self._load_checkpoint(Path(path))
 
     def open_model_folder_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(
-            self.w, "Open Hugging Face Model Folder", self.w.settings.last_folder()
+            self._parent, "Open Hugging Face Model Folder", self._settings.last_folder()
         )
         if path:
-            self.w.settings.set_last_folder(path)
-            self.w.load_checkpoint(Path(path))
+            self._settings.set_last_folder(path)
+            self._load_checkpoint(Path(path))
 
     # ---------------------------------------------------------------- saving
 
     def _stem(self) -> str:
-        name = safe_stem(Path(self.w.doc.image_name or "image").stem.replace(" ", "_"))
-        doc = self.w.doc
+        name = safe_stem(Path(self._doc.image_name or "image").stem.replace(" ", "_"))
+        doc = self._doc
         how = f"seed{doc.recipe.seed}" if doc.generated else "painted"
         return f"{name}_mae_{round(100 * doc.removed_count / doc.num_patches)}pct_{how}"
 
     def _save_path(self, title: str, filters: str, suffix: str) -> Path | None:
-        start = str(Path(self.w.settings.last_folder()) / f"{self._stem()}{suffix}")
-        path, _ = QFileDialog.getSaveFileName(self.w, title, start, filters)  # asks before overwriting
+        start = str(Path(self._settings.last_folder()) / f"{self._stem()}{suffix}")
+        path, _ = QFileDialog.getSaveFileName(self._parent, title, start, filters)  # asks before overwriting
         if not path:
             return None
         p = Path(path)
@@ -153,12 +224,12 @@ class FileActions(QObject):
             p = p.with_suffix(suffix)  # a name the dialog did not check: ask here before replacing
             if p.exists() and not self.confirm_overwrite([p.name], p.parent):
                 return None
-        self.w.settings.set_last_folder(p)
+        self._settings.set_last_folder(p)
         return p
 
     def confirm_overwrite(self, names: list[str], folder: Path) -> bool:
         answer = QMessageBox.question(
-            self.w,
+            self._parent,
             "Replace existing files?",
             f"In {folder} these files exist and would be replaced:\n" + "\n".join(names),
         )
@@ -169,14 +240,16 @@ class FileActions(QObject):
     def stale_reason(self) -> str | None:
         """Why the result on screen is not of the current photo, mask, model and precision; None
         when it is (only then may a sheet or a panel be saved from it)."""
-        w, c = self.w, self.w.controller
-        if w.results.result is None or c.shown_key is None:
+        c = self._controller
+        if self._results.result is None or c.shown_key is None:
             return "there is no reconstruction yet"
-        now, shown = c.current_key(w.doc.mask), c.shown_key
+        now, shown = c.current_key(self._doc.mask), c.shown_key
         if shown == now:
             return None
         if shown.model_id != now.model_id:
-            what = f"of the previous model, not of {w.model_name()}"
+            what = f"of the previous model, not of {self._model_name()}"
+        elif shown.fit != now.fit:
+            what = f"of the {shown.fit} fit, not {now.fit}"
         elif shown.image_id != now.image_id:
             what = "of the previous photo"
         elif shown.mask != now.mask:
@@ -191,9 +264,9 @@ class FileActions(QObject):
     def _can_save(self, what: str) -> bool:
         """Before a save dialog: a current result is shown or on its way, else the reason."""
         reason = self.stale_reason()
-        if reason is None or self.w.controller.coming(self.w.doc.mask):
+        if reason is None or self._controller.coming(self._doc.mask):
             return True
-        self.w.report_error(f"The {what} cannot be saved", reason[0].upper() + reason[1:] + ".")
+        self._report_error(f"The {what} cannot be saved", reason[0].upper() + reason[1:] + ".")
         return False
 
     def _when_fresh(self, what: str, save: Callable[[], bool]) -> bool:
@@ -204,18 +277,18 @@ class FileActions(QObject):
         reason = self.stale_reason()
         if reason is None:
             return save()
-        if self.w.controller.coming(self.w.doc.mask):
+        if self._controller.coming(self._doc.mask):
             self._deferred = (what, save)
-            self.w.status.showMessage(f"The {what} is saved when the current reconstruction is ready…")
+            self._status.showMessage(f"The {what} is saved when the current reconstruction is ready…")
             return False
-        self.w.report_error(f"The {what} was not saved", reason[0].upper() + reason[1:] + ".")
+        self._report_error(f"The {what} was not saved", reason[0].upper() + reason[1:] + ".")
         return False
 
     def _on_outcome(self, *_: object) -> None:
         """A result was shown, or a run or a load failed: a waiting save goes ahead, waits on, or
         is refused with the reason."""
         if self._deferred is not None and (
-            self.stale_reason() is None or not self.w.controller.coming(self.w.doc.mask)
+            self.stale_reason() is None or not self._controller.coming(self._doc.mask)
         ):
             what, save = self._deferred
             self._when_fresh(what, save)
@@ -231,21 +304,21 @@ class FileActions(QObject):
         return self._when_fresh("comparison", lambda: self._write_comparison(path))
 
     def _write_comparison(self, path: Path) -> bool:
-        w, result = self.w, self.w.results.result
+        doc, result = self._doc, self._results.result
         try:
             with busy_cursor():
                 saving.save_comparison(
                     path,
                     result,
-                    model_name=w.model_name(),
-                    seed=w.doc.recipe.seed if w.doc.generated else None,  # a painted mask has no seed
+                    model_name=self._model_name(),
+                    seed=doc.recipe.seed if doc.generated else None,  # a painted mask has no seed
                     ratio=round(float(result.mask.mean()), 4),
-                    image_name=w.doc.image_name,
+                    image_name=doc.image_name,
                 )
         except MaeStudioError as e:
-            w.report_error("The comparison was not saved", str(e))
+            self._report_error("The comparison was not saved", str(e))
             return False
-        w.statusBar().showMessage(f"Saved {path}", 5000)
+        self._status.showMessage(f"Saved {path}", 5000)
         self.saved.emit(path)
         return True
 
@@ -253,7 +326,7 @@ class FileActions(QObject):
         if not self._can_save("panels"):
             return
         folder = QFileDialog.getExistingDirectory(
-            self.w, "Save Each Panel Into", self.w.settings.last_folder()
+            self._parent, "Save Each Panel Into", self._settings.last_folder()
         )
         if not folder:
             return
@@ -261,7 +334,7 @@ class FileActions(QObject):
         existing = [p.name for p in paths.values() if p.exists()]
         if existing and not self.confirm_overwrite(existing, Path(folder)):
             return
-        self.w.settings.set_last_folder(folder)
+        self._settings.set_last_folder(folder)
         self.save_panels(Path(folder))
 
     def save_panels(self, folder: Path) -> bool:
@@ -272,12 +345,12 @@ class FileActions(QObject):
         try:
             with busy_cursor():
                 written = saving.save_panels(
-                    folder, self._stem(), self.w.results.result, model_name=self.w.model_name()
+                    folder, self._stem(), self._results.result, model_name=self._model_name()
                 )
         except MaeStudioError as e:
-            self.w.report_error("The panels were not saved", str(e))
+            self._report_error("The panels were not saved", str(e))
             return False
-        self.w.statusBar().showMessage(f"Saved {len(written)} panels in {folder}", 5000)
+        self._status.showMessage(f"Saved {len(written)} panels in {folder}", 5000)
         self.saved.emit(folder)
         return True
 
@@ -287,40 +360,43 @@ class FileActions(QObject):
             self.save_mask(path)
 
     def save_mask(self, path: Path) -> bool:
-        w, r = self.w, self.w.doc.recipe
+        doc, r = self._doc, self._doc.recipe
         try:
             saving.save_mask(
                 path,
-                w.doc.mask,
+                doc.mask,
                 seed=r.seed,
                 ratio=r.ratio,
                 pattern=r.pattern,
-                model=w.model_name(),
-                patch_size=w.doc.patch_size,
-                image=w.doc.image_name,
+                model=self._model_name(),
+                patch_size=doc.patch_size,
+                image=doc.image_name,
+                fit=doc.fit,
             )
         except MaeStudioError as e:
-            w.report_error("The mask was not saved", str(e))
+            self._report_error("The mask was not saved", str(e))
             return False
-        w.statusBar().showMessage(f"Saved mask {path}", 5000)
+        self._status.showMessage(f"Saved mask {path}", 5000)
         return True
 
     def load_mask_dialog(self) -> None:
         filters = "Masks (*.json *.png);;" + saving.MASK_FILTER
-        path, _ = QFileDialog.getOpenFileName(self.w, "Load Mask", self.w.settings.last_folder(), filters)
+        path, _ = QFileDialog.getOpenFileName(
+            self._parent, "Load Mask", self._settings.last_folder(), filters
+        )
         if path:
             self.load_mask(Path(path))
 
     def load_mask(self, path: Path) -> bool:
-        grid = self.w.doc.grid_size
+        grid = self._doc.grid
         try:
-            file = read_mask_file(path)
+            file = read_mask_file(path, grid)  # a mask of another aspect is refused
             mask = file.for_grid(grid)
         except MaeStudioError as e:
-            self.w.report_error("Cannot load the mask", str(e))
+            self._report_error("Cannot load the mask", str(e))
             return False
         name = printable(path.name)
-        self.w.doc.apply(mask, f"Load mask {name}", recipe_from_info(file.info, self.w.doc.recipe))
+        self._doc.apply(mask, f"Load mask {name}", recipe_from_info(file.info, self._doc.recipe))
         note = file.note(grid) or f"Loaded mask {name} ({int(mask.sum())} patches)"
-        self.w.statusBar().showMessage(note, 8000)
+        self._status.showMessage(note, 8000)
         return True

@@ -1,6 +1,8 @@
-"""The studio window: wires the document, the canvas, the result views and the inference
-controller together. The flow: canvas -> document (mask, undo) -> controller (one pending
-request) -> worker thread -> controller (stale results dropped) -> result views."""
+"""The studio window: owns the document, the canvas, the result views, the panels, the toolbar
+and the inference controller, and wires them together. The flow: canvas -> document (mask,
+undo) -> controller (one pending request) -> worker thread -> controller (stale results
+dropped) -> result views. The menus, file and model actions and autosave are given the parts
+they work on; none of them knows this class."""
 
 from __future__ import annotations
 
@@ -8,46 +10,39 @@ import gc
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QKeyEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QApplication,
-    QColorDialog,
-    QComboBox,
-    QDockWidget,
-    QLineEdit,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QWidget
 
 from mae_studio import __version__
+from mae_studio.core.devices import available_devices
+from mae_studio.core.recipes import MaskRecipe
+from mae_studio.core.results import Reconstruction
 
-from .actions import build_menus, build_toolbar
+from .actions import build_menus
 from .autosave import Autosave
 from .canvas import MaskCanvas
 from .controller import InferenceController
-from .document import Document, MaskRecipe
-from .file_actions import SAMPLES, FileActions, sample_photos
+from .document import Document
+from .file_actions import FileActions
+from .framing import fit_note
 from .help_dialog import ShortcutsDialog
+from .keys import HeldKeys
 from .mask_panel import MaskPanel
 from .model_actions import ModelActions
-from .model_loader import available_devices
+from .model_loader import ModelInfo
 from .model_panel import ModelPanel
 from .panels import ResultsView
-from .photo_loader import LoadedPhoto, PhotoLoader
+from .photo_loader import PhotoLoader
+from .session import Session, now_text
 from .settings import Settings
 from .statusbar import StudioStatusBar
+from .toolbar import PaintToolbar, next_brush_step
 from .worker import Loader
 
 log = logging.getLogger(__name__)
-
-BRUSH_STEPS = (0, 2, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48, 64)
-COMPARE_KEY = Qt.Key.Key_O
 
 
 class MainWindow(QMainWindow):
@@ -64,7 +59,7 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self._comparing = False
 
-        self.doc = Document(parent=self)
+        self.doc = Document(fit=self.settings.fit(), parent=self)
         self.controller = InferenceController(
             self.settings.inference_threads(), self.settings.precision(), parent=self
         )
@@ -93,21 +88,65 @@ class MainWindow(QMainWindow):
         self._add_dock("Mask", self.mask_panel, "maskDock")
         self._add_dock("Model", self.model_panel, "modelDock")
 
-        self.files = FileActions(self)
-        self.models = ModelActions(self, device)
         self.photos = PhotoLoader(self)
-        self.actions_by_name = build_menus(self)
-        self.addToolBar(build_toolbar(self, self.actions_by_name))
+        self.files = FileActions(
+            self,
+            doc=self.doc,
+            settings=self.settings,
+            photos=self.photos,
+            controller=self.controller,
+            results=self.results,
+            status=self.status,
+            report_error=self.report_error,
+            model_name=self.model_name,
+            load_checkpoint=self.load_checkpoint,
+            result_shown=self.result_shown,
+        )
+        self.models = ModelActions(
+            self,
+            controller=self.controller,
+            panel=self.model_panel,
+            status=self.status,
+            settings=self.settings,
+            report_error=self.report_error,
+            remember_error=self._remember_error,
+            dialogs=lambda: self.files.dialogs,
+            device=device,
+        )
+        menus = build_menus(
+            self,
+            self,
+            doc=self.doc,
+            canvas=self.canvas,
+            files=self.files,
+            models=self.models,
+            mask_panel=self.mask_panel,
+            settings=self.settings,
+        )
+        self.actions_by_name, self.view_menu = menus.actions, menus.view_menu
+        self.toolbar = PaintToolbar(self.actions_by_name)
+        self.addToolBar(self.toolbar)
         for dock in self.findChildren(QDockWidget):
             self.view_menu.addAction(dock.toggleViewAction())
+        self.keys = HeldKeys(self, lambda: self.canvas.underMouse() or self.canvas.hasFocus())
         self._connect()
         self._restore_settings()
-        self.autosave = Autosave(self, autosave_folder)  # off without a folder (tests, benchmark)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        a, c, panel = self.actions_by_name, self.controller, self.model_panel
+        view = (self.canvas.brush_changed, a["grid"].toggled, a["heat"].toggled)
+        compute = (c.model_loaded, panel.device_chosen, panel.precision_chosen, panel.threads_chosen)
+        self.autosave = Autosave(  # off without a folder (tests, benchmark)
+            self,
+            autosave_folder,
+            doc=self.doc,
+            snapshot=self.session_now,
+            restore=self.restore_session,
+            changes=(*view, *compute),
+            status=self.status,
+            report_error=self.report_error,
+        )
+        self.keys.install()
 
-    def _add_dock(self, title: str, widget: Any, name: str) -> None:
+    def _add_dock(self, title: str, widget: QWidget, name: str) -> None:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
@@ -127,18 +166,21 @@ class MainWindow(QMainWindow):
         self.results.patch_hovered.connect(self._on_cell_hovered)
         doc.mask_changed.connect(self._on_mask_changed)
         doc.image_changed.connect(self._on_image_changed)
-        doc.grid_changed.connect(lambda: canvas.set_geometry(doc.img_size, doc.patch_size))
+        doc.grid_changed.connect(self._on_grid_changed)
+        doc.fit_changed.connect(self._on_fit_changed)
         doc.live_ended.connect(c.settle)
         c.result_ready.connect(self._on_result_ready)
         c.failed.connect(self._on_failed)
         c.busy_changed.connect(self.status.set_computing)
-        self.photos.loaded.connect(self._on_photo_loaded)
-        self.photos.failed.connect(self._on_photo_failed)
-        self.photos.busy_changed.connect(self._on_photo_busy)
+        self.files.photo_opened.connect(self._on_photo_opened)
+        self.models.loaded.connect(self._on_model_loaded)
+        self.models.compute_changed.connect(lambda: c.request(doc.mask))
         self.model_panel.open_file_requested.connect(self.files.open_model_dialog)
         self.model_panel.open_folder_requested.connect(self.files.open_model_folder_dialog)
-        self.brush_slider.valueChanged.connect(lambda v: canvas.set_brush_radius(float(v)))
-        self.opacity_slider.valueChanged.connect(lambda v: self._apply_mask_style(opacity=v / 100))
+        self.toolbar.brush_chosen.connect(canvas.set_brush_radius)
+        self.toolbar.mask_style_changed.connect(canvas.set_mask_style)
+        self.keys.compare_held.connect(self.set_comparing)
+        self.keys.space_held.connect(canvas.set_space_held)
 
     def _restore_settings(self) -> None:
         s = self.settings
@@ -149,9 +191,7 @@ class MainWindow(QMainWindow):
         if (state := s.window_state()) is not None:
             self.restoreState(state)
         self.canvas.set_brush_radius(s.brush_radius())
-        self._mask_color = s.mask_color()
-        self.opacity_slider.setValue(round(s.mask_opacity() * 100))
-        self._apply_mask_style()
+        self.toolbar.set_mask_style(s.mask_color(), s.mask_opacity())
         self.actions_by_name["grid"].setChecked(s.flag("grid", True))
         self.set_grid_visible(s.flag("grid", True))
         self.actions_by_name["heat"].setChecked(s.flag("heatmap", False))
@@ -170,17 +210,12 @@ class MainWindow(QMainWindow):
             self.load_default_model()
         self.doc.generate(recipe or MaskRecipe("random", 0.75, 0), "Random mask")
         self.doc.undo_stack.clear()
-        samples = sample_photos()
-        if image is not None:
-            self.files.open_path(image)
-        elif samples:
-            preferred = [p for p in samples if p.stem == "honey_bee"]
-            self.files.open_path((preferred or samples)[0])
+        self.files.open_start_photo(image)
 
     # ---------------------------------------------------------------- model
 
     @property
-    def model_info(self) -> Any:
+    def model_info(self) -> ModelInfo | None:
         return self.models.info
 
     @property
@@ -199,50 +234,56 @@ class MainWindow(QMainWindow):
     def model_name(self) -> str:
         return self.models.name()
 
+    def _on_model_loaded(self, info: ModelInfo) -> None:
+        doc = self.doc
+        doc.set_geometry(info.img_size, info.patch_size)
+        if doc.image is None:
+            self.results.clear("Open a photo: File > Open, drop a file here, or paste (Ctrl+V)")
+        else:
+            self.controller.set_image(doc.image, doc.fit)
+            self.controller.request(doc.mask)
+
     # ---------------------------------------------------------------- photo and mask
 
     def set_photo(self, rgb: np.ndarray, name: str, path: Path | None) -> None:
-        """Show a photo now (crops made on this thread: for small images and tests)."""
+        """Show a photo now (framed on this thread: for small images and tests)."""
         self.doc.set_image(rgb, name, path)
         self.setWindowTitle(f"{name} — MAE Studio")
 
-    def _on_photo_loaded(self, photo: LoadedPhoto) -> None:
-        self.doc.set_image(photo.rgb, photo.name, photo.path, (photo.img_size, photo.crop, photo.display))
-        self.setWindowTitle(f"{photo.name} — MAE Studio")
-        h, w = photo.rgb.shape[:2]
-        note = f"{photo.name}: {w}x{h}"
-        if w != h:
-            note += (
-                f", the model sees its centre square ({min(w, h)}x{min(w, h)} scaled to {self.doc.img_size})"
-            )
-        self.status.showMessage(note, 8000)
-        if photo.path is not None and photo.path.parent.resolve() != SAMPLES.resolve():
-            self.settings.set_last_folder(photo.path)
-            self.settings.add_recent_file(photo.path)
+    def _on_photo_opened(self, name: str) -> None:
+        self.setWindowTitle(f"{name} — MAE Studio")
+        self._on_fit_changed()
 
-    def _on_photo_failed(self, message: str) -> None:
-        self.report_error("Cannot open the photo", message)
-        samples = sample_photos()
-        if self.doc.image is None and samples:  # nothing on screen yet: show a sample instead
-            self.files.open_path(samples[0])
-
-    def _on_photo_busy(self, busy: bool) -> None:
-        if busy:
-            self.status.showMessage("Opening the photo…")
+    def _on_fit_changed(self) -> None:
+        """The status bar says what the model sees of the photo (also when a photo opens)."""
+        doc = self.doc
+        if doc.image is not None:
+            h, w = doc.image.shape[:2]
+            note = fit_note(doc.fit, w, h, doc.grid, doc.img_size)
+            self.status.showMessage(f"{doc.image_name}: {w}x{h}, {note}", 8000)
 
     def _on_image_changed(self) -> None:
         doc = self.doc
-        assert doc.display is not None and doc.crop is not None
-        self.canvas.set_image(doc.display, doc.img_size, doc.patch_size)
-        self.controller.set_image(doc.crop)
+        assert doc.image is not None
+        self._on_grid_changed()
+        self.controller.set_image(doc.image, doc.fit)
         self.controller.request(doc.mask)
+
+    def _on_grid_changed(self) -> None:
+        """The canvas shows the photo as the model sees it with this fit, on its grid (also
+        when the photo or its fit changes)."""
+        framing = self.doc.framing
+        if framing is None:
+            self.canvas.set_geometry(self.doc.grid, self.doc.patch_size)
+        else:
+            self.canvas.set_image(framing.display, framing.grid, framing.patch_size, framing.size)
 
     def _on_mask_changed(self) -> None:
         mask = self.doc.mask
         self.canvas.set_mask(mask)
         self.controller.request(mask, live=self.doc.live)
 
-    def _on_result_ready(self, generation: int, result: Any) -> None:
+    def _on_result_ready(self, generation: int, result: Reconstruction) -> None:
         self.results.set_result(result)
         self.status.set_result(result)
         self.result_shown.emit(generation)
@@ -254,19 +295,15 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- view
 
     def step_brush(self, direction: int) -> None:
-        r = self.canvas.brush_radius
-        bigger = [s for s in BRUSH_STEPS if s > r]
-        smaller = [s for s in BRUSH_STEPS if s < r]
-        if direction > 0 and bigger:
-            self.canvas.set_brush_radius(bigger[0])
-        elif direction < 0 and smaller:
-            self.canvas.set_brush_radius(smaller[-1])
+        self.canvas.set_brush_radius(next_brush_step(self.canvas.brush_radius, direction))
 
     def _on_brush_changed(self, radius: float) -> None:
-        blocked = self.brush_slider.blockSignals(True)
-        self.brush_slider.setValue(round(radius))
-        self.brush_slider.blockSignals(blocked)
-        self.brush_label.setText(f"{radius:.0f} px")
+        self.toolbar.show_brush(radius)
+
+    def set_eraser(self, on: bool) -> None:
+        self.canvas.eraser = on
+        what = "Eraser: left button restores patches" if on else "Brush: left button removes"
+        self.status.showMessage(what, 3000)
 
     def set_grid_visible(self, on: bool) -> None:
         self.canvas.set_grid_visible(on)
@@ -275,36 +312,54 @@ class MainWindow(QMainWindow):
         self.results.set_overlay(on)
 
     def choose_mask_color(self) -> None:
-        color = QColorDialog.getColor(self._mask_color, self, "Mask Colour")
-        if color.isValid():
-            self._apply_mask_style(color=color)
-
-    def _apply_mask_style(self, color: QColor | None = None, opacity: float | None = None) -> None:
-        if color is not None:
-            self._mask_color = QColor(color)
-        self.canvas.set_mask_style(
-            self._mask_color, self.opacity_slider.value() / 100 if opacity is None else opacity
-        )
-        self.color_button.setStyleSheet(
-            f"background-color: {self._mask_color.name()}; min-width: 18px; border: 1px solid #9aa;"
-        )
+        self.toolbar.choose_color()
 
     def _on_cell_hovered(self, row: int, col: int) -> None:
-        if row < 0:
-            self.status.clearMessage()
-            return
-        state = "removed" if self.doc.mask[row, col] else "visible"
-        text = f"patch ({row}, {col}) {state}"
-        result = self.results.result
-        if result is not None and result.per_patch_mse.shape == self.doc.mask.shape:
-            text += f" · MSE {result.per_patch_mse[row, col]:.5f}"
-        self.status.showMessage(text)
+        self.status.show_patch(row, col, self.doc.mask, self.results.result)
 
     def set_comparing(self, on: bool) -> None:
         self._comparing = on
         self.results.set_comparing(on)
 
+    # ---------------------------------------------------------------- session
+
+    def session_now(self) -> Session:
+        """The studio as autosave keeps it (image_file: the photo's own file, if it has one)."""
+        doc, a = self.doc, self.actions_by_name
+        kind, model_path = self.models.source
+        return Session(
+            image_name=doc.image_name if doc.image is not None else "",
+            image_file=doc.image_path.absolute() if doc.image_path is not None else None,
+            pasted=False,
+            model_path=model_path.absolute() if kind == "file" and model_path is not None else None,
+            device=self.models.device,
+            img_size=doc.img_size,
+            patch_size=doc.patch_size,
+            mask=doc.mask,
+            recipe=doc.recipe,
+            brush_radius=float(self.canvas.brush_radius),
+            grid_visible=a["grid"].isChecked(),
+            heatmap=a["heat"].isChecked(),
+            precision=self.settings.precision(),
+            threads=self.settings.inference_threads(),
+            saved_at=now_text(),
+            fit=doc.fit,
+        )
+
+    def restore_session(self, s: Session) -> None:
+        """Put a session back: view and compute settings, model, fit and mask, then the photo."""
+        self.canvas.set_brush_radius(s.brush_radius)
+        self.actions_by_name["grid"].setChecked(s.grid_visible)
+        self.actions_by_name["heat"].setChecked(s.heatmap)
+        self.models.restore(s.model_path, s.device, s.precision, s.threads)
+        self.doc.restore((s.img_size, s.patch_size), s.fit, s.recipe, s.mask)
+        self.files.reopen(s.image_file, s.image_name, s.pasted)
+        self.status.showMessage(f"Restored the session autosaved at {s.saved_at_text}", 10000)
+
     # ---------------------------------------------------------------- dialogs
+
+    def _remember_error(self, message: str) -> None:
+        self.last_error = message
 
     def report_error(self, title: str, message: str) -> None:
         """Tell the user without blocking: status bar, and a window-modal box."""
@@ -330,33 +385,6 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- events
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.isActiveWindow():
-            key_event: QKeyEvent = event  # type: ignore[assignment]
-            typing = isinstance(QApplication.focusWidget(), (QLineEdit, QAbstractSpinBox, QComboBox))
-            if (
-                not key_event.isAutoRepeat()
-                and not typing
-                and key_event.modifiers()
-                in (
-                    Qt.KeyboardModifier.NoModifier,
-                    Qt.KeyboardModifier.KeypadModifier,
-                )
-            ):
-                pressed = kind == QEvent.Type.KeyPress
-                if key_event.key() == COMPARE_KEY:
-                    self.set_comparing(pressed)
-                    return True
-                over_canvas = self.canvas.underMouse() or self.canvas.hasFocus()
-                if key_event.key() == Qt.Key.Key_Space and (over_canvas or not pressed):
-                    self.canvas.set_space_held(pressed)
-                    return True
-        elif kind == QEvent.Type.WindowDeactivate and obj is self:
-            self.set_comparing(False)
-            self.canvas.set_space_held(False)
-        return super().eventFilter(obj, event)
-
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._sized:  # first show: share the width between canvas and results
@@ -377,14 +405,13 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.save_window(self.saveGeometry(), self.saveState())
         s.set_brush_radius(self.canvas.brush_radius)
-        s.set_mask_color(self._mask_color)
-        s.set_mask_opacity(self.opacity_slider.value() / 100)
+        s.set_mask_color(self.toolbar.mask_color())
+        s.set_mask_opacity(self.toolbar.mask_opacity())
         s.set_flag("grid", self.actions_by_name["grid"].isChecked())
         s.set_flag("heatmap", self.actions_by_name["heat"].isChecked())
+        s.set_fit(self.doc.fit)
         s.sync()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self.keys.remove()
         self.canvas.cancel_drag()
         self.hide()
         self.photos.wait(2000)

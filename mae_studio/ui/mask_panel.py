@@ -1,5 +1,6 @@
-"""Random and pattern masks: ratio slider with the exact patch count, seed and re-roll,
-pattern presets, invert and clear. Edits go to the document; a slider drag is one undo step."""
+"""How the photo meets the model (the fit) and the mask: pattern presets, ratio slider with the
+exact patch count, seed and re-roll, invert and clear. Edits go to the document; a slider drag
+is one undo step, and so is a change of fit."""
 
 from __future__ import annotations
 
@@ -19,18 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mae_studio.core.masks import PATTERNS
+from mae_studio.core.masks import PATTERN_REGISTRY, pattern
+from mae_studio.core.results import FIT_HELP, FITS
 
 from .document import Document
 
-PATTERN_LABELS = {
-    "random": "Random",
-    "block": "Block-wise",
-    "grid": "Grid",
-    "checkerboard": "Checkerboard",
-    "centre": "Centre box",
-    "border": "Border",
-}
+FIT_LABELS = {"crop": "Centre crop", "whole": "Whole photo", "tiles": "Tiles (full resolution)"}
 MAX_RATIO_PERCENT = 95
 MAX_SEED = 2**31 - 1
 
@@ -41,14 +36,29 @@ def count_text(removed: int, total: int) -> str:
     return f"{removed}/{total} patches, {percent}%"
 
 
+def fit_tip(fit: str) -> str:
+    """'Whole photo: the whole photo resized to a patch grid at its own aspect (...)'."""
+    return f"{FIT_LABELS[fit]}: {FIT_HELP[fit]}"
+
+
 class MaskPanel(QWidget):
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
 
+        self.fit = QComboBox()
+        for key in FITS:
+            self.fit.addItem(FIT_LABELS[key], key)
+            self.fit.setItemData(self.fit.count() - 1, fit_tip(key), Qt.ItemDataRole.ToolTipRole)
+        self.fit.setToolTip("How the photo meets the model (one undo step; Ctrl+1, 2, 3)")
+        self.grid_label = QLabel()
+        self.grid_label.setObjectName("patchGrid")
+        self.grid_label.setToolTip("The patch grid the model runs on: rows x columns")
+
         self.pattern = QComboBox()
-        for key in PATTERNS:
-            self.pattern.addItem(PATTERN_LABELS.get(key, key), key)
+        for key, entry in PATTERN_REGISTRY.items():
+            self.pattern.addItem(entry.label, key)
+            self.pattern.setItemData(self.pattern.count() - 1, entry.help, Qt.ItemDataRole.ToolTipRole)
         self.pattern.setToolTip("How the mask is generated; the ratio and seed apply to it")
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -80,6 +90,11 @@ class MaskPanel(QWidget):
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.reroll)
 
+        photo = QGroupBox("Photo")
+        photo_form = QFormLayout(photo)
+        photo_form.addRow("Fit", self.fit)
+        photo_form.addRow("Grid", self.grid_label)
+
         generate = QGroupBox("Generate")
         form = QFormLayout(generate)
         form.addRow("Pattern", self.pattern)
@@ -96,10 +111,12 @@ class MaskPanel(QWidget):
         edit_layout.addLayout(buttons)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(photo)
         layout.addWidget(generate)
         layout.addWidget(edit)
         layout.addStretch(1)
 
+        self.fit.activated.connect(lambda i: self.doc.set_fit(self.fit.itemData(i)))
         self.slider.sliderPressed.connect(self._on_slider_pressed)
         self.slider.sliderReleased.connect(self._on_slider_released)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
@@ -112,7 +129,9 @@ class MaskPanel(QWidget):
         doc.recipe_changed.connect(self._on_recipe_changed)
         doc.mask_changed.connect(self._on_mask_changed)
         doc.grid_changed.connect(self._on_mask_changed)
+        doc.fit_changed.connect(self._on_fit_changed)
         self._on_recipe_changed()
+        self._on_fit_changed()
         self._on_mask_changed()
 
     # ---------------------------------------------------------------- document -> widgets
@@ -128,9 +147,16 @@ class MaskPanel(QWidget):
             setter(value)
             widget.blockSignals(blocked)
         self.ratio_label.setText(f"{round(r.ratio * 100)}%")
-        self.slider.setEnabled(r.pattern != "checkerboard")
+        self.slider.setEnabled(pattern(r.pattern).uses_ratio)
+
+    def _on_fit_changed(self) -> None:
+        blocked = self.fit.blockSignals(True)
+        self.fit.setCurrentIndex(max(0, self.fit.findData(self.doc.fit)))
+        self.fit.blockSignals(blocked)
 
     def _on_mask_changed(self) -> None:
+        grid = self.doc.grid
+        self.grid_label.setText(f"{grid.h} x {grid.w} patches of {self.doc.patch_size} px")
         self.count_label.setText(count_text(self.doc.removed_count, self.doc.num_patches))
 
     # ---------------------------------------------------------------- widgets -> document
@@ -146,14 +172,14 @@ class MaskPanel(QWidget):
         self.doc.generate(self.doc.with_recipe(ratio=value / 100), f"Mask ratio {value}%")
 
     def _on_pattern_changed(self, index: int) -> None:
-        pattern = self.pattern.itemData(index)
-        self.doc.generate(self.doc.with_recipe(pattern=pattern), f"{PATTERN_LABELS[pattern]} mask")
+        key = self.pattern.itemData(index)
+        self.doc.generate(self.doc.with_recipe(pattern=key), f"{pattern(key).label} mask")
 
     def _on_seed_changed(self, seed: int) -> None:
         self.doc.generate(self.doc.with_recipe(seed=seed), f"Seed {seed}")
 
     def apply_pattern(self) -> None:
-        self.doc.generate(self.doc.recipe, f"{PATTERN_LABELS[self.doc.recipe.pattern]} mask")
+        self.doc.generate(self.doc.recipe, f"{self.doc.recipe.label} mask")
 
     def reroll_seed(self) -> None:
         seed = random.randrange(MAX_SEED)

@@ -4,34 +4,58 @@ Loading happens on the worker thread; this keeps the window's side of it in step
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
+from mae_studio.core.devices import OUT_OF_MEMORY, device_kind
 from mae_studio.core.downloads import DownloadError, Fetched, cached_path, parse_source
 
-from .model_loader import checkpoint_loader, default_loader, resolve_device
+from .controller import InferenceController
+from .model_loader import ModelInfo, checkpoint_loader, default_loader
+from .model_panel import ModelPanel
 from .models_dialog import ModelsDialog
-from .worker import OUT_OF_MEMORY, Loader
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from .settings import Settings
+from .statusbar import StudioStatusBar
+from .worker import Loader
 
 
 class ModelActions(QObject):
-    def __init__(self, window: MainWindow, device: str | None) -> None:
-        super().__init__(window)
-        self.w = window
+    """`parent` is the dialogs' parent. `report_error(title, message)` tells the user;
+    `remember_error(message)` only records one the open question already tells; `dialogs()`
+    says whether questions may be asked (not in tests and the benchmark)."""
+
+    loaded = Signal(object)  # ModelInfo, once the panel and status bar show the new model
+    compute_changed = Signal()  # precision or threads changed: the next run applies them
+
+    def __init__(
+        self,
+        parent: QWidget,
+        *,
+        controller: InferenceController,
+        panel: ModelPanel,
+        status: StudioStatusBar,
+        settings: Settings,
+        report_error: Callable[[str, str], None],
+        remember_error: Callable[[str], None],
+        dialogs: Callable[[], bool],
+        device: str | None,
+    ) -> None:
+        super().__init__(parent)
+        self._parent, self._controller, self._panel, self._status = parent, controller, panel, status
+        self._settings, self._report_error, self._remember_error = settings, report_error, remember_error
+        self._dialogs = dialogs
         self.device = device  # None: the best available
-        self.info: Any = None  # ModelInfo of the model in use
+        self.info: ModelInfo | None = None  # the model in use
         self.threads_in_use = 0
         self._source: tuple[str, Path | None] = ("default", None)  # the model asked for last
         self.fault_box: QMessageBox | None = None  # the open "Switch to CPU?" question
         self.dialog: ModelsDialog | None = None  # Model > Get Models…, made when first asked for
         self._overrides: dict[Path, dict[str, Any]] = {}  # a catalogue model's heads and target
-        c, panel = window.controller, window.model_panel
+        c = controller
         c.model_loading.connect(self._on_model_loading)
         c.model_loaded.connect(self._on_model_loaded)
         c.model_failed.connect(self._on_model_failed)
@@ -71,7 +95,7 @@ class ModelActions(QObject):
         try:
             source = parse_source(spec)
         except DownloadError as e:
-            self.w.report_error("Cannot open the model", str(e))
+            self._report_error("Cannot open the model", str(e))
             self.load_default()
             return
         if source.kind == "path":
@@ -88,7 +112,7 @@ class ModelActions(QObject):
     def show_models(self, spec: str | None = None) -> ModelsDialog:
         """Model > Get Models…, optionally on one model (a catalogue name, repo id or URL)."""
         if self.dialog is None:
-            self.dialog = ModelsDialog(self.w.settings, self.w)
+            self.dialog = ModelsDialog(self._settings, self._parent)
             self.dialog.model_ready.connect(self.load_fetched)
             if self.info is not None:
                 self.dialog.set_model_in_use(self.info.name, self.info.path)
@@ -104,7 +128,7 @@ class ModelActions(QObject):
         return self.dialog.shutdown(timeout_s) if self.dialog is not None else True
 
     def load(self, loader: Loader, description: str) -> None:
-        self.w.controller.load_model(loader, description)
+        self._controller.load_model(loader, description)
 
     def name(self) -> str:
         return self.info.name if self.info is not None else "no model"
@@ -127,10 +151,23 @@ class ModelActions(QObject):
     def set_device(self, device: str | None) -> None:
         """The device for the next load (None: the best available); the panel shows it."""
         self.device = device
-        combo = self.w.model_panel.device
+        combo = self._panel.device
         index = combo.findData(device or "auto")
         if index >= 0:
             combo.setCurrentIndex(index)
+
+    def restore(self, model_path: Path | None, device: str | None, precision: str, threads: int) -> None:
+        """A session's compute settings, then its model (None: the default)."""
+        panel = self._panel
+        panel.precision.setCurrentIndex(max(0, panel.precision.findData(precision)))
+        self._controller.set_precision(precision)
+        self._settings.set_precision(precision)
+        panel.threads.setValue(threads)  # the panel passes it on to the worker and the settings
+        self.set_device(device if panel.device.findData(device or "auto") >= 0 else None)
+        if model_path is not None:
+            self.load_checkpoint(model_path)
+        else:
+            self.load_default()
 
     def switch_to_cpu(self, source: tuple[str, Path | None] | None = None) -> None:
         """Load the model in use (or `source`) on the CPU."""
@@ -140,47 +177,40 @@ class ModelActions(QObject):
     # ---------------------------------------------------------------- controller signals
 
     def _on_model_loading(self, what: str) -> None:
-        self.w.status.set_loading(what)
-        self.w.model_panel.set_loading(True)
+        self._status.set_loading(what)
+        self._panel.set_loading(True)
 
-    def _on_model_loaded(self, info: Any) -> None:
+    def _on_model_loaded(self, info: ModelInfo) -> None:
         # Hundreds of thousands of long-lived objects (torch, Qt, the model) would make every
         # full garbage collection on the GUI thread a 100-500 ms stall; frozen, they are skipped.
         gc.freeze()
-        w = self.w
         self.info = info
-        w.status.set_loading(None)
-        w.status.set_model(info)
-        w.model_panel.set_loading(False)
-        w.model_panel.set_model(info)
+        self._status.set_loading(None)
+        self._status.set_model(info)
+        self._panel.set_loading(False)
+        self._panel.set_model(info)
         if info.note:
-            w.status.showMessage(info.note, 15000)
+            self._status.showMessage(info.note, 15000)
         if self.dialog is not None:
             self.dialog.set_model_in_use(info.name, info.path)
-        w.doc.set_geometry(info.img_size, info.patch_size)
-        if w.doc.crop is None:
-            w.results.clear("Open a photo: File > Open, drop a file here, or paste (Ctrl+V)")
-        else:
-            w.controller.set_image(w.doc.crop)
-            w.controller.request(w.doc.mask)
+        self.loaded.emit(info)
 
     def _on_model_failed(self, message: str) -> None:
-        w = self.w
-        w.status.set_loading(None)
-        w.model_panel.set_loading(False)
+        self._status.set_loading(None)
+        self._panel.set_loading(False)
         if self.info is not None:
-            w.status.set_model(self.info)
+            self._status.set_model(self.info)
             if self.device not in (None, self.info.device.lower()):
                 self.set_device(self.info.device.lower())  # the panel shows where the model runs
         stays = "The current model stays loaded." if self.info is not None else "No model is loaded yet."
         if self.dialog is not None:
             self.dialog.show_load_failed(message)
         if self.fault_box is None:
-            w.report_error("The model was not loaded", f"{message}\n\n{stays}")
+            self._report_error("The model was not loaded", f"{message}\n\n{stays}")
         else:  # the "Switch to CPU?" question already tells the story
-            w.last_error = message
+            self._remember_error(message)
         if self.info is None and self.device not in (None, "cpu") and self.fault_box is None:
-            w.status.showMessage(f"{message}; loading on the best available device instead", 15000)
+            self._status.showMessage(f"{message}; loading on the best available device instead", 15000)
             self.set_device(None)  # e.g. --device cuda on a machine without a GPU
             self.reload()
         elif self.info is None and self._source[0] != "default":
@@ -188,14 +218,14 @@ class ModelActions(QObject):
 
     def _on_device_failed(self, fault: str, message: str, loading: bool) -> None:
         """Out of memory or a failed GPU: offer the CPU, unless the model already runs there."""
-        where = resolve_device(self.device) if loading or self.info is None else self.info.device.lower()
+        where = device_kind(self.device) if loading or self.info is None else self.info.device.lower()
         if where == "cpu" or self.fault_box is not None:
             return  # the status bar has the message; nothing better to offer
         what = "ran out of memory" if fault == OUT_OF_MEMORY else "stopped working"
         doing = "loading the model" if loading else "reconstructing"
         gpu = f"The GPU ({where.upper()})"
-        self.w.status.showMessage(f"{gpu} {what} while {doing}: {message}", 15000)
-        if not self.w.files.dialogs:
+        self._status.showMessage(f"{gpu} {what} while {doing}: {message}", 15000)
+        if not self._dialogs():
             return
         why = (
             "It is slower, but uses the computer's main memory."
@@ -207,7 +237,7 @@ class ModelActions(QObject):
             f"The GPU {what}",
             f"{gpu} {what} while {doing}. Switch to the CPU?",
             QMessageBox.StandardButton.NoButton,
-            self.w,
+            self._parent,
         )
         box.setInformativeText(f"{why}\n\n{message}")
         switch = box.addButton("Switch to CPU", QMessageBox.ButtonRole.AcceptRole)
@@ -225,12 +255,12 @@ class ModelActions(QObject):
             self.switch_to_cpu(source)
 
     def _on_precision_applied(self, text: str) -> None:
-        self.w.model_panel.set_precision_detail(text)
-        self.w.status.set_precision(text.split(" (")[0])
+        self._panel.set_precision_detail(text)
+        self._status.set_precision(text.split(" (")[0])
 
     def _on_threads_applied(self, threads: int) -> None:
         self.threads_in_use = threads
-        self.w.status.set_threads(threads)
+        self._status.set_threads(threads)
 
     # ---------------------------------------------------------------- panel choices
 
@@ -239,11 +269,11 @@ class ModelActions(QObject):
         self.reload()
 
     def _on_threads_chosen(self, threads: int) -> None:
-        self.w.controller.set_threads(threads)
-        self.w.settings.set_inference_threads(threads)
-        self.w.controller.request(self.w.doc.mask)  # applied with the next run
+        self._controller.set_threads(threads)
+        self._settings.set_inference_threads(threads)
+        self.compute_changed.emit()  # applied with the next run
 
     def _on_precision_chosen(self, precision: str) -> None:
-        self.w.controller.set_precision(precision)
-        self.w.settings.set_precision(precision)
-        self.w.controller.request(self.w.doc.mask)
+        self._controller.set_precision(precision)
+        self._settings.set_precision(precision)
+        self.compute_changed.emit()

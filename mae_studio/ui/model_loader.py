@@ -15,9 +15,10 @@ import torch
 
 from mae_studio.core import DEFAULT_WEIGHTS, MAEConfig, MaskedAutoencoderViT, load_checkpoint
 from mae_studio.core.config import DEFAULT_ARCH
-from mae_studio.core.errors import CheckpointError, MaeStudioError
+from mae_studio.core.devices import DeviceUnavailable, choose_device
+from mae_studio.core.errors import CheckpointError
 from mae_studio.core.files import require_regular_file
-from mae_studio.core.predictor import Predictor, auto_device
+from mae_studio.core.predictor import Predictor
 
 from .worker import Loader
 
@@ -50,27 +51,15 @@ class ModelInfo:
         return f"{self.name} · {self.img_size}px, {self.patch_size}px patches ({g}x{g})"
 
 
-class DeviceUnavailable(MaeStudioError):
-    """The chosen device is not available on this machine."""
-
-
 def _device(device: str | None) -> torch.device:
-    """The torch device for a choice ("auto", "cpu", "cuda", "mps"); DeviceUnavailable when this
-    machine has no such device (instead of PyTorch's "Torch not compiled with CUDA enabled")."""
-    if device in (None, "", "auto"):
-        return auto_device()
-    dev = torch.device(device)
-    if dev.type != "cpu" and dev.type not in available_devices():
+    """The torch device for a choice (core.devices.choose_device), its refusal saying what to do
+    in the window."""
+    try:
+        return choose_device(device)
+    except DeviceUnavailable as e:
         raise DeviceUnavailable(
-            f"no {dev.type.upper()} device is available on this machine; choose CPU as the Device in the "
-            "Model panel"
-        )
-    return dev
-
-
-def resolve_device(device: str | None) -> str:
-    """Where a device choice runs: "cpu", "cuda" or "mps" ("auto" resolved)."""
-    return auto_device().type if device in (None, "", "auto") else torch.device(device).type
+            e.name, e.kind, f"{e.reason}; choose CPU as the Device in the Model panel"
+        ) from e
 
 
 def _wrap(
@@ -145,14 +134,3 @@ def default_loader(
         return random_loader(fallback.with_name(UNTRAINED_NAME), device, note)()
 
     return load
-
-
-def available_devices() -> list[str]:
-    """Devices this machine can run the model on, CPU first."""
-    devices = ["cpu"]
-    if torch.cuda.is_available():
-        devices.append("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        devices.append("mps")
-    return devices

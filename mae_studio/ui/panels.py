@@ -1,12 +1,14 @@
 """Result views: masked input, reconstruction (+ per-patch MSE heat map), reconstruction with
 the visible patches pasted back, and the original; a colour bar with the heat map's scale.
 
-They receive a Reconstruction (numpy arrays only) and convert to QImage here, on the GUI thread.
+They receive a core.results.Reconstruction (numpy arrays only, at the aspect of the fit's
+frame) and convert to QImage here, on the GUI thread. Titles come from core's result-panel
+registry, so a panel has one name on screen, on sheets and in saved files.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
@@ -14,15 +16,31 @@ from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEv
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from mae_studio.core.heatmap import auto_vmax, colorize, format_value, lut
+from mae_studio.core.results import RESULT_PANELS, Reconstruction
 
 from .qimage import rgb_to_qimage, rgba_to_qimage
 
 HEAT_OPACITY = 0.6
+SHOWN_MAX = 1600  # longer result images (tiles: the photo's resolution) are shown scaled down
+VIEW_PANELS = ("masked", "reconstruction", "pasted", "original")  # the heat map is an overlay
+
+
+def shown_image(rgb: np.ndarray) -> QImage:
+    """A result image as a QImage of at most SHOWN_MAX pixels a side (painted on every update)."""
+    image = rgb_to_qimage(rgb)
+    if max(image.width(), image.height()) > SHOWN_MAX:
+        image = image.scaled(
+            SHOWN_MAX,
+            SHOWN_MAX,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    return image
 
 
 class ImageView(QWidget):
-    """One square image with its title above, scaled to fit, with an optional per-patch heat
-    map and a hover read-out."""
+    """One image at its own aspect with its title above, scaled to fit, with an optional
+    per-patch heat map and a hover read-out."""
 
     patch_hovered = Signal(int, int)  # row, col; (-1, -1) when leaving
 
@@ -41,6 +59,7 @@ class ImageView(QWidget):
         self._image: QImage | None = None
         self._heat: QImage | None = None
         self._values: np.ndarray | None = None  # float32 [h, w] per-patch MSE for the read-out
+        self._extent = (1.0, 1.0)  # how far the grid reaches over the picture (tiles: a bit beyond)
         self._hover = (-1, -1)
         self._placeholder = "No result yet"
 
@@ -58,9 +77,11 @@ class ImageView(QWidget):
     def image(self) -> QImage | None:
         return self._image
 
-    def set_values(self, values: np.ndarray | None) -> None:
-        """Per-patch values [h, w] that hovering reads out."""
+    def set_values(self, values: np.ndarray | None, extent: tuple[float, float] = (1.0, 1.0)) -> None:
+        """Per-patch values [h, w] that hovering reads out. `extent`: the grid's height and width
+        over the picture's (tiles: the last row and column of cells are partial, so > 1)."""
         self._values = None if values is None else np.asarray(values, dtype=np.float32)
+        self._extent = extent
         self.update()
 
     def set_heat(self, heat: QImage | None) -> None:
@@ -72,28 +93,42 @@ class ImageView(QWidget):
         self._placeholder = text
         self.update()
 
+    def aspect(self) -> float:
+        """Width over height of what is shown: the image, else the patch grid, else square."""
+        if self._image is not None and not self._image.isNull():
+            return self._image.width() / self._image.height()
+        if self._values is not None:
+            h, w = self._values.shape
+            return w / h
+        return 1.0
+
     def target_rect(self) -> QRectF:
-        """Where the image goes: the largest square under the title line, centred."""
+        """Where the image goes: the largest rectangle of its aspect under the title line."""
         line = self.fontMetrics().height() + 6
         pad = line // 2  # below the picture: room for the colour bar's lowest tick label
-        side = max(1, min(self.width(), self.height() - line - pad))
-        spare = self.height() - side - line - pad
+        aspect = self.aspect()
+        width = max(1.0, min(self.width(), (self.height() - line - pad) * aspect))
+        height = max(1.0, width / aspect)
+        spare = self.height() - height - line - pad
         if self._valign == Qt.AlignmentFlag.AlignTop:
             spare = 0
         elif self._valign != Qt.AlignmentFlag.AlignBottom:
             spare /= 2
         top = spare + line
-        return QRectF((self.width() - side) / 2, top, side, side)
+        return QRectF((self.width() - width) / 2, top, width, height)
+
+    def grid_rect(self) -> QRectF:
+        """Where the patch grid lies: the picture's rectangle, stretched by the extent."""
+        r = self.target_rect()
+        return QRectF(r.left(), r.top(), r.width() * self._extent[1], r.height() * self._extent[0])
 
     def cell_at(self, pos: QPointF) -> tuple[int, int]:
-        if self._values is None:
+        if self._values is None or not self.target_rect().contains(pos):
             return (-1, -1)
         h, w = self._values.shape
-        r = self.target_rect()
-        if not r.contains(pos):
-            return (-1, -1)
-        row = min(h - 1, int((pos.y() - r.top()) / r.height() * h))
-        col = min(w - 1, int((pos.x() - r.left()) / r.width() * w))
+        g = self.grid_rect()
+        row = min(h - 1, int((pos.y() - g.top()) / g.height() * h))
+        col = min(w - 1, int((pos.x() - g.left()) / g.width() * w))
         return (row, col)
 
     def hovered_text(self) -> str:
@@ -116,18 +151,21 @@ class ImageView(QWidget):
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         p.drawImage(target, self._image)
+        p.setClipRect(target.adjusted(-1, -1, 1, 1))  # partial cells (tiles) end with the picture
+        grid = self.grid_rect()
         if self._heat is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp patches
             p.setOpacity(HEAT_OPACITY)
-            p.drawImage(target, self._heat)
+            p.drawImage(grid, self._heat)
             p.setOpacity(1.0)
         row, col = self._hover
         if self._values is not None and row >= 0:
             h, w = self._values.shape
-            cw, ch = target.width() / w, target.height() / h
+            cw, ch = grid.width() / w, grid.height() / h
             pen = QPen(QColor(255, 255, 255), 1.5)
             p.setPen(pen)
-            p.drawRect(QRectF(target.left() + col * cw, target.top() + row * ch, cw, ch))
+            p.drawRect(QRectF(grid.left() + col * cw, grid.top() + row * ch, cw, ch))
+            p.setClipping(False)
             text = self.hovered_text()
             font = QFont(self.font())
             p.setFont(font)
@@ -207,19 +245,12 @@ class ResultsView(QWidget):
 
     patch_hovered = Signal(int, int)
 
-    TITLES: ClassVar[dict[str, str]] = {
-        "masked": "Masked input",
-        "reconstruction": "Reconstruction",
-        "pasted": "Reconstruction + visible",
-        "original": "Original",
-    }
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Top row sits at the bottom of its cells, bottom row at the top: one compact block.
         bottom, top = Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignTop
         align = {"masked": bottom, "reconstruction": bottom, "pasted": top, "original": top}
-        self.panels = {key: ImageView(title, align[key]) for key, title in self.TITLES.items()}
+        self.panels = {key: ImageView(RESULT_PANELS[key].label, align[key]) for key in VIEW_PANELS}
         self.colorbar = ColorBar(beside=self.panels["reconstruction"])
         grid = QGridLayout(self)
         grid.setContentsMargins(4, 4, 12, 4)
@@ -233,16 +264,15 @@ class ResultsView(QWidget):
         grid.setColumnStretch(1, 1)
         for panel in self.panels.values():
             panel.patch_hovered.connect(self.patch_hovered)
-        self.result: Any = None
+        self.result: Reconstruction | None = None
         self._images: dict[str, QImage] = {}
         self._overlay = True
         self._comparing = False
         self.colorbar.setVisible(self._overlay)
 
-    def set_result(self, result: Any) -> None:
-        """result: a core Reconstruction (numpy arrays)."""
+    def set_result(self, result: Reconstruction) -> None:
         self.result = result
-        self._images = {key: rgb_to_qimage(getattr(result, key)) for key in self.TITLES}
+        self._images = {key: shown_image(RESULT_PANELS[key].image(result)) for key in VIEW_PANELS}
         mask = result.mask if result.mask.any() else None
         self.vmax = auto_vmax(result.per_patch_mse, mask)
         # Removed patches only, as in the saved sheet: visible ones keep showing the picture.
@@ -250,8 +280,10 @@ class ResultsView(QWidget):
         alpha = np.where(shown, 255, 0).astype(np.uint8)
         self._heat = rgba_to_qimage(colorize(result.per_patch_mse, self.vmax), alpha)
         self.colorbar.set_vmax(self.vmax)
+        (h, w), (fh, fw), p = result.mask.shape, result.original.shape[:2], result.patch_size
+        extent = (h * p / fh, w * p / fw)
         for panel in self.panels.values():
-            panel.set_values(result.per_patch_mse)
+            panel.set_values(result.per_patch_mse, extent)
         self._refresh()
 
     def clear(self, message: str) -> None:
@@ -285,7 +317,7 @@ class ResultsView(QWidget):
             if self._comparing and key in ("reconstruction", "pasted"):
                 show = "original"
             panel.set_image(self._images[show])
-            title = self.TITLES[key] + (" (showing original)" if show != key else "")
+            title = RESULT_PANELS[key].label + (" (showing original)" if show != key else "")
             if key == "reconstruction" and self._overlay and not self._comparing:
                 title += " · per-patch MSE"
             panel.set_title(title)

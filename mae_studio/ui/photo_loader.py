@@ -15,7 +15,9 @@ from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.images import load_image, load_image_bytes
 from mae_studio.core.names import printable
 
-from .document import crops_for
+from .framing import Framing, framings
+
+Geometry = tuple[int, int]  # a model's input size and patch size
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,8 @@ class LoadedPhoto:
     rgb: np.ndarray  # uint8 [H, W, 3], upright, alpha flattened
     name: str
     path: Path | None
-    img_size: int  # the model input size `crop` and `display` were made for
-    crop: np.ndarray
-    display: np.ndarray
+    geometry: Geometry  # the model input and patch size `framings` were made for
+    framings: dict[str, Framing]  # every fit's grid and picture (framing.framings)
 
 
 class _Relay(QObject):
@@ -35,29 +36,35 @@ class _Relay(QObject):
 
 class _Job(QRunnable):
     def __init__(
-        self, token: int, read: Callable[[], object], name: str, path: Path | None, size: int, relay: _Relay
+        self,
+        token: int,
+        read: Callable[[], object],
+        name: str,
+        path: Path | None,
+        geometry: Geometry,
+        relay: _Relay,
     ):
         super().__init__()
-        self.token, self.read, self.name, self.path, self.size, self.relay = (
+        self.token, self.read, self.name, self.path, self.geometry, self.relay = (
             token,
             read,
             name,
             path,
-            size,
+            geometry,
             relay,
         )
 
     def run(self) -> None:
         try:
             rgb = np.asarray(self.read(), dtype=np.uint8)
-            crop, display = crops_for(rgb, self.size)
+            framed = framings(rgb, *self.geometry)
         except MaeStudioError as e:
             self.relay.failed.emit(self.token, str(e))
             return
         except MemoryError:
             self.relay.failed.emit(self.token, f"{self.name}: not enough memory to open this image")
             return
-        self.relay.done.emit(self.token, LoadedPhoto(rgb, self.name, self.path, self.size, crop, display))
+        self.relay.done.emit(self.token, LoadedPhoto(rgb, self.name, self.path, self.geometry, framed))
 
 
 class PhotoLoader(QObject):
@@ -78,21 +85,22 @@ class PhotoLoader(QObject):
     def busy(self) -> bool:
         return self._pool.activeThreadCount() > 0
 
-    def load_file(self, path: Path, img_size: int) -> None:
+    def load_file(self, path: Path, geometry: Geometry) -> None:
+        """Decode `path` and frame it for a model of `geometry` (input size, patch size)."""
         # The name as shown everywhere (title, captions, saved names): one printable line, even
         # for a name with undecodable bytes or a newline; the path stays exact for reopening.
-        self._start(lambda: load_image(path), printable(path.name), path, img_size)
+        self._start(lambda: load_image(path), printable(path.name), path, geometry)
 
-    def load_bytes(self, data: bytes, name: str, img_size: int) -> None:
-        self._start(lambda: load_image_bytes(data, name), name, None, img_size)
+    def load_bytes(self, data: bytes, name: str, geometry: Geometry) -> None:
+        self._start(lambda: load_image_bytes(data, name), name, None, geometry)
 
-    def load_array(self, rgb: np.ndarray, name: str, img_size: int) -> None:
-        self._start(lambda: rgb, name, None, img_size)
+    def load_array(self, rgb: np.ndarray, name: str, geometry: Geometry) -> None:
+        self._start(lambda: rgb, name, None, geometry)
 
-    def _start(self, read: Callable[[], object], name: str, path: Path | None, img_size: int) -> None:
+    def _start(self, read: Callable[[], object], name: str, path: Path | None, geometry: Geometry) -> None:
         self._token += 1
         self.busy_changed.emit(True)
-        self._pool.start(_Job(self._token, read, name, path, img_size, self._relay))
+        self._pool.start(_Job(self._token, read, name, path, geometry, self._relay))
 
     def _on_done(self, token: int, photo: LoadedPhoto) -> None:
         if token == self._token:

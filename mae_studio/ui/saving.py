@@ -16,15 +16,9 @@ import numpy as np
 from mae_studio import __version__
 from mae_studio.core.files import atomic_write_set, encode_png, save_png
 from mae_studio.core.mask_files import write_mask_file
+from mae_studio.core.results import HEATMAP, RESULT_PANELS, Reconstruction
 from mae_studio.core.sheet import heat_panel, render_sheet
 
-PANEL_SUFFIXES = {
-    "masked": "masked",
-    "reconstruction": "reconstruction",
-    "pasted": "reconstruction_visible",
-    "original": "original",
-    "heatmap": "error_heatmap",
-}
 MASK_FILTER = "Mask JSON (*.json);;Mask PNG (*.png)"
 
 
@@ -36,7 +30,7 @@ def _png_text(**items: Any) -> dict[str, str]:
 
 def save_comparison(
     path: str | Path,
-    result: Any,
+    result: Reconstruction,
     *,
     model_name: str,
     seed: int | None,
@@ -50,16 +44,16 @@ def save_comparison(
 
 
 def panel_paths(folder: str | Path, stem: str) -> dict[str, Path]:
-    """Where save_panels writes each panel: <stem>_<panel>.png in `folder`."""
-    return {key: Path(folder) / f"{stem}_{suffix}.png" for key, suffix in PANEL_SUFFIXES.items()}
+    """Where save_panels writes each panel: <stem>_<panel key>.png in `folder` (core's registry)."""
+    return {key: Path(folder) / f"{stem}_{key}.png" for key in RESULT_PANELS}
 
 
-def save_panels(folder: str | Path, stem: str, result: Any, *, model_name: str = "") -> list[Path]:
-    """Each panel on its own, at the model's resolution; the heat map as the sheet draws it.
-    All five files are written, or none."""
+def save_panels(folder: str | Path, stem: str, result: Reconstruction, *, model_name: str = "") -> list[Path]:
+    """Each panel on its own, in the frame the model saw (the fit's aspect and resolution); the
+    heat map as the sheet draws it. All five files are written, or none."""
     files = {}
     for key, path in panel_paths(folder, stem).items():
-        image = heat_panel(result).image if key == "heatmap" else getattr(result, key)
+        image = heat_panel(result).image if key == HEATMAP else RESULT_PANELS[key].image(result)
         files[path] = encode_png(image, _png_text(panel=key, model=model_name))
     return atomic_write_set(files)
 
@@ -74,10 +68,13 @@ def save_mask(
     model: str,
     patch_size: int,
     image: str = "",
+    fit: str = "",
 ) -> Path:
     """.json: grid, removed patch indices, seed, ratio, pattern, model. .png: the patch grid,
-    one patch_size x patch_size block per patch (white = removed), aligned with the model's crop."""
+    one patch_size x patch_size block per patch (white = removed), aligned with the fit's frame."""
     info: dict[str, Any] = {"seed": seed, "ratio": ratio, "pattern": pattern, "model": model}
     if image:
         info["image"] = image
+    if fit:
+        info["fit"] = fit  # the grid is the fit's grid for this photo
     return write_mask_file(path, mask, patch_size=patch_size, **info)

@@ -73,17 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
     from PySide6.QtWidgets import QApplication
 
+    from mae_studio.core.recipes import MaskRecipe
+
     from . import saving
-    from .app import create_application
-    from .document import MaskRecipe
+    from .app import create_application, new_window
     from .help_dialog import ShortcutsDialog
-    from .main_window import MainWindow
     from .settings import Settings
 
     settings_dir = tempfile.TemporaryDirectory(prefix="mae-studio-shots-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
     create_application()
-    window = MainWindow(Settings())
+    window = new_window(Settings())
     window.files.dialogs = False
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     if not _wait_for(lambda: window.results.result is not None and window.model_info is not None, 120):
         print("no reconstruction within 120 s")
         return 1
-    s = window.doc.img_size
+    sh, sw = window.canvas.scene_size()
     recon = window.results.panels["reconstruction"]
 
     window.actions_by_name["heat"].setChecked(False)
@@ -105,11 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     QApplication.sendEvent(recon, QEvent(QEvent.Type.Leave))  # the pointer moves on to the canvas
     window.doc.clear()
     window.canvas.set_brush_radius(14)
-    _stroke(window, [(s * (0.15 + 0.7 * t / 40), s * (0.3 + 0.25 * (t / 40) ** 2)) for t in range(41)])
+    _stroke(window, [(sw * (0.15 + 0.7 * t / 40), sh * (0.3 + 0.25 * (t / 40) ** 2)) for t in range(41)])
     window.canvas.set_tool("rect")
-    _stroke(window, [(s * 0.55, s * 0.62), (s * 0.8, s * 0.75), (s * 0.9, s * 0.9)])
+    _stroke(window, [(sw * 0.55, sh * 0.62), (sw * 0.8, sh * 0.75), (sw * 0.9, sh * 0.9)])
     window.canvas.set_tool("brush")
-    rest = QPointF(window.canvas.mapFromScene(QPointF(s * 0.3, s * 0.8)))  # the brush outline shows here
+    rest = QPointF(window.canvas.mapFromScene(QPointF(sw * 0.3, sh * 0.8)))  # the brush outline shows here
     _send(window.canvas, QEvent.Type.MouseMove, rest, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
     _grab(window, args.out / "painted.png")
 

@@ -3,6 +3,10 @@
 Plain data and checks, no widgets. Reading trusts nothing: a file that is not valid JSON, has a
 field of the wrong type, a mask for another grid, or names a photo that is gone is a
 SessionFileError naming the file and the reason (the studio then starts fresh).
+
+The mask is on the fit's grid (h, w): the model's square grid for the centre crop, the photo's
+own aspect for the whole photo and tiles. A session written before fits existed has none: it is
+the centre crop.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ import numpy as np
 from mae_studio.core import masks
 from mae_studio.core.errors import InputFileError, MaeStudioError
 from mae_studio.core.files import read_regular_file
-
-from .document import MaskRecipe
+from mae_studio.core.recipes import MaskRecipe
+from mae_studio.core.results import FITS
 
 SESSION_FORMAT = "mae-studio-session"
 SESSION_VERSION = 1
@@ -46,7 +50,7 @@ class Session:
     device: str | None  # "cpu", "cuda", "mps"; None: the best available
     img_size: int  # the model's input size and patch size, which give the mask's grid
     patch_size: int
-    mask: np.ndarray  # bool [h, w], True = removed
+    mask: np.ndarray  # bool [h, w] on the fit's grid, True = removed
     recipe: MaskRecipe
     brush_radius: float
     grid_visible: bool
@@ -54,6 +58,7 @@ class Session:
     precision: str  # "exact" or "fast"
     threads: int  # 0 = automatic
     saved_at: str  # local time, ISO 8601
+    fit: str = "crop"  # how the photo met the model (core.results.FITS)
 
     @property
     def saved_at_text(self) -> str:
@@ -71,7 +76,7 @@ class Session:
             "format": SESSION_FORMAT,
             "version": SESSION_VERSION,
             "saved_at": self.saved_at,
-            "image": {"name": self.image_name, "file": image_file, "pasted": self.pasted},
+            "image": {"name": self.image_name, "file": image_file, "pasted": self.pasted, "fit": self.fit},
             "model": {
                 "path": None if self.model_path is None else str(self.model_path),
                 "device": self.device,
@@ -173,8 +178,11 @@ def _parse(doc: Any, folder: Path) -> Session:
         mask, _ = masks.mask_from_json(json.dumps(_field(doc, "mask", (dict,))))
     except ValueError as e:
         raise _Damaged(f"the mask: {e}") from e
+    fit = image.get("fit", "crop")  # written before fits existed: the centre crop
+    if fit not in FITS:
+        raise _Damaged(f"unknown fit {fit!r}")
     grid = img_size // patch_size
-    if mask.shape != (grid, grid):
+    if fit == "crop" and mask.shape != (grid, grid):  # the other fits' grids follow the photo
         h, w = mask.shape
         raise _Damaged(f"the mask is for a {h}x{w} grid, but the session's model has {grid}x{grid}")
 
@@ -206,4 +214,5 @@ def _parse(doc: Any, folder: Path) -> Session:
         precision=precision,
         threads=threads,
         saved_at=_field(doc, "saved_at", (str,)),
+        fit=fit,
     )

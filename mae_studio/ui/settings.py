@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QColor
 
 from mae_studio.core.places import APPLICATION, ORGANIZATION
+from mae_studio.core.results import FITS
 
 MAX_RECENT = 10
 DEFAULT_MASK_COLOR = "#7c7468"  # the grey the model's masked input shows (ImageNet mean)
@@ -117,6 +118,14 @@ class Settings:
 
     def set_precision(self, precision: str) -> None:
         self.store.setValue("model/precision", precision)
+
+    def fit(self) -> str:
+        """How a photo meets the model: "crop" (the default), "whole" or "tiles"."""
+        value = str(self._get("model/fit", "crop", str))
+        return value if value in FITS else "crop"
+
+    def set_fit(self, fit: str) -> None:
+        self.store.setValue("model/fit", fit)
 
     def accepted_licences(self) -> list[str]:
         """Licences the user accepted before a download (e.g. "CC-BY-NC 4.0"): asked once."""

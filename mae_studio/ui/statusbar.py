@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
+import numpy as np
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
+from mae_studio.core.results import Reconstruction
 
-def metrics_text(result: Any) -> str:
+from .model_loader import ModelInfo
+
+
+def metrics_text(result: Reconstruction | None) -> str:
     """'Masked MSE 0.0123 · PSNR 19.10 dB' (or why there is none)."""
     if result is None:
         return "No result yet"
@@ -41,7 +45,7 @@ class StudioStatusBar(QStatusBar):
         for widget in (self.metrics, self.timing, self.computing, self.device, self.model, self.busy):
             self.addPermanentWidget(widget)
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: Reconstruction | None) -> None:
         self.metrics.setText(metrics_text(result))
         if result is not None:
             self.timing.setText(f"{result.seconds * 1000:.0f} ms")
@@ -62,12 +66,23 @@ class StudioStatusBar(QStatusBar):
             parts.append(self._precision)
         self.device.setText(" · ".join(p for p in parts if p))
 
-    def set_model(self, info: Any) -> None:
+    def set_model(self, info: ModelInfo) -> None:
         self.model.setText(f"{info.name} · patch {info.patch_size}px")
         self.model.setToolTip(info.summary + (f"\n{info.path}" if info.path else ""))
         self.model.setStyleSheet("color: #f0a030;" if info.untrained else "")
         self._device = info.device
         self._show_device()
+
+    def show_patch(self, row: int, col: int, mask: np.ndarray, result: Reconstruction | None) -> None:
+        """The hovered patch (row, col) of the mask: removed or visible, and its MSE when the
+        result on screen is on the same grid; (-1, -1): the pointer left."""
+        if row < 0:
+            self.clearMessage()
+            return
+        text = f"patch ({row}, {col}) {'removed' if mask[row, col] else 'visible'}"
+        if result is not None and result.per_patch_mse.shape == mask.shape:
+            text += f" · MSE {result.per_patch_mse[row, col]:.5f}"
+        self.showMessage(text)
 
     def set_loading(self, what: str | None) -> None:
         """Show the busy indicator while a model loads (None: done)."""

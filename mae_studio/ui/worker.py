@@ -23,7 +23,9 @@ import numpy as np
 import torch
 from PySide6.QtCore import QThread, Signal
 
+from mae_studio.core.devices import OUT_OF_MEMORY, device_fault
 from mae_studio.core.errors import Cancelled, MaeStudioError
+from mae_studio.core.results import Reconstruction
 from mae_studio.core.threads import configure_threads
 
 log = logging.getLogger(__name__)
@@ -32,11 +34,11 @@ log = logging.getLogger(__name__)
 class PredictorLike(Protocol):
     """What the worker needs of a predictor (core.predictor.Predictor, or a test fake)."""
 
-    grid_size: int
+    def set_image(self, image: np.ndarray, fit: str = "crop") -> Any: ...
 
-    def set_image(self, image: np.ndarray) -> np.ndarray: ...
-
-    def reconstruct(self, mask: np.ndarray, should_cancel: Callable[[], bool] | None = None) -> Any: ...
+    def reconstruct(
+        self, mask: np.ndarray, should_cancel: Callable[[], bool] | None = None
+    ) -> Reconstruction: ...
 
 
 # A loader runs on the worker thread and returns (predictor, info about the model).
@@ -47,8 +49,9 @@ Loader = Callable[[], tuple[PredictorLike, Any]]
 class InferJob:
     generation: int
     image_id: int
-    image: np.ndarray  # uint8 [H, W, 3], read-only: the photo (the predictor crops it)
-    mask: np.ndarray  # bool [h, w], True = removed
+    image: np.ndarray  # uint8 [H, W, 3], read-only: the photo (the predictor frames it)
+    fit: str  # how the predictor frames it: "crop", "whole" or "tiles" (core.results.FITS)
+    mask: np.ndarray  # bool [h, w] on the fit's grid, True = removed
 
 
 @dataclass(frozen=True)
@@ -67,29 +70,6 @@ def describe_error(e: BaseException) -> str:
     return f"{type(e).__name__}: {first}" if first else type(e).__name__
 
 
-OUT_OF_MEMORY = "out of memory"
-DEVICE_FAILED = "the GPU failed"
-# Lower-case fragments of what CUDA, cuBLAS, cuDNN and HIP raise when the device itself fails.
-_DEVICE_FAILURE_TEXT = ("cuda error", "cublas_status", "cudnn_status", "device-side assert", "hip error")
-
-
-def device_fault(e: BaseException) -> str | None:
-    """OUT_OF_MEMORY or DEVICE_FAILED for an error that another device may cure (a GPU that ran
-    out of memory, or failed mid-run); None for anything else. Older PyTorch raises both as a
-    plain RuntimeError, so the message counts too."""
-    text = str(e).lower()
-    if isinstance(e, torch.OutOfMemoryError) or (
-        isinstance(e, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
-    ):
-        return OUT_OF_MEMORY
-    accelerator = getattr(torch, "AcceleratorError", ())
-    if isinstance(e, accelerator) or (
-        isinstance(e, RuntimeError) and any(t in text for t in _DEVICE_FAILURE_TEXT)
-    ):
-        return DEVICE_FAILED
-    return None
-
-
 WORKER_NICE = 3  # the GUI thread wins when both want the same core
 
 
@@ -103,7 +83,7 @@ def _lower_this_threads_priority() -> None:
 
 
 class InferenceWorker(QThread):
-    result_ready = Signal(int, object)  # generation, Reconstruction
+    result_ready = Signal(int, object)  # generation, core.results.Reconstruction
     failed = Signal(int, str)  # generation, message
     cancelled = Signal(int)  # generation abandoned between blocks for a newer mask
     model_loaded = Signal(int, object)  # load id, model info
@@ -226,7 +206,7 @@ class InferenceWorker(QThread):
             self._apply_precision(predictor)
             if self._image_id != job.image_id:
                 self._image_id = -1
-                predictor.set_image(job.image)
+                predictor.set_image(job.image, fit=job.fit)
                 self._image_id = job.image_id
             if should_cancel():
                 raise Cancelled("superseded before it started")

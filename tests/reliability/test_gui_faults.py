@@ -132,7 +132,8 @@ def test_out_of_memory_while_loading_on_the_gpu_offers_the_cpu(studio, qtbot, ti
             raise torch.OutOfMemoryError(OOM)
         return real_load(path, device, **kw)
 
-    monkeypatch.setattr(model_loader, "available_devices", lambda: ["cpu", "cuda"])
+    # core.devices.choose_device as on a machine with a GPU: "cuda" is taken as it is
+    monkeypatch.setattr(model_loader, "choose_device", lambda name: torch.device(name or "cpu"))
     monkeypatch.setattr(model_loader, "load_checkpoint", load)
     w.files.dialogs = True
     w.models.device = "cuda"
@@ -156,7 +157,7 @@ def test_choosing_a_gpu_that_is_not_there_keeps_the_current_model(studio, qtbot,
     with qtbot.waitSignal(w.controller.model_failed, timeout=TIMEOUT_MS) as failed:
         w.model_panel.device_chosen.emit("cuda")
     assert failed.args[0] == (
-        "no CUDA device is available on this machine; choose CPU as the Device in the Model panel"
+        "cuda: no CUDA GPU is available here; choose CPU as the Device in the Model panel"
     )
     assert w.last_error.endswith("The current model stays loaded.") and failed.args[0] in w.last_error
     assert w.model_name() == "tiny" and w.model_info.device == "CPU"
@@ -176,7 +177,7 @@ def test_starting_on_a_missing_gpu_falls_back_to_the_best_device(
     with qtbot.waitSignal(w.controller.model_loaded, timeout=TIMEOUT_MS) as loaded:
         w.start(image=photo_file, model=tiny_checkpoint)
     assert loaded.args[0].device == "CPU" and loaded.args[0].path == str(tiny_checkpoint)
-    assert "no CUDA device is available" in w.last_error and w.models.device is None
+    assert "cuda: no CUDA GPU is available here" in w.last_error and w.models.device is None
     qtbot.waitUntil(lambda: shows_current_mask(w), timeout=TIMEOUT_MS)
     w.close()
 

@@ -106,7 +106,7 @@ def test_every_picture_of_the_corpus_opens(edited, qtbot, corpus, corpus_dir):
     for case in (c for c in corpus if c.expect == "picture"):
         with qtbot.waitSignal(w.photos.loaded, timeout=3 * TIMEOUT_MS):
             w.files.open_path(corpus_dir / case.name)
-        assert w.doc.image_name == case.name and w.doc.crop.shape == (64, 64, 3)
+        assert w.doc.image_name == case.name and w.doc.framing.size == (64, 64)
     qtbot.waitUntil(lambda: shows_current_mask(w), timeout=TIMEOUT_MS)
 
 

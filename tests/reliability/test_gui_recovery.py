@@ -207,6 +207,32 @@ def test_a_pasted_photo_is_kept_as_a_png_copy_and_restored(studio, qtbot, tmp_pa
     qtbot.waitUntil(lambda: shows_current_mask(again), timeout=TIMEOUT_MS)
 
 
+def test_a_whole_photo_session_comes_back_on_its_own_grid(studio, qtbot, tmp_path, photo_file):
+    data, backup = tmp_path / "data", tmp_path / "left_behind"
+    w = studio(autosave=data)
+    w.autosave.offer()
+    w.doc.set_fit("whole")  # photo.png is 96 x 80: a 4 x 5 grid on the tiny model
+    w.doc.clear()
+    w.doc.paint_cells([(0, 4), (3, 0), (2, 2)], True)  # painted: no recipe makes it again
+    painted = w.doc.mask
+    qtbot.waitUntil(lambda: shows_current_mask(w), timeout=TIMEOUT_MS)
+    s = saved_session(w, qtbot)
+    assert s.fit == "whole" and s.mask.shape == (4, 5) and np.array_equal(s.mask, painted)
+    shutil.copytree(data, backup, ignore=shutil.ignore_patterns(LOCK_FILE))  # what a crash leaves
+    w.close()
+    shutil.copytree(backup, data, dirs_exist_ok=True)
+
+    again = studio(autosave=data, start=False)
+    again.autosave.ask = lambda parent, s: True
+    with qtbot.waitSignal(again.photos.loaded, timeout=TIMEOUT_MS):
+        assert again.autosave.offer()
+    assert again.doc.fit == "whole" and again.doc.mask.shape == (4, 5)
+    assert np.array_equal(again.doc.mask, painted)  # exactly: it waited for its photo's grid
+    assert again.mask_panel.fit.currentData() == "whole" and again.doc.undo_stack.count() == 0
+    qtbot.waitUntil(lambda: shows_current_mask(again), timeout=TIMEOUT_MS)
+    assert again.results.result.original.shape == (64, 80, 3)  # the whole photo, at its aspect
+
+
 def test_discard_removes_the_left_behind_session(studio, qtbot, tmp_path, photo_file):
     data, again = restarted_with_a_left_behind_session(studio, qtbot, tmp_path)
     again.autosave.ask = lambda parent, s: False

@@ -1,5 +1,6 @@
 """Test doubles for the studio: a fake predictor with controllable speed, cancellation and
-failures, and a tiny real model saved as a checkpoint."""
+failures that frames photos as the real one does for each fit (crop, whole, tiles: square or
+not), and a tiny real model saved as a checkpoint."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import numpy as np
 
 from mae_studio.core import MAEConfig, MaskedAutoencoderViT, save_checkpoint
 from mae_studio.core.errors import Cancelled
-from mae_studio.core.images import prepare_image
-from mae_studio.core.predictor import Reconstruction
+from mae_studio.core.fits import fit_image
+from mae_studio.core.grid import Grid
+from mae_studio.core.results import Reconstruction
 from mae_studio.ui.model_loader import ModelInfo
 
 TINY = MAEConfig(
@@ -61,20 +63,30 @@ class FakePredictor:
     ) -> None:
         self.grid_size, self.patch_size, self.img_size = grid, patch, grid * patch
         self.delay, self.step, self.honour_cancel, self.fail_when = delay, step, honour_cancel, fail_when
+        self.fits: list[str] = []  # the fit of each set_image call
         self.started: list[np.ndarray] = []  # masks whose run began
         self.completed: list[np.ndarray] = []  # masks whose run finished
         self.running = threading.Event()
         self.thread_names: set[str] = set()
         self._image: np.ndarray | None = None
+        self._grid = Grid.square(grid)
+        self._fit = "crop"
 
-    def set_image(self, image: np.ndarray) -> np.ndarray:
-        self._image = prepare_image(image, self.img_size)
-        return self._image
+    def set_image(self, image: np.ndarray, fit: str = "crop") -> np.ndarray:
+        """The view the model sees (core.fits, as the real predictor): the centre crop, the whole
+        photo on a grid at its aspect, or the photo itself in its own cells (tiles)."""
+        self.fits.append(fit)
+        view = fit_image(image, fit, self.img_size, self.patch_size)
+        self._image, self._grid, self._fit = view.image, view.grid, fit
+        return view.image
 
     def reconstruct(
         self, mask: np.ndarray, should_cancel: Callable[[], bool] | None = None
     ) -> Reconstruction:
         assert self._image is not None
+        p, (fh, fw) = self.patch_size, self._image.shape[:2]
+        if mask.shape != self._grid.shape:  # as the real predictor refuses it
+            raise ValueError(f"mask must be {self._grid} for this image, got {mask.shape}")
         self.thread_names.add(threading.current_thread().name)
         self.started.append(mask.copy())
         self.running.set()
@@ -89,8 +101,7 @@ class FakePredictor:
         finally:
             self.running.clear()
         self.completed.append(mask.copy())
-        p = self.patch_size
-        up = np.kron(mask, np.ones((p, p), dtype=bool))[:, :, None]
+        up = np.kron(mask, np.ones((p, p), dtype=bool))[:fh, :fw, None]  # tiles: partial last cells
         masked = np.where(up, 0, self._image).astype(np.uint8)
         per_patch = np.where(mask, 0.01 + 0.001 * np.arange(mask.size).reshape(mask.shape), 0.0)
         return Reconstruction(
@@ -104,6 +115,8 @@ class FakePredictor:
             masked_psnr=20.0,
             seconds=self.delay,
             denormalized=False,
+            fit=self._fit,
+            patch_size=p,
         )
 
 

@@ -65,6 +65,7 @@ def test_benchmark_verdicts(capsys):
 
 
 def test_stroke_path_stays_on_the_image():
-    points = stroke_path(224, 201, 0)
+    points = stroke_path(224, 336, 201, 0)  # a 14 x 21 grid of 16 px patches
     assert len(points) == 201
-    assert all(0 <= x < 224 and 0 <= y < 224 for x, y in points)
+    assert all(0 <= x < 336 and 0 <= y < 224 for x, y in points)
+    assert max(x for x, _ in points) > 224  # it crosses the whole width

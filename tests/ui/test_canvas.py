@@ -40,7 +40,7 @@ def canvas(qtbot):
     qtbot.addWidget(c)
     c.resize(640, 640)
     c.show()
-    c.set_image(photo(224, 224), 224, 16)
+    c.set_image(photo(224, 224), 14, 16)
     c.fit_to_window()
     qtbot.waitExposed(c)
     return c

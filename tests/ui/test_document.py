@@ -1,12 +1,19 @@
-"""The document: undo restores exactly, a drag is one undo step, the grid follows the model."""
+"""The document: undo restores exactly, a drag is one undo step, the grid follows the model,
+the fit and the photo."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mae_studio.core import masks
+from mae_studio.core.fits import fit_image
+from mae_studio.core.grid import Grid
+from mae_studio.core.masks import PATTERN_REGISTRY
+from mae_studio.core.results import FITS
 from mae_studio.ui.document import Document, MaskRecipe
-from mae_studio.ui.mask_panel import MaskPanel, count_text
+from mae_studio.ui.framing import framings
+from mae_studio.ui.mask_panel import FIT_LABELS, MaskPanel, count_text
 
 from .fakes import photo
 
@@ -121,14 +128,62 @@ def test_new_model_grid_rasterizes_the_mask_and_clears_history(qtbot):
     left_half[:, :7] = True
     doc.apply(left_half, "half")
     grids, images = [], []
-    doc.grid_changed.connect(lambda: grids.append(doc.grid_size))
-    doc.image_changed.connect(lambda: images.append(doc.crop.shape))
+    doc.grid_changed.connect(lambda: grids.append(doc.grid))
+    doc.image_changed.connect(lambda: images.append(doc.framing.size))
     doc.set_geometry(224, 14)
-    assert grids == [16] and images == []  # same input size: the crop stays
+    assert grids == [Grid(16, 16)] and images == []  # same input size: the crop stays
     expected = np.zeros((16, 16), dtype=bool)
     expected[:, :8] = True
     assert np.array_equal(doc.mask, expected)
     assert doc.undo_stack.count() == 0
     doc.set_geometry(64, 16)
-    assert doc.crop.shape == (64, 64, 3) and images == [(64, 64, 3)]
+    assert doc.framing.size == (64, 64) and images == [(64, 64)]
     assert doc.mask.shape == (4, 4) and doc.mask[:, :2].all() and not doc.mask[:, 2:].any()
+
+
+def test_every_fit_is_framed_as_core_frames_it():
+    image = photo(82, 122)
+    framed = framings(image, 56, 4)
+    assert tuple(framed) == FITS
+    for fit, framing in framed.items():
+        view = fit_image(image, fit, 56, 4)
+        assert framing.grid == view.grid and framing.size == view.image.shape[:2], fit
+        assert framing.display.shape[0] / framing.display.shape[1] == pytest.approx(
+            framing.size[0] / framing.size[1], rel=0.02
+        )
+
+
+def test_the_panel_offers_every_fit_and_pattern_with_its_label(qtbot):
+    panel = MaskPanel(Document(224, 16))
+    qtbot.addWidget(panel)
+    assert [panel.fit.itemData(i) for i in range(panel.fit.count())] == list(FITS)
+    assert set(FIT_LABELS) == set(FITS)
+    assert [panel.pattern.itemText(i) for i in range(panel.pattern.count())] == [
+        p.label for p in PATTERN_REGISTRY.values()
+    ]
+
+
+def test_a_generated_mask_is_drawn_again_on_a_new_fit_and_a_painted_one_carried(qtbot):
+    doc = Document(56, 4)
+    doc.set_image(photo(82, 122), "wide")
+    doc.generate(MaskRecipe("block", 0.6, 4))
+    assert doc.set_fit("whole") and not doc.set_fit("whole")  # the same fit again: nothing
+    assert doc.generated and np.array_equal(doc.mask, masks.block_mask((14, 21), 0.6, 4))
+    doc.paint_cells([(0, 0)], not doc.mask[0, 0])
+    painted = doc.mask
+    doc.set_fit("tiles")
+    assert doc.grid == Grid(21, 31) and np.array_equal(doc.mask, masks.rasterize(painted, (21, 31)))
+    doc.undo_stack.undo()
+    assert doc.fit == "whole" and np.array_equal(doc.mask, painted)
+
+
+def test_a_new_photo_on_another_grid_carries_the_mask_and_clears_history(qtbot):
+    doc = Document(56, 4, fit="whole")
+    doc.set_image(photo(82, 122), "wide")
+    doc.clear()
+    doc.paint_cells([(r, c) for r in range(14) for c in (9, 10, 11)], True)  # a band down the middle
+    grids = []
+    doc.grid_changed.connect(lambda: grids.append(doc.grid))
+    doc.set_image(photo(122, 82), "tall")
+    assert grids == [Grid(21, 14)] and doc.undo_stack.count() == 0
+    assert doc.mask.shape == (21, 14) and doc.mask[:, 6:8].all() and doc.removed_count == 2 * 21

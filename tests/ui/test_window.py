@@ -13,6 +13,8 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from mae_studio.core import masks
+from mae_studio.core.fits import fit_image
+from mae_studio.core.grid import Grid
 from mae_studio.ui.document import MaskRecipe
 from mae_studio.ui.help_dialog import shortcut_rows
 from mae_studio.ui.main_window import MainWindow
@@ -45,7 +47,7 @@ def shows_current_mask(w: MainWindow) -> bool:
 
 def test_starts_with_the_model_photo_and_mask(window):
     assert window.model_name() == TINY.name
-    assert window.doc.grid_size == 4 and window.doc.image_name == "photo.png"
+    assert window.doc.grid == Grid(4, 4) and window.doc.image_name == "photo.png"
     assert window.doc.removed_count == 8
     assert shows_current_mask(window)
     assert window.status.metrics.text().startswith("Masked MSE ")
@@ -128,12 +130,12 @@ def test_save_comparison_and_panels(window, tmp_path):
     from mae_studio.ui import saving
 
     written = saving.save_panels(tmp_path, "p", window.results.result)
-    assert [p.name for p in written] == [
+    assert [p.name for p in written] == [  # the panels' one names (core.results.RESULT_PANELS)
         "p_masked.png",
         "p_reconstruction.png",
-        "p_reconstruction_visible.png",
+        "p_pasted.png",
         "p_original.png",
-        "p_error_heatmap.png",
+        "p_heatmap.png",
     ]
     assert np.array_equal(np.asarray(Image.open(written[3])), window.results.result.original)
 
@@ -202,7 +204,7 @@ def test_open_paste_drop_and_recent_files(window, qtbot, tmp_path):
         assert window.files.paste()
     assert window.doc.image_name == "pasted image" and window.doc.image.shape == (50, 70, 3)
     qtbot.waitUntil(lambda: shows_current_mask(window), timeout=TIMEOUT_MS)
-    assert np.array_equal(window.results.result.original, window.doc.crop)
+    assert np.array_equal(window.results.result.original, fit_image(window.doc.image, "crop", 64, 16).image)
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 20)
     with qtbot.waitSignal(window.photos.failed, timeout=TIMEOUT_MS):

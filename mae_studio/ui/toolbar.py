@@ -1,0 +1,111 @@
+"""The paint toolbar: tools, the brush radius, undo and redo, view toggles, and the mask's colour
+and opacity on the photo. It owns its sliders and colour button and says what the user chose."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import QColorDialog, QLabel, QSlider, QToolBar, QToolButton, QWidget
+
+BRUSH_STEPS = (0, 2, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48, 64)
+
+
+def next_brush_step(radius: float, direction: int) -> float:
+    """The next radius of BRUSH_STEPS above (direction > 0) or below the current one."""
+    if direction > 0:
+        return next((s for s in BRUSH_STEPS if s > radius), radius)
+    return next((s for s in reversed(BRUSH_STEPS) if s < radius), radius)
+
+
+class PaintToolbar(QToolBar):
+    brush_chosen = Signal(float)  # radius in model pixels, from the slider
+    mask_style_changed = Signal(object, float)  # QColor, opacity 0..1
+
+    def __init__(self, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
+        super().__init__("Paint", parent)
+        self.setObjectName("paintToolbar")
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for key, short in (
+            ("rect", "Rectangle"),
+            ("toggle", "Toggle"),
+            ("eraser", "Eraser"),
+            ("grid", "Grid"),
+            ("heat", "Heat map"),
+            ("fit", "Fit view"),  # the zoom; the photo's fit is in the Mask panel
+        ):
+            actions[key].setIconText(short)
+        for key, fixed in (("undo", "Undo"), ("redo", "Redo")):  # the menu entry says what it undoes
+            actions[key].setIconText(fixed)
+            actions[key].setProperty("help_text", fixed)
+        for key in ("brush", "rect", "toggle", "eraser"):
+            self.addAction(actions[key])
+        self.addSeparator()
+        self.addWidget(QLabel(" Brush "))
+        self.brush_slider = QSlider(Qt.Orientation.Horizontal)
+        self.brush_slider.setRange(0, BRUSH_STEPS[-1])
+        self.brush_slider.setFixedWidth(110)
+        self.brush_slider.setToolTip("Brush radius in model pixels ([ and ])")
+        self.brush_label = QLabel()
+        self.brush_label.setMinimumWidth(44)
+        self.addWidget(self.brush_slider)
+        self.addWidget(self.brush_label)
+        self.addSeparator()
+        self.addAction(actions["undo"])
+        self.addAction(actions["redo"])
+        self.addSeparator()
+        for key in ("grid", "heat", "fit"):
+            self.addAction(actions[key])
+        self.addSeparator()
+        self.addWidget(QLabel(" Mask "))
+        self.color_button = QToolButton()
+        self.color_button.setToolTip("Mask colour")
+        self.color_button.setText("  ")
+        self.addWidget(self.color_button)
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setFixedWidth(90)
+        self.opacity_slider.setToolTip("Mask opacity on the photo")
+        self.addWidget(self.opacity_slider)
+        self._color = QColor("#7c7468")
+
+        self.brush_slider.valueChanged.connect(lambda v: self.brush_chosen.emit(float(v)))
+        self.color_button.clicked.connect(self.choose_color)
+        self.opacity_slider.valueChanged.connect(self._on_opacity_changed)
+
+    # ---------------------------------------------------------------- brush
+
+    def show_brush(self, radius: float) -> None:
+        """Reflect the canvas's brush radius (no brush_chosen echo)."""
+        blocked = self.brush_slider.blockSignals(True)
+        self.brush_slider.setValue(round(radius))
+        self.brush_slider.blockSignals(blocked)
+        self.brush_label.setText(f"{radius:.0f} px")
+
+    # ---------------------------------------------------------------- mask style
+
+    def mask_color(self) -> QColor:
+        return QColor(self._color)
+
+    def mask_opacity(self) -> float:
+        return self.opacity_slider.value() / 100
+
+    def set_mask_style(self, color: QColor, opacity: float) -> None:
+        self._color = QColor(color)
+        blocked = self.opacity_slider.blockSignals(True)
+        self.opacity_slider.setValue(round(opacity * 100))
+        self.opacity_slider.blockSignals(blocked)
+        self._show_color()
+        self.mask_style_changed.emit(self.mask_color(), self.mask_opacity())
+
+    def choose_color(self) -> None:
+        color = QColorDialog.getColor(self._color, self.window(), "Mask Colour")
+        if color.isValid():
+            self.set_mask_style(color, self.mask_opacity())
+
+    def _on_opacity_changed(self, value: int) -> None:
+        self.mask_style_changed.emit(self.mask_color(), value / 100)
+
+    def _show_color(self) -> None:
+        self.color_button.setStyleSheet(
+            f"background-color: {self._color.name()}; min-width: 18px; border: 1px solid #9aa;"
+        )
