@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from mae_studio.core.results import Reconstruction
 
+from .model_info import ModelInfo
 from .worker import InferenceWorker, InferJob, Loader, LoadJob
 
 QUIET_MS = 30  # a drag that changes nothing for this long counts as paused
@@ -294,7 +294,7 @@ class InferenceController(QObject):
         self.stats.cancelled += 1
         self._reported = True
 
-    def _on_model_loaded(self, load_id: int, info: Any) -> None:
+    def _on_model_loaded(self, load_id: int, info: ModelInfo) -> None:
         self._has_model, self._reported = True, True
         self._model_id = load_id
         self._settle()

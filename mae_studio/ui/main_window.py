@@ -32,7 +32,7 @@ from .help_dialog import ShortcutsDialog
 from .keys import HeldKeys
 from .mask_panel import MaskPanel
 from .model_actions import ModelActions
-from .model_loader import ModelInfo
+from .model_info import ModelInfo
 from .model_panel import ModelPanel
 from .panels import ResultsView
 from .photo_loader import PhotoLoader

@@ -15,7 +15,8 @@ from mae_studio.core.devices import OUT_OF_MEMORY, device_kind
 from mae_studio.core.downloads import DownloadError, Fetched, cached_path, parse_source
 
 from .controller import InferenceController
-from .model_loader import ModelInfo, checkpoint_loader, default_loader
+from .model_info import ModelInfo
+from .model_loader import checkpoint_loader, default_loader
 from .model_panel import ModelPanel
 from .models_dialog import ModelsDialog
 from .settings import Settings

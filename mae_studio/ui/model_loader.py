@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -20,7 +20,10 @@ from mae_studio.core.errors import CheckpointError
 from mae_studio.core.files import require_regular_file
 from mae_studio.core.predictor import Predictor
 
+from .model_info import ModelInfo
 from .worker import Loader
+
+__all__ = ["UNTRAINED_NAME", "ModelInfo", "checkpoint_loader", "default_loader", "random_loader"]
 
 log = logging.getLogger(__name__)
 
@@ -29,26 +32,6 @@ UNTRAINED_NAME = "untrained (random weights)"
 # The architecture of the shipped default model, used with random weights when the default file
 # is missing so the app still starts and behaves (speed, grid) as it will with the real weights.
 FALLBACK_CONFIG = MAEConfig(img_size=224, patch_size=16, **DEFAULT_ARCH, name=UNTRAINED_NAME)
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    name: str
-    path: str | None  # None for the default model or an untrained one
-    img_size: int
-    patch_size: int
-    grid_size: int
-    device: str  # "CPU", "CUDA", "MPS"
-    parameters: int
-    untrained: bool = False
-    norm_pix_loss: bool = False
-    note: str = ""  # shown to the user once (e.g. why the default model is not in use)
-    source: str = ""  # a loaded checkpoint's card: its format, where heads and target came from
-
-    @property
-    def summary(self) -> str:
-        g = self.grid_size
-        return f"{self.name} · {self.img_size}px, {self.patch_size}px patches ({g}x{g})"
 
 
 def _device(device: str | None) -> torch.device:

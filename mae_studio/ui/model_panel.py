@@ -3,8 +3,6 @@ runs, and buttons to switch. Loading itself happens on the worker thread."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,6 +15,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from .model_info import ModelInfo
 
 
 class ModelPanel(QWidget):
@@ -109,7 +109,7 @@ class ModelPanel(QWidget):
         self.threads.valueChanged.connect(self.threads_chosen)
         self.precision.activated.connect(lambda i: self.precision_chosen.emit(self.precision.itemData(i)))
 
-    def set_model(self, info: Any) -> None:
+    def set_model(self, info: ModelInfo) -> None:
         self.name.setText(f"<b>{info.name}</b>")
         self.geometry.setText(
             f"{info.img_size}px, {info.patch_size}px patches ({info.grid_size}x{info.grid_size})"

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from mae_studio.core.results import Reconstruction
 
-from .model_loader import ModelInfo
+from .model_info import ModelInfo
 
 
 def metrics_text(result: Reconstruction | None) -> str:
