@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+from pathlib import Path
 
 from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.files import require_checkpoint_path
@@ -91,6 +92,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-baselines", action="store_true", help="skip reference-style and all-tokens rows")
     p.add_argument(
+        "--fits",
+        type=Path,
+        default=None,
+        metavar="PHOTO",
+        help="instead: the latency of each fit (crop, whole, tiles) on PHOTO, exact and fast, for the "
+        "shipped model (or --arch / --checkpoint): set_image (a new photo) and reconstruct (a new mask)",
+    )
+    p.add_argument(
         "--seed",
         type=arg_types.seed,
         default=0,
@@ -153,6 +162,8 @@ def run_bench(args: argparse.Namespace) -> int:
     from mae_studio.core.precision import VARIANTS, describe_cpu, resolve
     from mae_studio.core.threads import configure_threads
 
+    if args.fits is not None:
+        return run_fit_bench(args)
     if args.arch is None:
         args.arch = FULL_ARCHS if args.full else QUICK_ARCHS
     if args.ratios is None:
@@ -217,5 +228,42 @@ def run_bench(args: argparse.Namespace) -> int:
         "rel L2: ||pred - exact pred|| / ||exact pred||; dPSNR: masked PSNR minus exact's (dB).\n"
         "Fewer runs than 20 (runs column) only for models over "
         f"{BIG_MODEL_PARAMS // 1_000_000}M parameters on a CPU, unless --runs says otherwise."
+    )
+    return 0
+
+
+def run_fit_bench(args: argparse.Namespace) -> int:
+    """`bench --fits PHOTO`: a table per model and device of each fit's latency."""
+    import torch
+
+    from mae_studio.core.fit_bench import bench_fits, format_fit_table
+    from mae_studio.core.images import load_image
+    from mae_studio.core.precision import describe_cpu
+    from mae_studio.core.predictor import Predictor
+    from mae_studio.core.threads import configure_threads
+
+    if args.arch is None:
+        args.arch = "" if args.checkpoint else "default"
+    image = load_image(args.fits)
+    threads = configure_threads(interactive=False, threads=args.threads)
+    ratio = float(_csv(args.ratios or "0.75")[0])
+    print(f"mae-studio bench --fits: {args.fits.name} ({image.width}x{image.height}), {ratio:.0%} removed")
+    print(f"torch {torch.__version__}; CPU: {describe_cpu()} (set: {threads})")
+    for label, build in _models(args):
+        model = build()
+        for d in _devices(args.device):
+            rows = []
+            for precision in ("exact", "fast"):
+                predictor = Predictor(model, torch.device(d), precision, cuda_graphs=False)
+                runs = args.runs or 5
+                warmup = 1 if args.warmup is None else args.warmup
+                rows += bench_fits(predictor, image, ratio=ratio, runs=runs, warmup=warmup, seed=args.seed)
+            print(f"\n{label} on {d}")
+            print(format_fit_table(rows), flush=True)
+        del model
+    print(
+        "\nset_image: a new photo (the fit's view, normalization, patch embedding; tiles: every tile's);\n"
+        "reconstruct: a new mask (model and images at the fit's resolution; tiles in batches of equal\n"
+        "removed count, blended); medians; PSNR over the removed patches of the last mask."
     )
     return 0

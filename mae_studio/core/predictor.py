@@ -162,9 +162,8 @@ class Predictor:
 
     @property
     def input_tensor(self) -> Tensor:
-        """The current image as the model takes it: [1, 3, H, W] normalized float32, on device
-        (tiles: [T, 3, th, tw], one per tile)."""
-        return self._require_state().imgs
+        """The current image as the model takes it: [1, 3, H, W] normalized float32, on device."""
+        return self._require_single().imgs
 
     def fit_image(
         self, image: Image.Image | np.ndarray, fit: str = "crop", tokens: int | None = None

@@ -18,22 +18,24 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from .config import IMAGENET_MEAN, IMAGENET_STD
 from .fastpath import Engine, ids_from_mask
 from .grid import Grid
-from .images import normalize
 from .model import CancelCheck, check_cancel
-from .pixels import denormalize_patch_stats, patches_to_image
+from .pixels import denormalize_patch_stats
 from .results import MASK_FILL, Reconstruction, psnr
 
 OVERLAP_CELLS = 2  # cells two neighbouring tiles share (32 px of a 16 px-patch model)
 TILE_BATCH = 16  # tiles per forward pass
+_MEAN = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+_STD = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -105,49 +107,66 @@ def _ramps(starts: tuple[int, ...], tile: int, p: int) -> list[np.ndarray]:
 
 
 class TiledImage:
-    """The per-image work of the tiles fit (set_image): the tiles' normalized pixels on the
-    device, their per-patch statistics, blending weights, and the tokens per precision."""
+    """The per-image work of the tiles fit (set_image): the photo on the device, edge-padded to
+    whole cells, the blending weights, and per precision the tiles' tokens. Blending and errors
+    run on the device too (a 12 MP photo is 36 M values)."""
 
     def __init__(self, rgb: np.ndarray, grid: Grid, side: int, patch: int, device: torch.device) -> None:
         self.original = rgb  # uint8 [H, W, 3]
         self.grid = grid
+        self.device = device
         p = patch
         H, W = rgb.shape[:2]
         self.layout = layout = tile_layout(grid, side, p)
         Hp, Wp = grid.pixels(p)
         padded = np.pad(rgb, ((0, Hp - H), (0, Wp - W), (0, 0)), mode="edge")
+        self.padded = torch.from_numpy(padded).to(device)  # uint8 [Hp, Wp, 3]
+        self.weights = [torch.from_numpy(w).to(device)[:, :, None] for w in layout.weights()]  # [th, tw, 1]
         th, tw = layout.tile.pixels(p)
-        tiles = [padded[r * p : r * p + th, c * p : c * p + tw] for r, c in layout.origins]
-        self.imgs = torch.stack([normalize(t) for t in tiles]).to(device)  # [T, 3, th, tw]
-        self.weights = layout.weights()
-        total = np.zeros((Hp, Wp), dtype=np.float32)
+        total = torch.zeros(Hp, Wp, 1, device=device)
         for (r, c), w in zip(layout.origins, self.weights, strict=True):
             total[r * p : r * p + th, c * p : c * p + tw] += w
-        self.total_weight = total[:H, :W, None]  # [H, W, 1], > 0 everywhere
-        inside = np.zeros((Hp, Wp), dtype=np.float32)
+        self.total_weight = total[:H, :W]  # [H, W, 1], > 0 everywhere
+        inside = torch.zeros(Hp, Wp, device=device)
         inside[:H, :W] = 1
-        self.cell_pixels = inside.reshape(grid.h, p, grid.w, p).sum(axis=(1, 3))  # [gh, gw]
+        self.cell_pixels = inside.view(grid.h, p, grid.w, p).sum(dim=(1, 3))  # [gh, gw]
         self.tokens: dict[str, tuple[Tensor, Tensor]] = {}
         self.patch_mean: np.ndarray | None = None  # float32 [T, L] (norm_pix models)
         self.patch_std: np.ndarray | None = None
+
+    def images(self, tiles: Sequence[int]) -> Tensor:
+        """Normalized float32 [n, 3, th, tw] of the given tiles, on the device."""
+        p = self.layout.patch
+        th, tw = self.layout.tile.pixels(p)
+        origins = self.layout.origins
+        crops = [self.padded[r * p : r * p + th, c * p : c * p + tw] for r, c in (origins[i] for i in tiles)]
+        x = torch.stack(crops).permute(0, 3, 1, 2).float() / 255  # [n, 3, th, tw]
+        return (x - _MEAN.to(x.device)) / _STD.to(x.device)
+
+    def batches(self) -> list[list[int]]:
+        count = len(self.layout.origins)
+        return [list(range(i, min(count, i + TILE_BATCH))) for i in range(0, count, TILE_BATCH)]
 
     def tokens_for(self, engine: Engine) -> tuple[Tensor, Tensor]:
         """tokens [T, L, D], cls [1, 1, D] for the engine's precision, embedded in batches once."""
         name = engine.variant.name
         if name not in self.tokens:
-            parts = [
-                engine.embed(self.imgs[i : i + TILE_BATCH]) for i in range(0, len(self.imgs), TILE_BATCH)
-            ]
+            with torch.inference_mode():
+                parts = [engine.embed(self.images(batch)) for batch in self.batches()]
             self.tokens[name] = (torch.cat([t for t, _ in parts]), parts[0][1])
         return self.tokens[name]
 
     def statistics(self, patchify: Callable[[Tensor], Tensor]) -> tuple[np.ndarray, np.ndarray]:
         """Per tile and patch, the mean and std of the normalized pixels: float32 [T, L] each."""
         if self.patch_mean is None or self.patch_std is None:
+            means, stds = [], []
             with torch.inference_mode():
-                normed = patchify(self.imgs)  # [T, L, p*p*3]
-                self.patch_mean = normed.mean(dim=-1).cpu().numpy()
-                self.patch_std = (normed.var(dim=-1) + 1e-6).sqrt().cpu().numpy()
+                for batch in self.batches():
+                    normed = patchify(self.images(batch))  # [n, L, p*p*3]
+                    means.append(normed.mean(dim=-1))
+                    stds.append((normed.var(dim=-1) + 1e-6).sqrt())
+            self.patch_mean = torch.cat(means).cpu().numpy()
+            self.patch_std = torch.cat(stds).cpu().numpy()
         return self.patch_mean, self.patch_std
 
 
@@ -155,59 +174,62 @@ def reconstruct_tiles(
     state: TiledImage,
     engine: Engine,
     mask: np.ndarray,
-    to_pixels: Callable[[Tensor, np.ndarray, int], Tensor],
+    to_pixels: Callable[[Tensor, np.ndarray, list[int]], Tensor],
     should_cancel: CancelCheck = None,
 ) -> Reconstruction:
     """mask bool [gh, gw] on the photo's grid -> the photo's Reconstruction at full resolution.
-    `to_pixels(pred [n, L, p*p*3], removed bool [n, L], first tile index)` turns a batch's
-    prediction into [0, 1] pixel patches (the predictor's de-normalization)."""
+    `to_pixels(pred [n, L, p*p*3], removed bool [n, L], tile indices)` turns a batch's prediction
+    into [0, 1] pixel patches (the predictor's de-normalization)."""
     layout, p = state.layout, state.layout.patch
     origins = layout.origins
-    H, W = state.original.shape[:2]
     th, tw = layout.tile.pixels(p)
     tokens, cls = state.tokens_for(engine)
     windows = [layout.window(mask, o).reshape(-1) for o in origins]
     groups: dict[int, list[int]] = defaultdict(list)  # removed count -> tiles: one batch shape each
     for i, removed in enumerate(windows):
         groups[int(removed.sum())].append(i)
-    total = np.zeros((*layout.grid.pixels(p), 3), dtype=np.float32)
-    for members in groups.values():
-        for start in range(0, len(members), TILE_BATCH):
-            check_cancel(should_cancel)
-            batch = members[start : start + TILE_BATCH]
-            removed = np.stack([windows[i] for i in batch])  # [n, L]
-            ids = [ids_from_mask(r) for r in removed]
-            keep = torch.from_numpy(np.stack([k for k, _ in ids])).to(engine.device)
-            restore = torch.from_numpy(np.stack([r for _, r in ids])).to(engine.device)
-            index = torch.tensor(batch, device=tokens.device)
-            pred = engine.forward(tokens[index], cls, keep, restore, should_cancel, layout.tile)
-            pixels = to_pixels(pred, removed, batch)  # [n, L, p*p*3] in [0, 1]
-            images = patches_to_image(pixels.cpu().numpy(), layout.tile, p)  # [n, th, tw, 3]
-            for i, image in zip(batch, images, strict=True):
-                r, c = origins[i]
-                total[r * p : r * p + th, c * p : c * p + tw] += image * state.weights[i][:, :, None]
-    pixels = total[:H, :W] / state.total_weight  # [H, W, 3] in [0, 1]
-    return _result(state, mask, pixels, p)
+    with torch.inference_mode():
+        total = torch.zeros(*layout.grid.pixels(p), 3, device=state.device)  # [Hp, Wp, 3]
+        for members in groups.values():
+            for start in range(0, len(members), TILE_BATCH):
+                check_cancel(should_cancel)
+                batch = members[start : start + TILE_BATCH]
+                removed = np.stack([windows[i] for i in batch])  # [n, L]
+                ids = [ids_from_mask(r) for r in removed]
+                keep = torch.from_numpy(np.stack([k for k, _ in ids])).to(engine.device)
+                restore = torch.from_numpy(np.stack([r for _, r in ids])).to(engine.device)
+                index = torch.tensor(batch, device=tokens.device)
+                pred = engine.forward(tokens[index], cls, keep, restore, should_cancel, layout.tile)
+                pixels = to_pixels(pred, removed, batch)  # [n, L, p*p*3] in [0, 1]
+                h, w = layout.tile
+                images = pixels.view(-1, h, w, p, p, 3).transpose(2, 3).reshape(-1, th, tw, 3)
+                for i, image in zip(batch, images, strict=True):
+                    r, c = origins[i]
+                    total[r * p : r * p + th, c * p : c * p + tw] += image * state.weights[i]
+        return _result(state, mask, total, p)
 
 
-def _result(state: TiledImage, mask: np.ndarray, pixels: np.ndarray, p: int) -> Reconstruction:
+def _result(state: TiledImage, mask: np.ndarray, total: Tensor, p: int) -> Reconstruction:
+    """The blended sums [Hp, Wp, 3] -> the Reconstruction, computed on the device."""
     H, W = state.original.shape[:2]
-    original = state.original
-    recon = (pixels * 255 + 0.5).astype(np.uint8)  # pixels are in [0, 1]: rounds
-    squared = ((pixels - original.astype(np.float32) / 255) ** 2).mean(axis=2)  # [H, W]
-    Hp, Wp = state.grid.pixels(p)
-    padded = np.zeros((Hp, Wp), dtype=np.float32)
-    padded[:H, :W] = squared
-    per_cell = padded.reshape(state.grid.h, p, state.grid.w, p).sum(axis=(1, 3)) / state.cell_pixels
-    cover = np.repeat(np.repeat(mask, p, axis=0), p, axis=1)[:H, :W, None]  # [H, W, 1]
-    masked_mse = float(per_cell[mask].mean()) if mask.any() else math.nan
+    pixels = total[:H, :W] / state.total_weight  # [H, W, 3] in [0, 1]
+    original = state.padded[:H, :W]
+    recon = (pixels * 255 + 0.5).to(torch.uint8)  # pixels are in [0, 1]: rounds
+    squared = torch.zeros(*state.grid.pixels(p), device=state.device)
+    squared[:H, :W] = ((pixels - original.float() / 255) ** 2).mean(dim=2)
+    per_cell = squared.view(state.grid.h, p, state.grid.w, p).sum(dim=(1, 3)) / state.cell_pixels
+    removed = torch.from_numpy(mask).to(state.device)
+    cover = removed.repeat_interleave(p, 0).repeat_interleave(p, 1)[:H, :W, None]  # [H, W, 1]
+    fill = torch.from_numpy(MASK_FILL).to(state.device)
+    per_cell_np = per_cell.cpu().numpy().astype(np.float32)
+    masked_mse = float(per_cell_np[mask].mean()) if mask.any() else math.nan
     return Reconstruction(
         mask=mask,
-        masked=np.where(cover, MASK_FILL, original).astype(np.uint8),
-        reconstruction=recon,
-        pasted=np.where(cover, recon, original),
-        original=original,
-        per_patch_mse=per_cell.astype(np.float32),
+        masked=torch.where(cover, fill, original).cpu().numpy(),
+        reconstruction=recon.cpu().numpy(),
+        pasted=torch.where(cover, recon, original).cpu().numpy(),
+        original=state.original,
+        per_patch_mse=per_cell_np,
         masked_mse=masked_mse,
         masked_psnr=psnr(masked_mse),
         seconds=0.0,
