@@ -331,6 +331,10 @@ class Predictor:
 
     # ------------------------------------------------------------------------------ CUDA graphs
 
+    def graph_runner(self) -> GraphRunner | None:
+        """The CUDA-graph runner of the current precision and image grid, once one ran (None else)."""
+        return self._runners.get((self._engine.variant.name, self.grid))
+
     def _runner(self, engine: Engine, state: _ImageState) -> GraphRunner | None:
         key = (engine.variant.name, state.grid)
         runner = self._runners.get(key)

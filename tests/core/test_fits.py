@@ -163,3 +163,25 @@ def test_crop_stays_the_default_and_unchanged() -> None:
     q.model.load_state_dict(model.state_dict())
     q.set_image(photo, fit="crop")
     assert np.array_equal(q.reconstruct(random_mask(4, 0.75, 0)).reconstruction, r.reconstruction)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("precision", ["exact", "fast"])
+def test_cuda_graphs_on_a_whole_photos_grid_agree_with_eager(precision: str) -> None:
+    model = tiny_model(5)
+    eager = Predictor(model, "cuda", precision, cuda_graphs=False)
+    graphed = Predictor(model, "cuda", precision, cuda_graphs=True)
+    for p in (eager, graphed):
+        p.set_image(_landscape(600, 400), fit="whole")
+    tol = 1e-5 if precision == "exact" else 2e-3
+    for ratio, seed in [(0.0, 0), (0.5, 1), (0.75, 2), (1.0, 0)]:
+        mask = random_mask(Grid(4, 6), ratio, seed)
+        torch.testing.assert_close(graphed.predict(mask), eager.predict(mask), atol=tol, rtol=tol)
+    runner = graphed.graph_runner()
+    assert runner is not None and runner.grid == Grid(4, 6) and runner.disabled_reason is None
+    assert set(runner.captured) == {24, 12, 6, 0}
+    graphed.set_image(_landscape(600, 400), fit="tiles")  # tiles run eagerly, batched
+    eager.set_image(_landscape(600, 400), fit="tiles")
+    mask = random_mask(graphed.grid, 0.75, 0)
+    a, b = graphed.reconstruct(mask), eager.reconstruct(mask)
+    assert np.abs(a.reconstruction.astype(int) - b.reconstruction).max() <= 1

@@ -293,7 +293,8 @@ def test_cuda_graph_replays_agree_with_eager(precision):
         torch.testing.assert_close(b, a, atol=tol, rtol=tol)
         ra, rb = eager.reconstruct(mask), graphed.reconstruct(mask)
         assert np.abs(ra.reconstruction.astype(int) - rb.reconstruction).max() <= 1
-    runner = graphed._runners[graphed.variant.name]
+    runner = graphed.graph_runner()
+    assert runner is not None
     assert runner.disabled_reason is None
     assert set(runner.captured) == {16, 8, 4, 0}  # one graph per visible-token count
 
@@ -334,7 +335,8 @@ def test_failed_capture_falls_back_to_eager(monkeypatch):
     eager.set_image(_photo())
     monkeypatch.setattr(torch.cuda, "graph", _failing_graph)
     torch.testing.assert_close(p.predict(mask), eager.predict(mask), atol=1e-6, rtol=1e-6)
-    runner = p._runners[p.variant.name]
+    runner = p.graph_runner()
+    assert runner is not None
     assert runner.disabled_reason is not None and "capture failed" in runner.disabled_reason
     assert runner.captured == []
 
