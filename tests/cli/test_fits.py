@@ -111,3 +111,19 @@ def test_errormap_on_the_fits_grid(landscape, checkpoint, tmp_path, fit, grid):
     assert doc["fit"] == fit and doc["grid"] == grid
     assert all(v is not None for row in doc["per_patch_mse"] for v in row)  # every patch once
     assert len(doc["uncertainty"]["per_patch_std"][0]) == grid[1]
+
+
+def test_bench_fits_times_each_fit(landscape, checkpoint, capsys):
+    argv = ["bench", "--fits", landscape, "--checkpoint", checkpoint, "--device", "cpu", "--runs", "1"]
+    assert cli(*argv, "--warmup", "0", "--threads", "1") == 0
+    rows = [
+        line.split()
+        for line in capsys.readouterr().out.splitlines()
+        if line[:5] in ("crop ", "whole", "tiles")
+    ]
+    assert [(r[0], r[2], r[3], r[4]) for r in rows if r[1] == "fp32"] == [
+        ("crop", "64x64", "4x4", "1"),
+        ("whole", "96x64", "4x6", "1"),
+        ("tiles", "150x100", "7x10", "8"),  # tiles of 4 x 4 cells at rows (0, 3), columns (0, 2, 4, 6)
+    ]
+    assert len(rows) == 6  # exact and fast
