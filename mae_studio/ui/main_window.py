@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         if model is not None:
             self.models.open_source(model)  # a path, catalogue name, Hub repo id or URL
         else:
-            self.load_default_model()
+            self.models.load_default()
         self.doc.generate(recipe or MaskRecipe("random", 0.75, 0), "Random mask")
         self.doc.undo_stack.clear()
         self.files.open_start_photo(image)
@@ -221,9 +221,6 @@ class MainWindow(QMainWindow):
     @property
     def threads_in_use(self) -> int:
         return self.models.threads_in_use
-
-    def load_default_model(self) -> None:
-        self.models.load_default()
 
     def load_checkpoint(self, path: Path) -> None:
         self.models.load_checkpoint(path)

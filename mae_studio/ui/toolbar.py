@@ -7,6 +7,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QColorDialog, QLabel, QSlider, QToolBar, QToolButton, QWidget
 
+from .settings import DEFAULT_MASK_COLOR
+
 BRUSH_STEPS = (0, 2, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48, 64)
 
 
@@ -66,7 +68,7 @@ class PaintToolbar(QToolBar):
         self.opacity_slider.setFixedWidth(90)
         self.opacity_slider.setToolTip("Mask opacity on the photo")
         self.addWidget(self.opacity_slider)
-        self._color = QColor("#7c7468")
+        self._color = QColor(DEFAULT_MASK_COLOR)
 
         self.brush_slider.valueChanged.connect(lambda v: self.brush_chosen.emit(float(v)))
         self.color_button.clicked.connect(self.choose_color)

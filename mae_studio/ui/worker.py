@@ -28,6 +28,8 @@ from mae_studio.core.errors import Cancelled, MaeStudioError
 from mae_studio.core.results import Reconstruction
 from mae_studio.core.threads import configure_threads
 
+from .model_info import ModelInfo
+
 log = logging.getLogger(__name__)
 
 
@@ -42,7 +44,7 @@ class PredictorLike(Protocol):
 
 
 # A loader runs on the worker thread and returns (predictor, info about the model).
-Loader = Callable[[], tuple[PredictorLike, Any]]
+Loader = Callable[[], tuple[PredictorLike, ModelInfo]]
 
 
 @dataclass(frozen=True)
