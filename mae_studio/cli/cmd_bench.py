@@ -12,9 +12,12 @@ from pathlib import Path
 
 from mae_studio.core.errors import MaeStudioError
 from mae_studio.core.files import require_checkpoint_path
+from mae_studio.core.places import SAMPLES
 
 from . import arg_types
 from .options import CHECKPOINT_HELP, fetch_model
+
+DEFAULT_START_PHOTO = SAMPLES / "chelsea_cat.jpg"
 
 RUNS = arg_types.int_range(1, 10_000)
 WARMUP = arg_types.int_range(0, 1_000)
@@ -100,6 +103,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         "shipped model (or --arch / --checkpoint): set_image (a new photo) and reconstruct (a new mask)",
     )
     p.add_argument(
+        "--start",
+        type=Path,
+        nargs="?",
+        const=DEFAULT_START_PHOTO,
+        default=None,
+        metavar="PHOTO",
+        help="instead: seconds from launching `mae-studio PHOTO` to the window's first paint and first "
+        "reconstruction, each launch a fresh process (median of --runs, default 5; PHOTO: a sample)",
+    )
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --start or --load: also time the checkout in DIR (`git worktree add DIR COMMIT`)",
+    )
+    p.add_argument(
+        "--load",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CKPT",
+        help="instead: load time, peak memory and file size of loading CKPT (each load a fresh process)",
+    )
+    p.add_argument(
         "--seed",
         type=arg_types.seed,
         default=0,
@@ -155,6 +183,50 @@ def _models(args: argparse.Namespace) -> list[tuple[str, object]]:
     return out
 
 
+def run_start_bench(args: argparse.Namespace) -> int:
+    """`bench --start [PHOTO]`: the start-time table (see cli/start_bench.py)."""
+    from .start_bench import bench_start, format_start_table
+
+    runs = args.runs or 5
+    print(f"mae-studio bench --start: {args.start.name}, {runs} launches per tree; CPU: {_cpu_name()}")
+    results = bench_start(args.start, runs, args.baseline)
+    trees = {"this tree": str(Path(__file__).resolve().parents[2]), "baseline": str(args.baseline)}
+    print(format_start_table(results, trees))
+    print(
+        "first paint: process start to the main window's first paint event; first result: to the first\n"
+        "reconstruction shown (the model loaded on the worker thread). Medians of fresh processes."
+    )
+    return 0
+
+
+def run_load_bench(args: argparse.Namespace) -> int:
+    """`bench --load CKPT`: the checkpoint-load table (see core/load_bench.py)."""
+    from mae_studio.core.load_bench import bench_load, format_load_table
+
+    runs = args.runs or 3
+    trees = {"this tree": Path(__file__).resolve().parents[2]}
+    if args.baseline is not None:
+        trees["baseline"] = args.baseline
+    print(f"mae-studio bench --load: {runs} fresh processes per file and tree; CPU: {_cpu_name()}")
+    rows = [row for path in args.load for row in bench_load(require_checkpoint_path(path), runs, trees)]
+    print(format_load_table(rows))
+    print(
+        "load: load_checkpoint on the CPU (checks, model, check reconstruction); RSS before: the process\n"
+        "with torch imported; added: peak RSS (ru_maxrss) minus RSS before. Medians of fresh processes."
+    )
+    return 0
+
+
+def _cpu_name() -> str:
+    """The CPU's model name (/proc/cpuinfo), without importing torch."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+    except OSError:
+        names = []
+    return names[0] if names else platform.processor() or platform.machine()
+
+
 def run_bench(args: argparse.Namespace) -> int:
     import torch
 
@@ -164,6 +236,10 @@ def run_bench(args: argparse.Namespace) -> int:
 
     if args.fits is not None:
         return run_fit_bench(args)
+    if args.start is not None:
+        return run_start_bench(args)
+    if args.load:
+        return run_load_bench(args)
     if args.arch is None:
         args.arch = FULL_ARCHS if args.full else QUICK_ARCHS
     if args.ratios is None:

@@ -8,6 +8,7 @@ import argparse
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mae_studio import __version__
@@ -78,8 +79,12 @@ def run_gui(argv: list[str] | None = None) -> int:
 
     window = new_window(device=None if args.device == "auto" else args.device, autosave_folder=data_folder())
     window.show()
-    if not window.autosave.offer():  # after a crash: restore the session, if the user wants it
-        window.start(args.image, args.checkpoint, MaskRecipe("random", args.mask_ratio, args.seed))
+
+    def begin() -> None:
+        if not window.autosave.offer():  # after a crash: restore the session, if the user wants it
+            window.start(args.image, args.checkpoint, MaskRecipe("random", args.mask_ratio, args.seed))
+
+    after_first_paint(window, begin)
     _close_on_signals(window)
     status = int(app.exec())  # type: ignore[attr-defined]
     if window.controller.is_running():  # a model load that never ended (see MainWindow.closeEvent)
@@ -88,6 +93,33 @@ def run_gui(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(status)  # a QThread destroyed while running would abort the process instead
     return status
+
+
+def after_first_paint(window: object, callback: Callable[[], None], latest_ms: int = 1000) -> None:
+    """Run `callback` once, right after the window's first paint (or after `latest_ms`, should no
+    paint come). The model load imports torch on the worker thread, and an import holds the
+    interpreter most of the time: started before the first paint, it delayed the window by
+    seconds (`mae-studio bench --start`)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    fired = False
+
+    def fire() -> None:
+        nonlocal fired
+        if not fired:
+            fired = True
+            window.removeEventFilter(first_paint)  # type: ignore[attr-defined]
+            callback()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj: object, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                QTimer.singleShot(0, fire)  # after this paint has reached the screen
+            return False
+
+    first_paint = FirstPaint(window)  # type: ignore[arg-type]
+    window.installEventFilter(first_paint)  # type: ignore[attr-defined]
+    QTimer.singleShot(latest_ms, fire)
 
 
 def _close_on_signals(window: object) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QStatusBar, QWidget
 
 from mae_studio.core.errors import MaeStudioError
-from mae_studio.core.images import MIN_SIDE, OPEN_FILTER, SUPPORTED_EXTENSIONS
+from mae_studio.core.image_loading import MIN_SIDE, OPEN_FILTER, SUPPORTED_EXTENSIONS
 from mae_studio.core.mask_files import read_mask_file
 from mae_studio.core.masks import PATTERNS
 from mae_studio.core.names import printable, safe_stem

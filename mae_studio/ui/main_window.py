@@ -17,7 +17,6 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QWidget
 
 from mae_studio import __version__
-from mae_studio.core.devices import available_devices
 from mae_studio.core.recipes import MaskRecipe
 from mae_studio.core.results import Reconstruction
 
@@ -79,8 +78,10 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self.mask_panel = MaskPanel(self.doc)
+        # Asking torch which devices exist would import it before the window shows: the panel
+        # offers the CPU (and --device's choice) until the first load (ModelActions) fills it in.
         self.model_panel = ModelPanel(
-            available_devices(),
+            ["cpu", *([device] if device not in (None, "auto", "cpu") else [])],
             self.settings.inference_threads(),
             os.cpu_count() or 1,
             self.settings.precision(),

@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from mae_studio.core.devices import OUT_OF_MEMORY, device_kind
+from mae_studio.core.devices import OUT_OF_MEMORY, available_devices, device_kind
 from mae_studio.core.downloads import DownloadError, Fetched, cached_path, parse_source
 
 from .controller import InferenceController
@@ -50,6 +50,7 @@ class ModelActions(QObject):
         self._settings, self._report_error, self._remember_error = settings, report_error, remember_error
         self._dialogs = dialogs
         self.device = device  # None: the best available
+        self._devices_shown = False  # the panel lists this machine's devices (after the first load)
         self.info: ModelInfo | None = None  # the model in use
         self.threads_in_use = 0
         self._source: tuple[str, Path | None] = ("default", None)  # the model asked for last
@@ -186,6 +187,7 @@ class ModelActions(QObject):
         # full garbage collection on the GUI thread a 100-500 ms stall; frozen, they are skipped.
         gc.freeze()
         self.info = info
+        self._show_devices()
         self._status.set_loading(None)
         self._status.set_model(info)
         self._panel.set_loading(False)
@@ -196,7 +198,15 @@ class ModelActions(QObject):
             self.dialog.set_model_in_use(info.name, info.path)
         self.loaded.emit(info)
 
+    def _show_devices(self) -> None:
+        """The panel's device choices, asked of torch once a load has imported it (worker thread)."""
+        if not self._devices_shown:
+            self._devices_shown = True
+            self._panel.set_devices(available_devices())
+            self.set_device(self.device)
+
     def _on_model_failed(self, message: str) -> None:
+        self._show_devices()
         self._status.set_loading(None)
         self._panel.set_loading(False)
         if self.info is not None:

@@ -1,7 +1,9 @@
 """Loaders the worker runs on its own thread: the default model (or an untrained stand-in
 when it is missing), any checkpoint file or folder, or a random-weight model for tests.
 
-Each loader returns (Predictor, ModelInfo); the GUI only ever sees the ModelInfo.
+Each loader returns (Predictor, ModelInfo); the GUI only ever sees the ModelInfo. torch and the
+model code are imported inside the loaders, on the worker thread: building a loader on the GUI
+thread (at start, before the window is painted) costs nothing.
 """
 
 from __future__ import annotations
@@ -10,18 +12,22 @@ import logging
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from mae_studio.core import DEFAULT_WEIGHTS, MAEConfig, MaskedAutoencoderViT, load_checkpoint
-from mae_studio.core.config import DEFAULT_ARCH
+from mae_studio.core.config import DEFAULT_ARCH, MAEConfig
 from mae_studio.core.devices import DeviceUnavailable, choose_device
 from mae_studio.core.errors import CheckpointError
 from mae_studio.core.files import require_regular_file
-from mae_studio.core.predictor import Predictor
+from mae_studio.core.places import DEFAULT_WEIGHTS
 
 from .model_info import ModelInfo
 from .worker import Loader
+
+if TYPE_CHECKING:
+    import torch
+
+    from mae_studio.core.model import MaskedAutoencoderViT
+    from mae_studio.core.predictor import Predictor
 
 __all__ = ["UNTRAINED_NAME", "ModelInfo", "checkpoint_loader", "default_loader", "random_loader"]
 
@@ -45,9 +51,18 @@ def _device(device: str | None) -> torch.device:
         ) from e
 
 
+def load_checkpoint(path: str | Path, device: torch.device, **overrides: int) -> MaskedAutoencoderViT:
+    """core.checkpoints.load_checkpoint, imported on the first call (on the worker thread)."""
+    from mae_studio.core.checkpoints import load_checkpoint as load
+
+    return load(path, device, **overrides)
+
+
 def _wrap(
     model: MaskedAutoencoderViT, dev: torch.device, path: str | None, untrained: bool, note: str = ""
 ) -> tuple[Predictor, ModelInfo]:
+    from mae_studio.core.predictor import Predictor
+
     predictor = Predictor(model, dev)
     c = model.config
     info = ModelInfo(
@@ -70,6 +85,10 @@ def random_loader(config: MAEConfig = FALLBACK_CONFIG, device: str | None = "cpu
     """A model with the reference initialization and a fixed seed: reproducible, untrained."""
 
     def load() -> tuple[Predictor, ModelInfo]:
+        import torch
+
+        from mae_studio.core.model import MaskedAutoencoderViT
+
         dev = _device(device)
         torch.manual_seed(0)
         model = MaskedAutoencoderViT(config)

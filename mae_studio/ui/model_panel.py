@@ -27,6 +27,16 @@ class ModelPanel(QWidget):
     threads_chosen = Signal(int)  # 0 = automatic
     precision_chosen = Signal(str)  # "exact" or "fast"
 
+    def set_devices(self, devices: list[str]) -> None:
+        """The device choices (after Auto); the current choice stays when it is still offered."""
+        current = self.device.currentData()
+        self.device.blockSignals(True)
+        self.device.clear()
+        for d in ["auto", *devices]:
+            self.device.addItem(d.upper() if d != "auto" else "Auto", d)
+        self.device.setCurrentIndex(max(0, self.device.findData(current)))
+        self.device.blockSignals(False)
+
     def __init__(
         self,
         devices: list[str],
@@ -59,8 +69,7 @@ class ModelPanel(QWidget):
         self.folder_button.setToolTip("A Hugging Face model folder (config.json + weights)")
 
         self.device = QComboBox()
-        for d in ["auto", *devices]:
-            self.device.addItem(d.upper() if d != "auto" else "Auto", d)
+        self.set_devices(devices)
         self.device.setToolTip("Where the model runs (reloads the model)")
         self.threads = QSpinBox()
         self.threads.setRange(0, max(1, max_threads))

@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from mae_studio.core.errors import MaeStudioError
-from mae_studio.core.images import load_image, load_image_bytes
+from mae_studio.core.image_loading import load_image, load_image_bytes
 from mae_studio.core.names import printable
 
 from .framing import Framing, framings

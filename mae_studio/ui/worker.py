@@ -4,7 +4,8 @@ The worker holds a mailbox of one job, filled by the controller only while the w
 idle, so nothing ever queues here. It owns the predictor: it loads models (the loader runs
 on this thread), sets images and reconstructs masks. Only numpy arrays and plain Python
 objects travel out, through queued signals; a failure is a `failed` signal, never a dead
-thread. This module and model_loader.py are the only ui modules that import torch.
+thread. This module and model_loader.py are the only ui modules that import torch, and they do
+so on this thread (run() and the loaders): the window shows before torch has loaded.
 """
 
 from __future__ import annotations
@@ -20,13 +21,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-import torch
 from PySide6.QtCore import QThread, Signal
 
 from mae_studio.core.devices import OUT_OF_MEMORY, device_fault
 from mae_studio.core.errors import Cancelled, MaeStudioError
 from mae_studio.core.results import Reconstruction
-from mae_studio.core.threads import configure_threads
 
 from .model_info import ModelInfo
 
@@ -149,6 +148,9 @@ class InferenceWorker(QThread):
                     return
                 job, self._job = self._job, None
             if applied != self._threads:
+                # torch loads here, with the first job (the app submits it after the first paint)
+                from mae_studio.core.threads import configure_threads
+
                 applied = self._threads
                 self.threads_applied.emit(configure_threads(interactive=True, threads=self._threads or None))
             if isinstance(job, LoadJob):
@@ -232,6 +234,8 @@ class InferenceWorker(QThread):
         fault = device_fault(e)
         if fault is None:
             return
+        import torch
+
         if fault == OUT_OF_MEMORY and torch.cuda.is_available():
             try:
                 torch.cuda.empty_cache()

@@ -40,3 +40,12 @@ def test_panel_card_of_a_hugging_face_folder(qtbot) -> None:
     assert panel.source.text() == (
         "Hugging Face ViTMAE\nheads from config.json\ntarget normalized pixels (from config.json)"
     )
+
+
+def test_the_device_choices_are_filled_in_later_and_the_choice_stays(qtbot):
+    panel = ModelPanel(["cpu"], 0, 2)
+    qtbot.addWidget(panel)
+    panel.device.setCurrentIndex(panel.device.findData("cpu"))
+    panel.set_devices(["cpu", "cuda"])
+    assert [panel.device.itemData(i) for i in range(panel.device.count())] == ["auto", "cpu", "cuda"]
+    assert panel.device.currentData() == "cpu"
