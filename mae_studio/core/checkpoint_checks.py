@@ -162,8 +162,11 @@ def check_values(path: Path, sd: StateDict) -> None:
             kind = str(t.dtype).replace("torch.", "")
             raise CheckpointError(path, f"{key[:80]} holds {kind} values, not floating-point weights")
         # One reduction, no copy: a NaN or infinity anywhere makes the sum non-finite. Only
-        # then (or for values so large the sum overflows) the exact, allocating check.
-        quick_ok = not t.numel() or bool(torch.isfinite(t.sum(dtype=torch.float64)))
+        # then (or for values so large the sum overflows) the exact, allocating check. A float32
+        # sum can only err towards that check, and is ~10x faster than a float64 one (ViT-L:
+        # 0.12 s against 1.6 s on 2 cores).
+        acc = torch.float64 if t.dtype == torch.float64 else torch.float32
+        quick_ok = not t.numel() or bool(torch.isfinite(t.sum(dtype=acc)))
         if not quick_ok and not bool(torch.isfinite(t).all()):
             raise CheckpointError(path, f"{key[:80]} holds NaN or infinite values")
 

@@ -2,9 +2,13 @@
 
 `.pth`/`.bin` files go through `torch.load(weights_only=True)` once their zip directory has been
 checked: torch stores entries uncompressed, so an entry that would expand far past the file's
-own size (a deflate bomb) is refused before anything is decompressed. The one class allowed
-besides tensors and plain containers is `argparse.Namespace`, which the official training
-script saves as `args`. safetensors files go through the safetensors library, which checks
+own size (a deflate bomb) is refused before anything is decompressed. Zip files are memory-mapped
+(mmap=True, private mappings), as the safetensors library maps its files: loading copies nothing,
+and a model's float32 weights are the file's pages. A file deleted or replaced (renamed over)
+under a running model stays readable (Linux keeps the old inode); one truncated in place (`cp`
+over it) would fault on the next read of a page not yet in memory, as any mapped file would.
+The one class allowed besides tensors and plain containers is `argparse.Namespace`, which the
+official training script saves as `args`. safetensors files go through the safetensors library, which checks
 every offset against the file. JSON is parsed only under a size and nesting cap.
 """
 
@@ -100,12 +104,17 @@ def tensor_bytes(tensors: StateDict) -> int:
 def _load_torch(path: Path, size: int) -> Any:
     with path.open("rb") as f:
         is_zip = f.read(4) == b"PK\x03\x04"  # torch.load's own test; else a legacy pickle
-    if is_zip:
-        _check_zip(path, size)
+    mappable = _check_zip(path, size) if is_zip else False
     try:
-        # A file object, not the path: torch.load would pick its loader by file extension.
-        with path.open("rb") as f, torch.serialization.safe_globals(SAFE_GLOBALS):
-            return torch.load(f, map_location="cpu", weights_only=True)
+        with torch.serialization.safe_globals(SAFE_GLOBALS):
+            # Mapped, not read: the tensors are the file's pages, private (copy-on-write). Only a
+            # zip of stored entries can be mapped (a mapped entry is never decompressed), and only
+            # by path; torch.load takes a path ending in .safetensors for safetensors, which this
+            # content is not: such a name is read through a file object, as anything else is.
+            if mappable and not str(path).endswith(".safetensors"):
+                return torch.load(str(path), map_location="cpu", weights_only=True, mmap=True)
+            with path.open("rb") as f:
+                return torch.load(f, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r"GLOBAL ([\w.]+)", str(e))
         what = f" ({found.group(1)})" if found else ""
@@ -118,9 +127,10 @@ def _load_torch(path: Path, size: int) -> Any:
         raise CheckpointError(path, f"damaged or truncated PyTorch file ({first_line(e)})") from e
 
 
-def _check_zip(path: Path, size: int) -> None:
+def _check_zip(path: Path, size: int) -> bool:
     """Refuse a zip whose entries would expand past what this file could hold, before torch
-    decompresses anything: torch.save writes stored (uncompressed) entries."""
+    decompresses anything: torch.save writes stored (uncompressed) entries. True when every
+    entry is stored, as torch.save writes them (the file can be mapped)."""
     entries = _zip_entry_count(path)
     if entries > MAX_ZIP_ENTRIES:
         raise CheckpointError(path, f"a zip of {entries:,} entries: more than any checkpoint holds")
@@ -141,6 +151,7 @@ def _check_zip(path: Path, size: int) -> None:
             raise CheckpointError(
                 path, f"its {info.filename} is {info.file_size:,} bytes: too large for a checkpoint index"
             )
+    return all(i.compress_type == zipfile.ZIP_STORED for i in infos)
 
 
 def _zip_entry_count(path: Path) -> int:
@@ -177,7 +188,10 @@ def _unwrap(path: Path, obj: Any, size: int) -> WeightsFile:
     if bad:
         keys = ", ".join(sorted(str(k)[:80] for k in bad)[:5])
         raise CheckpointError(path, f"not a state dict of tensors (non-tensor entries: {keys})")
-    return WeightsFile(path, "torch", {str(k): v for k, v in sd.items()}, size, extras=extras)
+    # A mapped tensor sits where the file put it: files from torch < 2.1 do not align storages,
+    # and such a tensor is copied rather than computed on misaligned.
+    tensors = {str(k): v if v.data_ptr() % v.element_size() == 0 else v.clone() for k, v in sd.items()}
+    return WeightsFile(path, "torch", tensors, size, extras=extras)
 
 
 # ----------------------------------------------------------------------------------
