@@ -126,7 +126,8 @@ def max_errors(name: str) -> tuple[float, float]:
     model = load_model(HERE / name)
     noise = torch.from_numpy(exp["noise"])
     L = noise.shape[1]
-    mask = model.mask_from_noise(noise, L - int(L * (1 - manifest["cases"][name]["mask_ratio"])))  # the reference's rule
+    keep = int(L * (1 - manifest["cases"][name]["mask_ratio"]))  # the reference's rule
+    mask = model.mask_from_noise(noise, L - keep)
     imgs = torch.from_numpy(exp["pixel_values"])
     with torch.inference_mode():
         pred = model(imgs, mask)
