@@ -7,10 +7,11 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from mae_studio.core.catalogue import CatalogueModel
+from tests.download_fixtures import official_bytes
 from tests.model_server import ModelServer
 
 from .fakes import photo, save_tiny_checkpoint
-from .served_models import APACHE, SERVED, official_bytes, served_entry
+from .served_models import APACHE, SERVED, served_entry
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +68,7 @@ def make_entry(model_server: ModelServer, monkeypatch: pytest.MonkeyPatch) -> Ca
     added: list[CatalogueModel] = []
 
     def make(name: str = "tiny-test", licence: tuple[str, str] = APACHE, seed: int = 0) -> CatalogueModel:
-        data = official_bytes(seed)
+        data = official_bytes(seed=seed)
         url = model_server.add(f"/mae/visualize/mae_visualize_{name.replace('-', '_')}.pth", data)
         added.append(served_entry(name, licence, data, url))
         monkeypatch.setattr(catalogue, "CATALOGUE", (*catalogue.CATALOGUE, added[-1]))

@@ -4,39 +4,16 @@ tests/model_server.py. The fixtures that use these are in conftest.py."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from mae_studio.core import MAEConfig, MaskedAutoencoderViT
 from mae_studio.core.catalogue import CatalogueModel
 from mae_studio.core.downloads import url_cache_dir
+from tests.download_fixtures import TINY
 
 NC = ("CC-BY-NC 4.0", "https://creativecommons.org/licenses/by-nc/4.0/")
 APACHE = ("Apache-2.0", "https://www.apache.org/licenses/LICENSE-2.0")
-SERVED = MAEConfig(
-    img_size=32,
-    patch_size=16,
-    embed_dim=32,
-    depth=1,
-    num_heads=2,
-    decoder_embed_dim=16,
-    decoder_depth=1,
-    decoder_num_heads=2,
-    name="tiny official",
-)
-
-
-def official_bytes(seed: int = 0) -> bytes:
-    """A checkpoint in the official release's layout: {"model": state_dict}, torch.save'd."""
-    torch.manual_seed(seed)
-    model = MaskedAutoencoderViT(SERVED)
-    model.init_weights()
-    buf = io.BytesIO()
-    torch.save({"model": model.state_dict()}, buf)
-    return buf.getvalue()
+SERVED = TINY  # the download tests' tiny official-layout architecture
 
 
 def served_entry(name: str, licence: tuple[str, str], data: bytes, url: str) -> CatalogueModel:
