@@ -30,8 +30,8 @@ from safetensors.torch import save as save_safetensors
 from tests.core.checkpoint_samples import training_checkpoint
 
 from .bounded import LoadWorker, Outcome, measured
+from .byte_edits import edit_bytes
 from .hostile_checkpoints import TINY, own_meta, tiny_state
-from .test_image_fuzz import INTERESTING
 
 BUDGET = 192 << 20  # peak RSS growth per load: the seeds are ~100 KB, the model 0.1 M parameters
 LAYOUTS = ["own", "pth", "training", "legacy", "hf", "shards"]
@@ -155,28 +155,11 @@ def value_edits(draw: st.DrawFn, doc: dict[str, Any], fields: list[str], label: 
 
 
 def mutate_bytes(draw: st.DrawFn, data: bytearray) -> list[str]:
-    """The image fuzzer's byte edits (test_image_fuzz.mutated_files), a third in the header."""
+    """Up to three byte edits (byte_edits.edit_bytes), as the image fuzzer makes."""
     steps = []
     for _ in range(draw(st.sampled_from([0, 0, 1, 2, 3]))):
         op = draw(st.sampled_from(BYTE_OPS))
-        in_header = draw(st.integers(0, 2)) == 0
-        at = draw(st.integers(0, max(0, (min(len(data), 64) if in_header else len(data)) - 1)))
-        if op == "flip" and data:
-            data[at] ^= 1 << draw(st.integers(0, 7))
-        elif op == "byte" and data:
-            data[at] = draw(st.integers(0, 255))
-        elif op == "field":
-            value, width = draw(st.sampled_from(INTERESTING)), draw(st.sampled_from([2, 4, 8]))
-            data[at : at + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, "little")
-        elif op == "truncate":
-            del data[at:]
-        elif op == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=64))
-        elif op == "delete":
-            del data[at : at + draw(st.integers(1, 64))]
-        elif op == "duplicate":
-            data[at:at] = data[at : at + draw(st.integers(1, 256))]
-        steps.append(f"{op}@{at}")
+        steps.append(edit_bytes(draw, data, op, widths=(2, 4, 8), orders=("little",)))
     return steps
 
 

@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from mae_studio.core.images import MAX_PIXELS
 
 from .bounded import LoadWorker, Outcome
+from .byte_edits import edit_bytes
 from .fuzz_seeds import SEEDS
 
 # A loaded picture may legally be 64 MP: decode + RGB copy at 4 B/px, plus slack.
 FUZZ_BUDGET = MAX_PIXELS * 4 * 3
-INTERESTING = (0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
 
 
 def _fix_png_crcs(data: bytearray) -> None:
@@ -51,26 +51,7 @@ def mutated_files(draw: st.DrawFn) -> tuple[str, bytes, bool]:
     steps = []
     for _ in range(draw(st.integers(1, 4))):
         op = draw(st.sampled_from(OPS))
-        # A third of the edits land in the first 64 bytes, where the headers are.
-        in_header = draw(st.integers(0, 2)) == 0
-        at = draw(st.integers(0, max(0, (min(len(data), 64) if in_header else len(data)) - 1)))
-        if op == "flip" and data:
-            data[at] ^= 1 << draw(st.integers(0, 7))
-        elif op == "byte" and data:
-            data[at] = draw(st.integers(0, 255))
-        elif op == "field":
-            value, width = draw(st.sampled_from(INTERESTING)), draw(st.sampled_from([2, 4]))
-            order = draw(st.sampled_from(["big", "little"]))
-            data[at : at + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, order)
-        elif op == "truncate":
-            del data[at:]
-        elif op == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=64))
-        elif op == "delete":
-            del data[at : at + draw(st.integers(1, 64))]
-        elif op == "duplicate":
-            data[at:at] = data[at : at + draw(st.integers(1, 256))]
-        steps.append(f"{op}@{at}")
+        steps.append(edit_bytes(draw, data, op, widths=(2, 4), orders=("big", "little")))
     if data.startswith(b"\x89PNG") and draw(st.booleans()):
         _fix_png_crcs(data)
         steps.append("crcs-fixed")
