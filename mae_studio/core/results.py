@@ -23,6 +23,39 @@ FIT_HELP = {
 }
 
 
+# The raw reconstruction's visible patches: MAE's loss covers only removed patches, so the decoder's
+# outputs there were never trained and often glow. The window dims them toward a neutral dark grey
+# (not black, which reads as "removed") by this fraction; 1 would hide them entirely.
+DIM_STRENGTH = 0.7
+DIM_TARGET = 28  # the grey they are dimmed toward, on [0, 255]
+
+
+def dim_visible(
+    image: np.ndarray, mask: np.ndarray, patch_size: int, strength: float = DIM_STRENGTH
+) -> np.ndarray:
+    """A copy of a uint8 [H, W, 3] picture with its visible patches (mask False, bool [h, w], True =
+    removed) blended toward DIM_TARGET by strength in [0, 1]; removed patches are unchanged. The last
+    row and column of patches may be partial (a tiled photo's), as in heatmap.overlay."""
+    image = np.asarray(image)
+    mask = np.asarray(mask)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"dim_visible takes a uint8 [H, W, 3] picture, got {image.dtype} {image.shape}")
+    if mask.dtype != bool or mask.ndim != 2:
+        raise ValueError(f"dim_visible takes a bool [h, w] mask, got {mask.dtype} {mask.shape}")
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"dim strength must be in [0, 1], got {strength}")
+    H, W = image.shape[:2]
+    h, w = mask.shape
+    p = int(patch_size)
+    if p < 1 or not (0 <= h * p - H < p and 0 <= w * p - W < p):
+        raise ValueError(f"a {h}x{w} grid of {patch_size}px patches does not cover a {H}x{W} picture")
+    visible = np.repeat(np.repeat(~mask, p, axis=0), p, axis=1)[:H, :W]  # bool [H, W]
+    out = image.copy()
+    dimmed = image[visible].astype(np.float32) * (1.0 - strength) + DIM_TARGET * strength
+    out[visible] = np.round(dimmed).astype(np.uint8)
+    return out
+
+
 def psnr(mse: float) -> float:
     """PSNR in dB for an MSE of [0, 1] pixel values (inf for a perfect match, nan for none)."""
     if math.isnan(mse):
