@@ -1,8 +1,7 @@
 """`mae-studio sweep IMAGE`: masked PSNR and MSE against the mask ratio, over several seeds.
 
-Masks are nested per seed (core.masks.random_mask: one noise draw per seed, the patches
-removed at a lower ratio stay removed at every higher one), so a curve shows what removing
-more patches costs, not the luck of a new draw at every ratio.
+The sweep itself (nested masks per seed, the per-ratio summary) is core.sweep's, shared with the
+window's Analysis menu; this module parses ratios, batches masks, and writes CSV files and a plot.
 """
 
 from __future__ import annotations
@@ -11,17 +10,13 @@ import argparse
 import csv
 import io
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from mae_studio.core.sweep import MAE_TRAINING_RATIO, Point, summarize
 
 from . import arg_types
 from .options import add_fit_options, add_model_options
 
-if TYPE_CHECKING:
-    import numpy as np
-
-MAE_TRAINING_RATIO = 0.75
 MAX_RATIOS = 1000
 SEEDS = arg_types.int_range(1, 1000)
 MAX_MASKS = 100_000  # ratios x seeds: ~40 min at 22 ms per reconstruction
@@ -102,21 +97,14 @@ def parse_ratios(text: str) -> list[float]:
     return sorted(set(values))
 
 
-@dataclass
-class Point:
-    ratio: float
-    seed: int
-    masked: int
-    total: int
-    mse: float
-    psnr: float
-
-
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from mae_studio.core.files import ensure_folder
     from mae_studio.core.images import load_image
-    from mae_studio.core.masks import random_mask
     from mae_studio.core.names import printable, safe_stem, shown_path
+    from mae_studio.core.results import Reconstruction
+    from mae_studio.core.sweep import sweep
 
     from .batch import reconstruct_batch
     from .options import UsageError, fit_view, load_predictor, resolve_device
@@ -144,19 +132,17 @@ def run(args: argparse.Namespace) -> int:
     if view.fit == "tiles":
         predictor.set_view(view)  # the tiles' embedding once; each mask then runs tile batches
     seeds = list(range(args.seed, args.seed + args.seeds))
+
+    def reconstruct_many(masks: list[np.ndarray]) -> list[Reconstruction]:
+        if view.fit == "tiles":
+            return [predictor.reconstruct(m) for m in masks]
+        return reconstruct_batch(predictor, [view] * len(masks), masks)  # equal counts: one batch
+
     points: list[Point] = []
     with progress(len(args.ratios) * len(seeds), "sweep", unit="mask") as bar:
-        for ratio in args.ratios:
-            for start in range(0, len(seeds), args.batch_size):
-                chunk = seeds[start : start + args.batch_size]
-                masks = [random_mask(view.grid, ratio, s) for s in chunk]  # equal counts: one batch
-                if view.fit == "tiles":
-                    results = [predictor.reconstruct(m) for m in masks]
-                else:
-                    results = reconstruct_batch(predictor, [view] * len(chunk), masks)
-                for s, r in zip(chunk, results, strict=True):
-                    points.append(Point(ratio, s, r.masked_count, r.mask.size, r.masked_mse, r.masked_psnr))
-                bar.update(len(chunk))
+        for chunk in sweep(view.grid, args.ratios, seeds, reconstruct_many, args.batch_size):
+            points.extend(chunk)
+            bar.update(len(chunk))
     rows = summarize(points)
     files = _csv_files(points, rows, raw_csv, summary_csv)
     plot_error = None
@@ -207,39 +193,6 @@ def _refuse_existing(paths: list[Path], overwrite: bool) -> None:
         from mae_studio.core.names import shown_path
 
         raise UsageError(f"{shown_path(existing[0])} exists (pass --overwrite to replace it)")
-
-
-def summarize(points: list[Point]) -> list[dict[str, float]]:
-    """Per ratio: patches removed, and mean / sample std / min / max of MSE and PSNR over seeds."""
-    import numpy as np
-
-    rows = []
-    for ratio in sorted({p.ratio for p in points}):
-        group = [p for p in points if p.ratio == ratio]
-        mse = np.array([p.mse for p in group], dtype=np.float64)
-        db = np.array([p.psnr for p in group], dtype=np.float64)
-        ok = np.isfinite(mse) & np.isfinite(db)  # ratio 0 (nothing removed) has no masked error
-        mse, db = mse[ok], db[ok]
-        rows.append(
-            {
-                "mask_ratio": ratio,
-                "masked_patches": group[0].masked,
-                "num_patches": group[0].total,
-                "seeds": len(group),
-                **{f"mse_{f}": _stat(mse, f) for f in ("mean", "std", "min", "max")},
-                **{f"psnr_{f}": _stat(db, f) for f in ("mean", "std", "min", "max")},
-            }
-        )
-    return rows
-
-
-def _stat(a: np.ndarray, f: str) -> float:
-    """mean, std (sample; 0 for one value), min or max of a; nan when a is empty."""
-    if not a.size:
-        return math.nan
-    if f == "std":
-        return float(a.std(ddof=1)) if a.size > 1 else 0.0
-    return float(getattr(a, f)())
 
 
 def _csv_text(header: list[str], rows: list[list[object]]) -> str:
