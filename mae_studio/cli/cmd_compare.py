@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arg_types
-from .options import add_fit_options, add_mask_options, add_model_options
+from .options import add_fit_options, add_heat_options, add_mask_options, add_model_options
 
 SCALE = arg_types.int_range(1, 8)
 
@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_fit_options(p)
     add_mask_options(p)
+    add_heat_options(p)
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
     o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from mae_studio.core.names import safe_stem, shown_path
     from mae_studio.core.sheet import render_rows
 
-    from .options import UsageError, fit_view, load_predictor, mask_source, resolve_device
+    from .options import UsageError, fit_view, heat_style, load_predictor, mask_source, resolve_device
     from .outputs import claim, fmt, json_bytes, sheet_png, table, write_set
 
     labels = args.label or []
@@ -94,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         ratio=None if from_file else args.mask_ratio,
         image_name=args.image.name,
         scale=args.scale,
+        heat=heat_style(args),
+        raw_visible=args.raw_visible,
     )
     doc = {
         "image": str(args.image),

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arg_types
-from .options import add_fit_options, add_mask_options, add_model_options
+from .options import add_fit_options, add_heat_options, add_mask_options, add_model_options
 
 SCALE = arg_types.int_range(1, 8)
 PARTS = arg_types.int_range(1, 4096)  # checked against the model's patch count too
@@ -48,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_model_options(p)
     add_fit_options(p)
     add_mask_options(p, pattern=False)
+    add_heat_options(p, dims=False)  # every patch is predicted once: none is shown raw
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
     o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -123,21 +124,30 @@ def _sheet(
     model_name: str,
     args: argparse.Namespace,
 ) -> Image.Image:
-    from mae_studio.core.heatmap import auto_vmax, colorize, overlay
+    from mae_studio.core.heatmap import auto_vmax, blend, colorize, heat_layer, overflow
     from mae_studio.core.results import psnr
     from mae_studio.core.sheet import Panel, Row, compose, panel_height
 
-    vmax = auto_vmax(per_patch)
+    from .options import heat_style
+
+    layer = heat_layer(per_patch, None, heat_style(args))  # every patch was removed once: all shown
     panels = [
         Panel("Original", original),
         Panel(f"Every patch once ({args.k} runs)", recon),
-        Panel("Per-patch error", overlay(original, per_patch, patch_size, alpha=0.75, vmax=vmax), vmax=vmax),
+        Panel(
+            "Per-patch error",
+            blend(original, layer, patch_size),
+            vmax=layer.vmax,
+            cmap=layer.cmap,
+            bar_label=f"MSE · {'fixed' if layer.fixed else 'auto'}",
+            over=layer.overflow,
+        ),
     ]
     if spread is not None:
         top = auto_vmax(spread)
         panels.append(
             Panel(f"Spread over {args.uncertainty} masks", colorize(spread, top, "viridis"), vmax=top,
-                  cmap="viridis", bar_label="std")
+                  cmap="viridis", bar_label="std", over=overflow(spread, top, "pixel"))
         )  # fmt: skip
     mse = float(per_patch.mean())
     caption = [
@@ -145,6 +155,8 @@ def _sheet(
         f"of its own 1/{args.k} of the patches · mean MSE {mse:.4f} · PSNR {psnr(mse):.2f} dB",
         f"model: {model_name} · seed {args.seed} · image: {args.image.name}",
     ]
+    if layer.overflow is not None:
+        caption.append(f"per-patch error: {layer.overflow.sentence()}")
     if spread is not None:
         caption.append(
             f"spread: per-pixel std of the predicted values over {args.uncertainty} random masks of "

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arg_types
-from .options import add_fit_options, add_mask_options, add_model_options
+from .options import add_fit_options, add_heat_options, add_mask_options, add_model_options
 
 SCALE = arg_types.int_range(1, 8)  # 8: a 224 px model's sheet is ~9000 x 2000 px
 BATCH = arg_types.int_range(1, 1024)
@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_model_options(p)
     add_fit_options(p)
     add_mask_options(p)
+    add_heat_options(p)
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="output folder (default: .)")
     o.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -213,6 +214,7 @@ def _write(item: Item, model: LoadedModel, args: argparse.Namespace, device: str
     from mae_studio.core.errors import MaeStudioError
     from mae_studio.core.sheet import render_sheet
 
+    from .options import heat_style
     from .outputs import json_bytes, panel_pngs, sheet_png, write_set
 
     result = item.result
@@ -225,14 +227,17 @@ def _write(item: Item, model: LoadedModel, args: argparse.Namespace, device: str
         ratio=ratio,
         image_name=item.path.name,
         scale=args.scale,
+        heat=heat_style(args),
+        raw_visible=args.raw_visible,
     )
     doc = report(item.path, result, model, args, device)
     doc["comparison"] = item.sheet.name
+    doc["heat_map"] = {"cmap": args.cmap, "vmax": args.vmax or "auto", "raw_visible": args.raw_visible}
     text = {"model": model.name, "image": item.path.name}
     files = {item.sheet: sheet_png(sheet, text=text)}
     if item.panels:
         doc["panels"] = {key: path.name for key, path in item.panels.items()}
-        files.update(panel_pngs(result, item.panels, text))
+        files.update(panel_pngs(result, item.panels, text, heat_style(args), args.raw_visible))
     files[item.report] = json_bytes(doc)
     try:
         write_set(files, args.overwrite or item.replace)

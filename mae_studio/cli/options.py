@@ -7,6 +7,7 @@ Parsers are built on every `mae-studio` call, so this module imports no torch at
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from mae_studio.core.downloads import Fetched
     from mae_studio.core.fits import View
     from mae_studio.core.grid import GridLike
+    from mae_studio.core.heatmap import HeatStyle
     from mae_studio.core.predictor import Predictor
 
 TOKENS = arg_types.int_range(1, 16384)  # config.MAX_PATCHES
@@ -259,3 +261,53 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
         else:
             out.append(path)
     return out
+
+
+VMAX = arg_types.float_range(0.0, math.inf, low_open=True, high_open=True)
+
+
+def colormap_arg(name: str) -> str:
+    """An argparse type: a colour map name matplotlib's registry holds (core.heatmap.check_colormap)."""
+    from mae_studio.core.heatmap import UnknownColormap, check_colormap
+
+    try:
+        return check_colormap(name)
+    except UnknownColormap as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_heat_options(p: argparse.ArgumentParser, *, dims: bool = True) -> None:
+    """--cmap and --vmax of the heat map; with `dims`, --raw-visible for the reconstruction panel."""
+    from mae_studio.core.heatmap import COLORMAPS, DEFAULT_COLORMAP
+
+    g = p.add_argument_group("heat map")
+    g.add_argument(
+        "--cmap",
+        type=colormap_arg,
+        default=DEFAULT_COLORMAP,
+        metavar="NAME",
+        help=f"colour map of the per-patch error: any of matplotlib's (e.g. {', '.join(COLORMAPS)}; "
+        f"default: {DEFAULT_COLORMAP})",
+    )
+    g.add_argument(
+        "--vmax",
+        type=VMAX,
+        default=None,
+        metavar="MSE",
+        help="fix the top of the colour scale at this MSE, so runs can be compared (default: auto, the "
+        "99th percentile of the shown patches' errors); the colour bar marks values above it",
+    )
+    if dims:
+        g.add_argument(
+            "--raw-visible",
+            action="store_true",
+            help="show the raw decoder outputs of the visible patches in the reconstruction panel "
+            "(default: dimmed, as the studio shows them: the model is trained on removed patches only)",
+        )
+
+
+def heat_style(args: argparse.Namespace) -> HeatStyle:
+    """The heat map's colour map and scale from --cmap and --vmax."""
+    from mae_studio.core.heatmap import HeatStyle
+
+    return HeatStyle(cmap=args.cmap, vmax=args.vmax)

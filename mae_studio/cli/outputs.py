@@ -58,16 +58,20 @@ def sheet_png(image: Image.Image, text: dict[str, str] | None = None) -> bytes:
     return encode_png(image, text, compress_level=3)
 
 
-def panel_pngs(result: Any, paths: Mapping[str, Path], text: dict[str, str]) -> dict[Path, bytes]:
-    """Each result panel (core.results.RESULT_PANELS) as PNG bytes at the resolution the model saw;
-    the heat map as the sheet draws it (removed patches coloured by their error)."""
-    from mae_studio.core.results import HEATMAP, RESULT_PANELS
-    from mae_studio.core.sheet import heat_panel
+def panel_pngs(
+    result: Any, paths: Mapping[str, Path], text: dict[str, str], heat: Any = None, raw_visible: bool = False
+) -> dict[Path, bytes]:
+    """Each result panel (core.results.RESULT_PANELS) as PNG bytes at the resolution the model saw,
+    as the sheet draws it: the heat map in `heat`'s style (a core.heatmap.HeatStyle; default: auto
+    scale), the reconstruction's visible patches dimmed unless `raw_visible`."""
+    from mae_studio.core.heatmap import DEFAULT_STYLE
+    from mae_studio.core.results import RESULT_PANELS
+    from mae_studio.core.sheet import result_panels
 
+    panels = dict(zip(RESULT_PANELS, result_panels(result, heat or DEFAULT_STYLE, raw_visible), strict=True))
     out = {}
     for key, path in paths.items():
-        image = heat_panel(result).image if key == HEATMAP else RESULT_PANELS[key].image(result)
-        out[path] = encode_png(Image.fromarray(image), {**text, "panel": key}, compress_level=3)
+        out[path] = encode_png(Image.fromarray(panels[key].image), {**text, "panel": key}, compress_level=3)
     return out
 
 

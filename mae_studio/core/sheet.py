@@ -15,9 +15,18 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .heatmap import auto_vmax, colorbar, overlay
+from .heatmap import (
+    DEFAULT_COLORMAP,
+    DEFAULT_STYLE,
+    HeatStyle,
+    Overflow,
+    auto_vmax,
+    blend,
+    colorbar,
+    heat_layer,
+)
 from .names import printable
-from .results import HEATMAP, RESULT_PANELS, Reconstruction
+from .results import HEATMAP, RESULT_PANELS, Reconstruction, dim_visible
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 _FONT_FILES = ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "Arial.ttf", "arial.ttf")
@@ -51,8 +60,9 @@ class Panel:
     title: str
     image: np.ndarray  # uint8 [H, W, 3] or [H, W]
     vmax: float | None = None  # when set, a colour bar with this scale follows the panel
-    cmap: str = "inferno"
+    cmap: str = DEFAULT_COLORMAP
     bar_label: str = "MSE"
+    over: Overflow | None = None  # values above vmax: the bar shows a cap, the peak and the count
 
 
 @dataclass
@@ -101,6 +111,7 @@ def compose(
                     font=small,
                     background=theme.background,
                     foreground=theme.foreground,
+                    over=p.over,
                 )
                 out.append((Image.fromarray(bar), None))
         return out
@@ -168,21 +179,61 @@ def metrics_line(result: Reconstruction) -> str:
     return text
 
 
-def heat_panel(result: Reconstruction, vmax: float | None = None, title: str = "") -> Panel:
-    """The original with each removed patch coloured by its MSE (all patches if none removed)."""
-    p = result.patch_size
-    mask = result.mask if result.mask.any() else None
-    top = auto_vmax(result.per_patch_mse, mask) if vmax is None else vmax
-    heat = overlay(result.original, result.per_patch_mse, p, alpha=0.75, vmax=top, mask=mask)
-    return Panel(title or RESULT_PANELS[HEATMAP].label, heat, vmax=top)
+def heat_panel(
+    result: Reconstruction, style: HeatStyle = DEFAULT_STYLE, title: str = "", scale_note: str = ""
+) -> Panel:
+    """The original with each removed patch coloured by its MSE (all patches if none removed), the
+    layer the window draws (core.heatmap.heat_layer). The bar's label says how its top was chosen:
+    `scale_note`, else "fixed" or "auto"."""
+    layer = heat_layer(result.per_patch_mse, result.mask, style)
+    note = scale_note or ("fixed" if layer.fixed else "auto")
+    return Panel(
+        title or RESULT_PANELS[HEATMAP].label,
+        blend(result.original, layer, result.patch_size),
+        vmax=layer.vmax,
+        cmap=layer.cmap,
+        bar_label=f"MSE · {note}",
+        over=layer.overflow,
+    )
 
 
-def result_panels(result: Reconstruction, vmax: float | None = None) -> list[Panel]:
+def reconstruction_image(result: Reconstruction, raw_visible: bool = False) -> np.ndarray:
+    """The raw reconstruction as the window shows it: the visible patches' outputs (never trained,
+    MAE's loss covers removed patches only) dimmed, unless `raw_visible`."""
+    if raw_visible:
+        return result.reconstruction
+    return dim_visible(result.reconstruction, result.mask, result.patch_size)
+
+
+def result_panels(
+    result: Reconstruction, style: HeatStyle = DEFAULT_STYLE, raw_visible: bool = False, scale_note: str = ""
+) -> list[Panel]:
     """The RESULT_PANELS in their order, the heat map with its colour bar."""
-    return [
-        heat_panel(result, vmax) if key == HEATMAP else Panel(panel.label, panel.image(result))
-        for key, panel in RESULT_PANELS.items()
-    ]
+    panels = []
+    for key, panel in RESULT_PANELS.items():
+        if key == HEATMAP:
+            panels.append(heat_panel(result, style, scale_note=scale_note))
+        elif key == "reconstruction":
+            panels.append(Panel(panel.label, reconstruction_image(result, raw_visible)))
+        else:
+            panels.append(Panel(panel.label, panel.image(result)))
+    return panels
+
+
+DIMMED_NOTE = (
+    "reconstruction: the visible patches' outputs are dimmed (the model learns removed patches only)"
+)
+
+
+def heat_notes(result: Reconstruction, style: HeatStyle, raw_visible: bool) -> list[str]:
+    """Caption lines on what the sheet's colours mean: values above the scale, dimmed patches."""
+    lines = []
+    layer = heat_layer(result.per_patch_mse, result.mask, style)
+    if layer.overflow is not None:
+        lines.append(f"heat map: {layer.overflow.sentence()}")
+    if not raw_visible and result.masked_count < result.mask.size:
+        lines.append(DIMMED_NOTE)
+    return lines
 
 
 NAME_CHARS = 120  # a longer file or model name is shown with an ellipsis in the middle
@@ -217,14 +268,22 @@ def render_sheet(
     extra_panels: dict[str, np.ndarray | Panel] | None = None,
     scale: int = 2,
     theme: Theme = LIGHT,
+    heat: HeatStyle = DEFAULT_STYLE,
+    raw_visible: bool = False,
 ) -> Image.Image:
-    """One reconstruction as a labelled sheet: masked input, reconstruction, reconstruction +
-    visible, original, per-patch MSE heat map + colour bar, then any extra panels (an image,
-    or a Panel for one with its own colour bar), and a caption with the numbers."""
-    panels = result_panels(result)
+    """One reconstruction as a labelled sheet: masked input, reconstruction (visible patches
+    dimmed unless `raw_visible`), reconstruction + visible, original, per-patch MSE heat map in
+    `heat`'s colours and scale + colour bar, then any extra panels (an image, or a Panel for one
+    with its own colour bar), and a caption with the numbers."""
+    panels = result_panels(result, heat, raw_visible)
     for title, extra in (extra_panels or {}).items():
         panels.append(extra if isinstance(extra, Panel) else Panel(title, extra))
-    caption = [metrics_line(result), _details(model_name, seed, ratio, image_name), *_denorm_note(result)]
+    caption = [
+        metrics_line(result),
+        _details(model_name, seed, ratio, image_name),
+        *_denorm_note(result),
+        *heat_notes(result, heat, raw_visible),
+    ]
     panel_px = panel_height(result.original.shape, scale)
     return compose([Row(panels)], caption, panel_px=panel_px, theme=theme)
 
@@ -237,19 +296,26 @@ def render_rows(
     image_name: str = "",
     scale: int = 2,
     theme: Theme = LIGHT,
+    heat: HeatStyle = DEFAULT_STYLE,
+    raw_visible: bool = False,
 ) -> Image.Image:
     """Several models on one sheet (compare): a row per model headed by its label and metrics.
-    All heat maps share one colour scale so rows are comparable."""
+    All heat maps share one colour scale so rows are comparable: `heat`'s fixed top, else the
+    largest of the rows' auto tops."""
     if not rows:
         raise ValueError("render_rows needs at least one row")
-    tops = [auto_vmax(r.per_patch_mse, r.mask if r.mask.any() else None) for _, r in rows]
-    vmax = max(tops)
+    shared = heat
+    if not heat.fixed:
+        tops = [auto_vmax(r.per_patch_mse, r.mask if r.mask.any() else None) for _, r in rows]
+        shared = HeatStyle(heat.cmap, max(tops), heat.opacity)
+    note = "fixed" if heat.fixed else "auto"
     laid = []
     for i, (label, result) in enumerate(rows):
         heading = f"{label} — {metrics_line(result)}"
         if result.denormalized:
             heading += " (de-normalized)"
-        laid.append(Row(result_panels(result, vmax), heading=heading, titles=i == 0))
+        panels = result_panels(result, shared, raw_visible, scale_note=note)
+        laid.append(Row(panels, heading=heading, titles=i == 0))
     size = max(panel_height(r.original.shape, scale) for _, r in rows)
     parts = [
         p
@@ -264,4 +330,8 @@ def render_rows(
     caption.append("heat maps share one colour scale")
     if any(r.denormalized for _, r in rows):
         caption[-1] += "; (de-normalized): colours of removed patches from visible patch statistics"
+    over = [(label, heat_layer(r.per_patch_mse, r.mask, shared).overflow) for label, r in rows]
+    caption.extend(f"{label}: {o.sentence()}" for label, o in over if o is not None)
+    if not raw_visible:
+        caption.append(DIMMED_NOTE)
     return compose(laid, caption, panel_px=size, theme=theme)

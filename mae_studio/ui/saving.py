@@ -15,9 +15,10 @@ import numpy as np
 
 from mae_studio import __version__
 from mae_studio.core.files import atomic_write_set, encode_png, save_png
+from mae_studio.core.heatmap import DEFAULT_STYLE, HeatStyle
 from mae_studio.core.mask_files import write_mask_file
-from mae_studio.core.results import HEATMAP, RESULT_PANELS, Reconstruction
-from mae_studio.core.sheet import heat_panel, render_sheet
+from mae_studio.core.results import RESULT_PANELS, Reconstruction
+from mae_studio.core.sheet import render_sheet, result_panels
 
 MASK_FILTER = "Mask JSON (*.json);;Mask PNG (*.png)"
 
@@ -36,9 +37,20 @@ def save_comparison(
     seed: int | None,
     ratio: float | None,
     image_name: str = "",
+    heat: HeatStyle = DEFAULT_STYLE,
+    raw_visible: bool = False,
 ) -> Path:
-    """The labelled comparison sheet (all panels, titles, metrics, model, seed) as a PNG."""
-    sheet = render_sheet(result, model_name=model_name, seed=seed, ratio=ratio, image_name=image_name)
+    """The labelled comparison sheet (all panels, titles, metrics, model, seed) as a PNG, its heat
+    map in the window's colour map and scale, its reconstruction dimmed as the window shows it."""
+    sheet = render_sheet(
+        result,
+        model_name=model_name,
+        seed=seed,
+        ratio=ratio,
+        image_name=image_name,
+        heat=heat,
+        raw_visible=raw_visible,
+    )
     text = _png_text(model=model_name, seed=seed, mask_ratio=ratio, image=image_name)
     return save_png(path, sheet, text=text)
 
@@ -48,13 +60,21 @@ def panel_paths(folder: str | Path, stem: str) -> dict[str, Path]:
     return {key: Path(folder) / f"{stem}_{key}.png" for key in RESULT_PANELS}
 
 
-def save_panels(folder: str | Path, stem: str, result: Reconstruction, *, model_name: str = "") -> list[Path]:
-    """Each panel on its own, in the frame the model saw (the fit's aspect and resolution); the
-    heat map as the sheet draws it. All five files are written, or none."""
+def save_panels(
+    folder: str | Path,
+    stem: str,
+    result: Reconstruction,
+    *,
+    model_name: str = "",
+    heat: HeatStyle = DEFAULT_STYLE,
+    raw_visible: bool = False,
+) -> list[Path]:
+    """Each panel on its own, in the frame the model saw (the fit's aspect and resolution), as the
+    sheet draws it. All five files are written, or none."""
+    panels = dict(zip(RESULT_PANELS, result_panels(result, heat, raw_visible), strict=True))
     files = {}
     for key, path in panel_paths(folder, stem).items():
-        image = heat_panel(result).image if key == HEATMAP else RESULT_PANELS[key].image(result)
-        files[path] = encode_png(image, _png_text(panel=key, model=model_name))
+        files[path] = encode_png(panels[key].image, _png_text(panel=key, model=model_name))
     return atomic_write_set(files)
 
 
