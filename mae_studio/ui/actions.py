@@ -11,12 +11,14 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from .canvas import MaskCanvas
 from .document import Document
 from .file_actions import FileActions, sample_photos
+from .i18n import label
 from .mask_panel import FIT_LABELS, MaskPanel, fit_tip
 from .model_actions import ModelActions
 from .settings import Settings
@@ -96,106 +98,177 @@ def build_menus(
     a: dict[str, QAction] = {}
     bar = w.menuBar()
 
-    m = bar.addMenu("&File")
-    a["open"] = _action(w, "&Open Photo…", files.open_image_dialog, [Keys.Open, "Ctrl+O"])
+    m = bar.addMenu(QCoreApplication.translate("Menus", "&File"))
+    a["open"] = _action(
+        w, QCoreApplication.translate("Menus", "&Open Photo…"), files.open_image_dialog, [Keys.Open, "Ctrl+O"]
+    )
     m.addAction(a["open"])
-    recent = m.addMenu("Open &Recent")
+    recent = m.addMenu(QCoreApplication.translate("Menus", "Open &Recent"))
     recent.aboutToShow.connect(partial(_fill_recent, recent, settings, files))
-    samples = m.addMenu("&Samples")
+    samples = m.addMenu(QCoreApplication.translate("Menus", "&Samples"))
     for path in sample_photos():
         samples.addAction(_action(w, path.stem.replace("_", " ").title(), partial(files.open_path, path)))
     a["paste"] = _action(
-        w, "&Paste Photo", files.paste, [Keys.Paste, "Ctrl+V"], "Open the image on the clipboard"
+        w,
+        QCoreApplication.translate("Menus", "&Paste Photo"),
+        files.paste,
+        [Keys.Paste, "Ctrl+V"],
+        QCoreApplication.translate("Menus", "Open the image on the clipboard"),
     )
     m.addAction(a["paste"])
+    a["next_photo"] = _action(
+        w,
+        QCoreApplication.translate("Menus", "&Next Photo in Folder"),
+        partial(files.folder.step, +1),
+        "PgDown",
+        QCoreApplication.translate("Menus", "The next photo of this photo's folder, keeping the mask"),
+    )
+    a["previous_photo"] = _action(
+        w,
+        QCoreApplication.translate("Menus", "Pre&vious Photo in Folder"),
+        partial(files.folder.step, -1),
+        "PgUp",
+        QCoreApplication.translate("Menus", "The previous photo of this photo's folder, keeping the mask"),
+    )
+    _add(m, a, (None, "next_photo", "previous_photo"))
     m.addSeparator()
     a["save"] = _action(
         w,
-        "&Save Comparison…",
+        QCoreApplication.translate("Menus", "&Save Comparison…"),
         files.save_comparison_dialog,
         [Keys.Save, "Ctrl+S"],
-        "All panels with labels, as PNG",
+        QCoreApplication.translate("Menus", "All panels with labels, as PNG"),
     )
-    a["save_panels"] = _action(w, "Save &Each Panel…", files.save_panels_dialog, "Ctrl+Shift+S")
+    a["save_panels"] = _action(
+        w, QCoreApplication.translate("Menus", "Save &Each Panel…"), files.save_panels_dialog, "Ctrl+Shift+S"
+    )
     a["save_mask"] = _action(
-        w, "Save Mas&k…", files.save_mask_dialog, "Ctrl+Alt+S", "The mask as JSON or PNG"
+        w,
+        QCoreApplication.translate("Menus", "Save Mas&k…"),
+        files.save_mask_dialog,
+        "Ctrl+Alt+S",
+        QCoreApplication.translate("Menus", "The mask as JSON or PNG"),
     )
-    a["load_mask"] = _action(w, "&Load Mask…", files.load_mask_dialog, "Ctrl+L")
-    a["quit"] = _action(w, "&Quit", commands.close, [Keys.Quit, "Ctrl+Q"])
+    a["load_mask"] = _action(
+        w, QCoreApplication.translate("Menus", "&Load Mask…"), files.load_mask_dialog, "Ctrl+L"
+    )
+    a["quit"] = _action(
+        w, QCoreApplication.translate("Menus", "&Quit"), commands.close, [Keys.Quit, "Ctrl+Q"]
+    )
     _add(m, a, ("save", "save_panels", "save_mask", "load_mask", None, "quit"))
 
-    m = bar.addMenu("&Edit")
-    a["undo"] = doc.undo_stack.createUndoAction(w, "&Undo")
+    m = bar.addMenu(QCoreApplication.translate("Menus", "&Edit"))
+    a["undo"] = doc.undo_stack.createUndoAction(w, QCoreApplication.translate("Menus", "&Undo"))
     a["undo"].setShortcuts(key_sequences([Keys.Undo, "Ctrl+Z"]))
-    a["redo"] = doc.undo_stack.createRedoAction(w, "&Redo")
+    a["redo"] = doc.undo_stack.createRedoAction(w, QCoreApplication.translate("Menus", "&Redo"))
     a["redo"].setShortcuts(key_sequences([Keys.Redo, "Ctrl+Shift+Z", "Ctrl+Y"]))
-    a["apply"] = _action(w, "&Apply Mask Pattern", mask_panel.apply_pattern, "Ctrl+R")
-    a["reroll"] = _action(w, "Re-roll &Seed", mask_panel.reroll_seed, "R")
-    a["invert"] = _action(w, "&Invert Mask", doc.invert, "I")
-    a["clear"] = _action(w, "&Clear Mask", doc.clear, [Keys.Delete, "Backspace"])
+    a["apply"] = _action(
+        w, QCoreApplication.translate("Menus", "&Apply Mask Pattern"), mask_panel.apply_pattern, "Ctrl+R"
+    )
+    a["reroll"] = _action(
+        w, QCoreApplication.translate("Menus", "Re-roll &Seed"), mask_panel.reroll_seed, "R"
+    )
+    a["invert"] = _action(w, QCoreApplication.translate("Menus", "&Invert Mask"), doc.invert, "I")
+    a["clear"] = _action(
+        w, QCoreApplication.translate("Menus", "&Clear Mask"), doc.clear, [Keys.Delete, "Backspace"]
+    )
     _add(m, a, ("undo", "redo", None, "apply", "reroll", "invert", "clear"))
 
-    m = bar.addMenu("&Model")
+    m = bar.addMenu(QCoreApplication.translate("Menus", "&Model"))
     a["model_get"] = _action(
         w,
-        "&Get Models…",
+        QCoreApplication.translate("Menus", "&Get Models…"),
         models.show_models,
         "Ctrl+Alt+M",
-        "Download an official MAE or a Hugging Face ViTMAE, or load one already on disk",
+        QCoreApplication.translate(
+            "Menus", "Download an official MAE or a Hugging Face ViTMAE, or load one already on disk"
+        ),
     )
-    a["model_default"] = _action(w, "&Default Model", models.load_default)
+    a["model_default"] = _action(
+        w, QCoreApplication.translate("Menus", "&Default Model"), models.load_default
+    )
     a["model_open"] = _action(
-        w, "Open Model &File…", files.open_model_dialog, "Ctrl+M", "Open a checkpoint file"
+        w,
+        QCoreApplication.translate("Menus", "Open Model &File…"),
+        files.open_model_dialog,
+        "Ctrl+M",
+        QCoreApplication.translate("Menus", "Open a checkpoint file"),
     )
-    a["model_folder"] = _action(w, "Open Model &Folder…", files.open_model_folder_dialog, "Ctrl+Shift+M")
+    a["model_folder"] = _action(
+        w,
+        QCoreApplication.translate("Menus", "Open Model &Folder…"),
+        files.open_model_folder_dialog,
+        "Ctrl+Shift+M",
+    )
     _add(m, a, ("model_get", None, "model_default", "model_open", "model_folder"))
     m.addSeparator()
-    fits = m.addMenu("Photo &Fit")
+    fits = m.addMenu(QCoreApplication.translate("Menus", "Photo &Fit"))
     fit_group = QActionGroup(w)
-    for i, (fit, label) in enumerate(FIT_LABELS.items(), 1):
+    for i, (fit, name) in enumerate(FIT_LABELS.items(), 1):
         key = f"fit_{fit}"
-        a[key] = _action(w, label, partial(doc.set_fit, fit), f"Ctrl+{i}", fit_tip(fit))
+        a[key] = _action(w, label(name), partial(doc.set_fit, fit), f"Ctrl+{i}", fit_tip(fit))
         a[key].setCheckable(True)
         a[key].setChecked(fit == doc.fit)
-        a[key].setProperty("help_text", f"Photo fit: {label}")
+        help_text = QCoreApplication.translate("Menus", "Photo fit: {fit}").format(fit=label(name))
+        a[key].setProperty("help_text", help_text)
         fit_group.addAction(a[key])
         fits.addAction(a[key])
     doc.fit_changed.connect(lambda: a[f"fit_{doc.fit}"].setChecked(True))
 
-    m = bar.addMenu("&Tools")
+    m = bar.addMenu(QCoreApplication.translate("Menus", "&Tools"))
     tools = QActionGroup(w)
     for key, text, keys in (
-        ("brush", "&Brush", "B"),
-        ("rect", "&Rectangle", "U"),
-        ("toggle", "&Toggle Patch", "T"),
+        ("brush", QCoreApplication.translate("Menus", "&Brush"), "B"),
+        ("rect", QCoreApplication.translate("Menus", "&Rectangle"), "U"),
+        ("toggle", QCoreApplication.translate("Menus", "&Toggle Patch"), "T"),
     ):
         a[key] = _action(w, text, partial(canvas.set_tool, key), keys)
         a[key].setCheckable(True)
         tools.addAction(a[key])
     a["brush"].setChecked(True)
-    a["eraser"] = _action(w, "&Eraser (left button restores)", commands.set_eraser, "E")
+    a["eraser"] = _action(
+        w, QCoreApplication.translate("Menus", "&Eraser (left button restores)"), commands.set_eraser, "E"
+    )
     a["eraser"].setCheckable(True)
-    a["smaller"] = _action(w, "Smaller Brush", partial(commands.step_brush, -1), "[")
-    a["larger"] = _action(w, "Larger Brush", partial(commands.step_brush, +1), "]")
+    a["smaller"] = _action(
+        w, QCoreApplication.translate("Menus", "Smaller Brush"), partial(commands.step_brush, -1), "["
+    )
+    a["larger"] = _action(
+        w, QCoreApplication.translate("Menus", "Larger Brush"), partial(commands.step_brush, +1), "]"
+    )
     _add(m, a, ("brush", "rect", "toggle", "eraser", None, "smaller", "larger"))
 
-    m = bar.addMenu("&View")
-    a["zoom_in"] = _action(w, "Zoom &In", partial(canvas.zoom_by, 1.25), [Keys.ZoomIn, "Ctrl+="])
-    a["zoom_out"] = _action(w, "Zoom &Out", partial(canvas.zoom_by, 0.8), Keys.ZoomOut)
-    a["fit"] = _action(w, "&Fit to Window", canvas.fit_to_window, ["Ctrl+0", "F"])
-    a["grid"] = _action(w, "Patch &Grid", None, "G")
+    m = bar.addMenu(QCoreApplication.translate("Menus", "&View"))
+    a["zoom_in"] = _action(
+        w,
+        QCoreApplication.translate("Menus", "Zoom &In"),
+        partial(canvas.zoom_by, 1.25),
+        [Keys.ZoomIn, "Ctrl+="],
+    )
+    a["zoom_out"] = _action(
+        w, QCoreApplication.translate("Menus", "Zoom &Out"), partial(canvas.zoom_by, 0.8), Keys.ZoomOut
+    )
+    a["fit"] = _action(
+        w, QCoreApplication.translate("Menus", "&Fit to Window"), canvas.fit_to_window, ["Ctrl+0", "F"]
+    )
+    a["grid"] = _action(w, QCoreApplication.translate("Menus", "Patch &Grid"), None, "G")
     a["grid"].setCheckable(True)
     a["grid"].toggled.connect(commands.set_grid_visible)
-    a["heat"] = _action(w, "&Heat Map on Reconstruction", None, "H")
+    a["heat"] = _action(w, QCoreApplication.translate("Menus", "&Heat Map on Reconstruction"), None, "H")
     a["heat"].setCheckable(True)
     a["heat"].toggled.connect(commands.set_heat_visible)
-    a["color"] = _action(w, "Mask &Colour…", commands.choose_mask_color)
+    a["color"] = _action(w, QCoreApplication.translate("Menus", "Mask &Colour…"), commands.choose_mask_color)
     _add(m, a, ("zoom_in", "zoom_out", "fit", None, "grid", "heat", "color"))
     view_menu = m
 
-    m = bar.addMenu("&Help")
-    a["shortcuts"] = _action(w, "&Keyboard Shortcuts", commands.show_shortcuts, [Keys.HelpContents, "F1"])
-    a["about"] = _action(w, "&About MAE Studio", commands.show_about)
+    m = bar.addMenu(QCoreApplication.translate("Menus", "&Help"))
+    a["shortcuts"] = _action(
+        w,
+        QCoreApplication.translate("Menus", "&Keyboard Shortcuts"),
+        commands.show_shortcuts,
+        [Keys.HelpContents, "F1"],
+    )
+    a["about"] = _action(w, QCoreApplication.translate("Menus", "&About MAE Studio"), commands.show_about)
     _add(m, a, ("shortcuts", "about"))
     return Menus(a, view_menu)
 
@@ -206,7 +279,7 @@ def _fill_recent(menu: QMenu, settings: Settings, files: FileActions) -> None:
     for path in paths:
         menu.addAction(Path(path).name, partial(files.open_path, Path(path))).setToolTip(path)
     if not paths:
-        menu.addAction("(none)").setEnabled(False)
+        menu.addAction(QCoreApplication.translate("Menus", "(none)")).setEnabled(False)
     else:
         menu.addSeparator()
-        menu.addAction("Clear Recent", settings.clear_recent_files)
+        menu.addAction(QCoreApplication.translate("Menus", "Clear Recent"), settings.clear_recent_files)

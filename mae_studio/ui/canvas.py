@@ -10,7 +10,7 @@ mask: it emits what the user painted (`cells_painted`) and shows whatever mask i
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -29,58 +29,18 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
-    QStyleOptionGraphicsItem,
     QWidget,
 )
 
 from mae_studio.core import masks
 from mae_studio.core.grid import Grid, GridLike
 
+from .grid_item import GridItem
 from .qimage import mask_to_qimage, rgb_to_qimage
+from .view_link import FIT, Region
 
 TOOLS = ("brush", "rect", "toggle")
 MIN_ZOOM, MAX_ZOOM = 0.1, 64.0
-
-
-GRID_ALPHA = 70  # the grid lines' opacity where patches are large on screen
-GRID_FADE_PX = (5.0, 15.0)  # patches this many screen pixels wide: lines fade in from nothing
-
-
-class GridItem(QGraphicsItem):
-    """Patch grid lines, one screen pixel wide at any zoom; they fade out where patches are only
-    a few screen pixels wide (a photo's own cells, zoomed out), so the photo stays visible."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rect = QRectF()
-        self._patch = 16
-        self._lines: list[QLineF] = []
-        self._pen = QPen(QColor(255, 255, 255, GRID_ALPHA))
-        self._pen.setCosmetic(True)
-        self.setZValue(3)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # redrawn on zoom only
-
-    def set_geometry(self, grid: Grid, patch: int) -> None:
-        self.prepareGeometryChange()
-        height, width = grid.pixels(patch)
-        self._rect = QRectF(0, 0, width, height)
-        self._patch = patch
-        columns = [QLineF(x, 0, x, height) for x in range(0, width + 1, patch)]
-        self._lines = columns + [QLineF(0, y, width, y) for y in range(0, height + 1, patch)]
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(self._rect)
-
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
-        on_screen = self._patch * painter.worldTransform().m11()
-        low, high = GRID_FADE_PX
-        alpha = round(GRID_ALPHA * min(1.0, max(0.0, (on_screen - low) / (high - low))))
-        if alpha:
-            self._pen.setColor(QColor(255, 255, 255, alpha))
-            painter.setPen(self._pen)
-            painter.drawLines(self._lines)
 
 
 class MaskCanvas(QGraphicsView):
@@ -90,6 +50,7 @@ class MaskCanvas(QGraphicsView):
     cell_toggled = Signal(int, int)  # row, col
     cell_hovered = Signal(int, int)  # row, col; (-1, -1) when the pointer leaves the image
     zoom_changed = Signal(float)  # screen pixels per model pixel
+    region_changed = Signal(object)  # view_link.Region, after the user zoomed, panned or fitted
     brush_changed = Signal(float)  # radius in model pixels
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -124,7 +85,14 @@ class MaskCanvas(QGraphicsView):
         rubber_pen.setCosmetic(True)
         self._rubber.setPen(rubber_pen)
         self._rubber.setVisible(False)
-        for item in (self._photo, self._mask_item, self._grid, self._cursor, self._rubber):
+        self._hover_item = QGraphicsRectItem()  # the hovered patch, wherever the pointer is
+        self._hover_item.setZValue(4)
+        hover_pen = QPen(QColor(255, 255, 255), 1.5)
+        hover_pen.setCosmetic(True)
+        self._hover_item.setPen(hover_pen)
+        self._hover_item.setVisible(False)
+        items = (self._photo, self._mask_item, self._grid, self._hover_item, self._cursor, self._rubber)
+        for item in items:
             self._scene.addItem(item)
 
         self._grid_shape = Grid.square(14)
@@ -146,6 +114,9 @@ class MaskCanvas(QGraphicsView):
         self._space = False
         self._hover = (-1, -1)
         self._set_scene_size(self._grid_shape, 16)
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
+            # the value moves after the action: report the region once it has
+            bar.actionTriggered.connect(lambda _action: QTimer.singleShot(0, self._emit_region))
 
     # ---------------------------------------------------------------- content
 
@@ -182,8 +153,9 @@ class MaskCanvas(QGraphicsView):
         (dh, dw), (fh, fw) = self._display_size, self._frame or (height, width)
         self._photo.setTransform(QTransform.fromScale(fw / dw, fh / dh))  # the frame the model sees
         self._update_cursor_shape()
+        self._hover_item.setVisible(False)  # its cell may not exist on the new grid
         if self._fit_view:
-            self.fit_to_window()
+            self._fit()
 
     def set_mask(self, mask: np.ndarray) -> None:
         self._mask = np.asarray(mask, dtype=bool).copy()
@@ -213,7 +185,7 @@ class MaskCanvas(QGraphicsView):
 
     def set_tool(self, tool: str) -> None:
         if tool not in TOOLS:
-            raise ValueError(f"unknown tool '{tool}'")
+            raise ValueError(f"unknown tool '{tool}' (choose from {', '.join(TOOLS)})")
         self.tool = tool
         self._update_cursor_shape()
 
@@ -231,16 +203,76 @@ class MaskCanvas(QGraphicsView):
         return self.transform().m11()
 
     def fit_to_window(self) -> None:
+        """Show the whole frame; linked views follow (view_link: a fit resets every view)."""
+        self._fit()
+        self.region_changed.emit(FIT)
+
+    def _fit(self) -> None:
         self._fit_view = True
         self.resetTransform()
-        self.fitInView(self._scene.sceneRect().adjusted(-4, -4, 4, 4), Qt.AspectRatioMode.KeepAspectRatio)
+        self.fitInView(self._fit_rect(), Qt.AspectRatioMode.KeepAspectRatio)
         self.zoom_changed.emit(self.zoom())
+
+    def _fit_rect(self) -> QRectF:
+        return self._scene.sceneRect().adjusted(-4, -4, 4, 4)
+
+    def fit_scale(self) -> float:
+        """Screen pixels per scene pixel at "fit to window" (QGraphicsView.fitInView's rule)."""
+        view, scene = self.viewport().rect().adjusted(2, 2, -2, -2), self._fit_rect()
+        return max(1e-6, min(view.width() / scene.width(), view.height() / scene.height()))
 
     def zoom_by(self, factor: float) -> None:
         target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
         self._fit_view = False
         self.scale(target / self.zoom(), target / self.zoom())
         self.zoom_changed.emit(self.zoom())
+        self._emit_region()
+
+    def _frame_size(self) -> tuple[float, float]:
+        """(H, W) of the picture the regions are normalised by: the frame (tiles: inside the grid)."""
+        height, width = self._frame or self.scene_size()
+        return float(height), float(width)
+
+    def region(self) -> Region:
+        """What the canvas shows, in the picture's normalised coordinates (view_link)."""
+        if self._fit_view:
+            return FIT
+        shown = self.mapToScene(self.viewport().rect()).boundingRect().center()
+        height, width = self._frame_size()
+        return Region(shown.x() / width, shown.y() / height, self.zoom() / self.fit_scale())
+
+    def set_region(self, region: Region) -> None:
+        """Show a region (another view's); emits zoom_changed, not region_changed."""
+        if region.is_fit:
+            self._fit()
+            return
+        self._fit_view = False
+        scale = max(MIN_ZOOM, min(MAX_ZOOM, region.zoom * self.fit_scale()))
+        self.setTransform(QTransform.fromScale(scale, scale))
+        height, width = self._frame_size()
+        self.centerOn(region.cx * width, region.cy * height)
+        self.zoom_changed.emit(self.zoom())
+
+    def _emit_region(self) -> None:
+        self.region_changed.emit(self.region())
+
+    # ---------------------------------------------------------------- hover
+
+    def show_hover(self, row: int, col: int) -> None:
+        """Outline a patch (the pointer may be over a result panel); (-1, -1): none."""
+        h, w = self._grid_shape
+        visible = 0 <= row < h and 0 <= col < w
+        self._hover_item.setVisible(visible)
+        if visible:
+            p = self._patch
+            self._hover_item.setRect(QRectF(col * p, row * p, p, p))
+
+    def hover_cell(self) -> tuple[int, int]:
+        """The outlined patch; (-1, -1): none."""
+        if not self._hover_item.isVisible():
+            return (-1, -1)
+        r = self._hover_item.rect()
+        return (int(r.top() // self._patch), int(r.left() // self._patch))
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
@@ -251,7 +283,7 @@ class MaskCanvas(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._fit_view:
-            self.fit_to_window()
+            self._fit()
 
     # ---------------------------------------------------------------- mouse
 
@@ -291,7 +323,7 @@ class MaskCanvas(QGraphicsView):
             self._rubber.setVisible(True)
         else:
             self._drag, self._drag_value, self._last = "paint", removed, pos
-            self.stroke_started.emit("Brush stroke" if removed else "Erase stroke")
+            self.stroke_started.emit(self.tr("Brush stroke") if removed else self.tr("Erase stroke"))
             self._emit_cells(
                 masks.cells_in_disc(pos.x(), pos.y(), self._radius, self._patch, self._grid_shape)
             )
@@ -310,6 +342,8 @@ class MaskCanvas(QGraphicsView):
             self._pan_from = event.position()
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(delta.x()))
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
+            self._fit_view = False
+            self._emit_region()
         elif self._drag == "paint" and self._last is not None:
             points = [(self._last.x(), self._last.y()), (pos.x(), pos.y())]
             self._last = pos
@@ -331,7 +365,7 @@ class MaskCanvas(QGraphicsView):
             cells = masks.cells_in_rect(
                 r.left(), r.top(), r.right(), r.bottom(), self._patch, self._grid_shape
             )
-            self.stroke_started.emit("Rectangle" if self._drag_value else "Erase rectangle")
+            self.stroke_started.emit(self.tr("Rectangle") if self._drag_value else self.tr("Erase rectangle"))
             self._emit_cells(cells)
             self.stroke_finished.emit()
             self._rect_start = None

@@ -24,13 +24,13 @@ from . import saving
 from .controller import InferenceController
 from .document import Document
 from .panels import ResultsView
+from .photo_folder import PhotoFolder
 from .photo_loader import LoadedPhoto, PhotoLoader
 from .qimage import qimage_to_rgb
 from .settings import Settings
 
 CHECKPOINT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors")
-CHECKPOINT_FILTER = "Checkpoints (*.pth *.pt *.bin *.safetensors);;All files (*)"
-PNG_FILTER = "PNG image (*.png)"
+CHECKPOINT_PATTERNS = "(*.pth *.pt *.bin *.safetensors)"
 
 
 @contextlib.contextmanager
@@ -101,12 +101,13 @@ class FileActions(QObject):
         photos.loaded.connect(self._on_photo_loaded)
         photos.failed.connect(self._on_photo_failed)
         photos.busy_changed.connect(self._on_photo_busy)
+        self.folder = PhotoFolder(self, doc=doc, photos=photos, status=status)
 
     # ---------------------------------------------------------------- photos
 
     def open_image_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self._parent, "Open Photo", self._settings.last_folder(), OPEN_FILTER
+            self._parent, self.tr("Open Photo"), self._settings.last_folder(), OPEN_FILTER
         )
         if path:
             self.open_path(Path(path))
@@ -137,14 +138,14 @@ class FileActions(QObject):
             self._settings.add_recent_file(photo.path)
 
     def _on_photo_failed(self, message: str) -> None:
-        self._report_error("Cannot open the photo", message)
+        self._report_error(self.tr("Cannot open the photo"), message)
         samples = sample_photos()
         if self._doc.image is None and samples:  # nothing on screen yet: show a sample instead
             self.open_path(samples[0])
 
     def _on_photo_busy(self, busy: bool) -> None:
         if busy:
-            self._status.showMessage("Opening the photo…")
+            self._status.showMessage(self.tr("Opening the photo…"))
 
     def reopen(self, path: Path | None, name: str, pasted: bool) -> None:
         """A session's photo: its own file, or the autosave's copy of a pasted one (read now:
@@ -157,7 +158,7 @@ class FileActions(QObject):
         try:
             data = path.read_bytes()
         except OSError as e:
-            self._report_error("Cannot open the photo", f"{path}: {e.strerror or e}")
+            self._report_error(self.tr("Cannot open the photo"), f"{path}: {e.strerror or e}")
             return
         self._photos.load_bytes(data, name, self._doc.geometry)
 
@@ -168,21 +169,23 @@ class FileActions(QObject):
                 return self.open_path(Path(url.toLocalFile()))
         for fmt in ("image/png", "image/jpeg", "image/webp", "image/bmp", "image/tiff"):
             if mime.hasFormat(fmt):
-                self._photos.load_bytes(bytes(mime.data(fmt).data()), "pasted image", self._doc.geometry)
+                data = bytes(mime.data(fmt).data())
+                self._photos.load_bytes(data, self.tr("pasted image"), self._doc.geometry)
                 return True
         if mime.hasImage():
             rgb = qimage_to_rgb(mime.imageData())
             if min(rgb.shape[:2]) < MIN_SIDE:
                 self._report_error(
-                    "Cannot use the pasted image", f"{rgb.shape[1]}x{rgb.shape[0]} is too small"
+                    self.tr("Cannot use the pasted image"),
+                    self.tr("{width}x{height} is too small").format(width=rgb.shape[1], height=rgb.shape[0]),
                 )
                 return False
-            self._photos.load_array(rgb, "pasted image", self._doc.geometry)
+            self._photos.load_array(rgb, self.tr("pasted image"), self._doc.geometry)
             return True
         text = mime.text().strip() if mime.hasText() else ""
         if text and Path(text).exists():
             return self.open_path(Path(text))
-        self._report_error("Nothing to open", "the clipboard holds no image or file")
+        self._report_error(self.tr("Nothing to open"), self.tr("The clipboard holds no image or file."))
         return False
 
     def paste(self) -> bool:
@@ -192,7 +195,10 @@ class FileActions(QObject):
 
     def open_model_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self._parent, "Open Model Checkpoint", self._settings.last_folder(), CHECKPOINT_FILTER
+            self._parent,
+            self.tr("Open Model Checkpoint"),
+            self._settings.last_folder(),
+            self.tr("Checkpoints") + f" {CHECKPOINT_PATTERNS};;" + self.tr("All files") + " (*)",
         )
         if path:
             self._settings.set_last_folder(path)
@@ -200,7 +206,7 @@ class FileActions(QObject):
 
     def open_model_folder_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(
-            self._parent, "Open Hugging Face Model Folder", self._settings.last_folder()
+            self._parent, self.tr("Open Hugging Face Model Folder"), self._settings.last_folder()
         )
         if path:
             self._settings.set_last_folder(path)
@@ -230,8 +236,10 @@ class FileActions(QObject):
     def confirm_overwrite(self, names: list[str], folder: Path) -> bool:
         answer = QMessageBox.question(
             self._parent,
-            "Replace existing files?",
-            f"In {folder} these files exist and would be replaced:\n" + "\n".join(names),
+            self.tr("Replace existing files?"),
+            self.tr("In {folder} these files exist and would be replaced:").format(folder=folder)
+            + "\n"
+            + "\n".join(names),
         )
         return answer == QMessageBox.StandardButton.Yes
 
@@ -242,23 +250,25 @@ class FileActions(QObject):
         when it is (only then may a sheet or a panel be saved from it)."""
         c = self._controller
         if self._results.result is None or c.shown_key is None:
-            return "there is no reconstruction yet"
+            return self.tr("there is no reconstruction yet")
         now, shown = c.current_key(self._doc.mask), c.shown_key
         if shown == now:
             return None
         if shown.model_id != now.model_id:
-            what = f"of the previous model, not of {self._model_name()}"
+            what = self.tr("of the previous model, not of {model}").format(model=self._model_name())
         elif shown.fit != now.fit:
-            what = f"of the {shown.fit} fit, not {now.fit}"
+            what = self.tr("of the {shown} fit, not {now}").format(shown=shown.fit, now=now.fit)
         elif shown.image_id != now.image_id:
-            what = "of the previous photo"
+            what = self.tr("of the previous photo")
         elif shown.mask != now.mask:
-            what = "of another mask"
+            what = self.tr("of another mask")
         else:
-            what = f"computed in {shown.precision} precision, not {now.precision}"
-        reason = f"the result on screen is {what}"
+            what = self.tr("computed in {shown} precision, not {now}").format(
+                shown=shown.precision, now=now.precision
+            )
+        reason = self.tr("the result on screen is {what}").format(what=what)
         if c.failure is not None and c.failure[0] == now:
-            reason += f"; reconstructing the current one failed: {c.failure[1]}"
+            reason += self.tr("; reconstructing the current one failed: {reason}").format(reason=c.failure[1])
         return reason
 
     def _can_save(self, what: str) -> bool:
@@ -266,7 +276,7 @@ class FileActions(QObject):
         reason = self.stale_reason()
         if reason is None or self._controller.coming(self._doc.mask):
             return True
-        self._report_error(f"The {what} cannot be saved", reason[0].upper() + reason[1:] + ".")
+        self._report_error(self._save_texts(what)[0], reason[0].upper() + reason[1:] + ".")
         return False
 
     def _when_fresh(self, what: str, save: Callable[[], bool]) -> bool:
@@ -279,10 +289,24 @@ class FileActions(QObject):
             return save()
         if self._controller.coming(self._doc.mask):
             self._deferred = (what, save)
-            self._status.showMessage(f"The {what} is saved when the current reconstruction is ready…")
+            self._status.showMessage(self._save_texts(what)[2])
             return False
-        self._report_error(f"The {what} was not saved", reason[0].upper() + reason[1:] + ".")
+        self._report_error(self._save_texts(what)[1], reason[0].upper() + reason[1:] + ".")
         return False
+
+    def _save_texts(self, what: str) -> tuple[str, str, str]:
+        """For "comparison" or "panels": cannot be saved, was not saved, saved when ready."""
+        if what == "comparison":
+            return (
+                self.tr("The comparison cannot be saved"),
+                self.tr("The comparison was not saved"),
+                self.tr("The comparison is saved when the current reconstruction is ready…"),
+            )
+        return (
+            self.tr("The panels cannot be saved"),
+            self.tr("The panels were not saved"),
+            self.tr("The panels are saved when the current reconstruction is ready…"),
+        )
 
     def _on_outcome(self, *_: object) -> None:
         """A result was shown, or a run or a load failed: a waiting save goes ahead, waits on, or
@@ -295,7 +319,7 @@ class FileActions(QObject):
 
     def save_comparison_dialog(self) -> None:
         if self._can_save("comparison"):
-            path = self._save_path("Save Comparison", PNG_FILTER, ".png")
+            path = self._save_path(self.tr("Save Comparison"), self.tr("PNG image") + " (*.png)", ".png")
             if path:
                 self.save_comparison(path)
 
@@ -316,9 +340,9 @@ class FileActions(QObject):
                     image_name=doc.image_name,
                 )
         except MaeStudioError as e:
-            self._report_error("The comparison was not saved", str(e))
+            self._report_error(self.tr("The comparison was not saved"), str(e))
             return False
-        self._status.showMessage(f"Saved {path}", 5000)
+        self._status.showMessage(self.tr("Saved {path}").format(path=path), 5000)
         self.saved.emit(path)
         return True
 
@@ -326,7 +350,7 @@ class FileActions(QObject):
         if not self._can_save("panels"):
             return
         folder = QFileDialog.getExistingDirectory(
-            self._parent, "Save Each Panel Into", self._settings.last_folder()
+            self._parent, self.tr("Save Each Panel Into"), self._settings.last_folder()
         )
         if not folder:
             return
@@ -348,14 +372,16 @@ class FileActions(QObject):
                     folder, self._stem(), self._results.result, model_name=self._model_name()
                 )
         except MaeStudioError as e:
-            self._report_error("The panels were not saved", str(e))
+            self._report_error(self.tr("The panels were not saved"), str(e))
             return False
-        self._status.showMessage(f"Saved {len(written)} panels in {folder}", 5000)
+        self._status.showMessage(
+            self.tr("Saved %n panel(s) in {folder}", "", len(written)).format(folder=folder), 5000
+        )
         self.saved.emit(folder)
         return True
 
     def save_mask_dialog(self) -> None:
-        path = self._save_path("Save Mask", saving.MASK_FILTER, ".json")
+        path = self._save_path(self.tr("Save Mask"), saving.MASK_FILTER, ".json")
         if path:
             self.save_mask(path)
 
@@ -374,15 +400,15 @@ class FileActions(QObject):
                 fit=doc.fit,
             )
         except MaeStudioError as e:
-            self._report_error("The mask was not saved", str(e))
+            self._report_error(self.tr("The mask was not saved"), str(e))
             return False
-        self._status.showMessage(f"Saved mask {path}", 5000)
+        self._status.showMessage(self.tr("Saved mask {path}").format(path=path), 5000)
         return True
 
     def load_mask_dialog(self) -> None:
-        filters = "Masks (*.json *.png);;" + saving.MASK_FILTER
+        filters = self.tr("Masks") + " (*.json *.png);;" + saving.MASK_FILTER
         path, _ = QFileDialog.getOpenFileName(
-            self._parent, "Load Mask", self._settings.last_folder(), filters
+            self._parent, self.tr("Load Mask"), self._settings.last_folder(), filters
         )
         if path:
             self.load_mask(Path(path))
@@ -393,10 +419,13 @@ class FileActions(QObject):
             file = read_mask_file(path, grid)  # a mask of another aspect is refused
             mask = file.for_grid(grid)
         except MaeStudioError as e:
-            self._report_error("Cannot load the mask", str(e))
+            self._report_error(self.tr("Cannot load the mask"), str(e))
             return False
         name = printable(path.name)
-        self._doc.apply(mask, f"Load mask {name}", recipe_from_info(file.info, self._doc.recipe))
-        note = file.note(grid) or f"Loaded mask {name} ({int(mask.sum())} patches)"
+        self._doc.apply(
+            mask, self.tr("Load mask {name}").format(name=name), recipe_from_info(file.info, self._doc.recipe)
+        )
+        loaded = self.tr("Loaded mask {name} (%n patch(es))", "", int(mask.sum())).format(name=name)
+        note = file.note(grid) or loaded
         self._status.showMessage(note, 8000)
         return True

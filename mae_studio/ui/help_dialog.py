@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -14,15 +15,28 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-GESTURES = (
-    ("Left drag on the photo", "Remove patches (brush, rectangle)"),
-    ("Right drag on the photo", "Restore patches (or the eraser with the left button)"),
-    ("Click (toggle tool)", "Flip one patch"),
-    ("Mouse wheel", "Zoom at the pointer"),
-    ("Space + drag, middle drag", "Pan"),
-    ("Hold O", "Show the original in place of the reconstruction"),
-    ("Hover a result", "Read out one patch's MSE"),
-    ("Drop a file on the window", "Open a photo, or a checkpoint (.pth, .safetensors, .bin)"),
+_CONTEXT = "ShortcutsDialog"
+GESTURES = (  # English; shown through QCoreApplication.translate(_CONTEXT, ...)
+    (
+        QT_TRANSLATE_NOOP(_CONTEXT, "Left drag on the photo"),
+        QT_TRANSLATE_NOOP(_CONTEXT, "Remove patches (brush, rectangle)"),
+    ),
+    (
+        QT_TRANSLATE_NOOP(_CONTEXT, "Right drag on the photo"),
+        QT_TRANSLATE_NOOP(_CONTEXT, "Restore patches (or the eraser with the left button)"),
+    ),
+    (QT_TRANSLATE_NOOP(_CONTEXT, "Click (toggle tool)"), QT_TRANSLATE_NOOP(_CONTEXT, "Flip one patch")),
+    (QT_TRANSLATE_NOOP(_CONTEXT, "Mouse wheel"), QT_TRANSLATE_NOOP(_CONTEXT, "Zoom at the pointer")),
+    (QT_TRANSLATE_NOOP(_CONTEXT, "Space + drag, middle drag"), QT_TRANSLATE_NOOP(_CONTEXT, "Pan")),
+    (
+        QT_TRANSLATE_NOOP(_CONTEXT, "Hold O"),
+        QT_TRANSLATE_NOOP(_CONTEXT, "Show the original in place of the reconstruction"),
+    ),
+    (QT_TRANSLATE_NOOP(_CONTEXT, "Hover a result"), QT_TRANSLATE_NOOP(_CONTEXT, "Read out one patch's MSE")),
+    (
+        QT_TRANSLATE_NOOP(_CONTEXT, "Drop a file on the window"),
+        QT_TRANSLATE_NOOP(_CONTEXT, "Open a photo, or a checkpoint (.pth, .safetensors, .bin)"),
+    ),
 )
 
 
@@ -38,13 +52,21 @@ def shortcut_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
     return rows
 
 
+def gesture_rows() -> list[tuple[str, str]]:
+    """The mouse gestures and held keys, in the interface's language."""
+    return [
+        (QCoreApplication.translate(_CONTEXT, k), QCoreApplication.translate(_CONTEXT, w))
+        for k, w in GESTURES
+    ]
+
+
 class ShortcutsDialog(QDialog):
     def __init__(self, actions: Iterable[QAction], parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
-        self.setWindowTitle("Keyboard Shortcuts")
-        rows = [*shortcut_rows(actions), *GESTURES]
+        self.setWindowTitle(self.tr("Keyboard Shortcuts"))
+        rows = [*shortcut_rows(actions), *gesture_rows()]
         self.table = QTableWidget(len(rows), 2)
-        self.table.setHorizontalHeaderLabels(["Keys / mouse", "Does"])
+        self.table.setHorizontalHeaderLabels([self.tr("Keys / mouse"), self.tr("Does")])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
@@ -55,6 +77,10 @@ class ShortcutsDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        # The platform style's close icon is a black cross, drawn for a light theme: on the dark
+        # style it was a black smudge. The word alone says it, as on every other button here.
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.close_button.setIcon(QIcon())
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)

@@ -13,14 +13,15 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QSplitter, QWidget
 
 from mae_studio import __version__
 from mae_studio.core.recipes import MaskRecipe
 from mae_studio.core.results import Reconstruction
 
 from .actions import build_menus
+from .analysis_menu import AnalysisTools
 from .autosave import Autosave
 from .canvas import MaskCanvas
 from .controller import InferenceController
@@ -29,6 +30,7 @@ from .file_actions import FileActions
 from .framing import fit_note
 from .help_dialog import ShortcutsDialog
 from .keys import HeldKeys
+from .layouts import LAYOUTS, build_layout_menu
 from .mask_panel import MaskPanel
 from .model_actions import ModelActions
 from .model_info import ModelInfo
@@ -39,6 +41,7 @@ from .session import Session, now_text
 from .settings import Settings
 from .statusbar import StudioStatusBar
 from .toolbar import PaintToolbar, next_brush_step
+from .view_link import ViewLink
 from .worker import Loader
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ class MainWindow(QMainWindow):
         self, settings: Settings | None = None, device: str | None = None, autosave_folder: Path | None = None
     ) -> None:
         super().__init__()
-        self.setWindowTitle("MAE Studio")
+        self.setWindowTitle(self.tr("MAE Studio"))
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
         self.last_error = ""
@@ -64,7 +67,11 @@ class MainWindow(QMainWindow):
         )
         self.canvas = MaskCanvas()
         self.results = ResultsView()
-        self.results.clear("Loading the model…")
+        self.results.clear(self.tr("Loading the model…"))
+        self.views = ViewLink(self)  # canvas and panels: one region, one hovered patch
+        self.views.add(self.canvas, self.canvas.cell_hovered)
+        for panel in self.results.panels.values():
+            self.views.add(panel, panel.patch_hovered)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.canvas)
         splitter.addWidget(self.results)
@@ -73,6 +80,8 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         self._sized = False
+        self._split_by_user = False  # the user moved the splitter: layout changes only re-balance it
+        self._aspect = 0.0  # the pictures' aspect the splitter was balanced for
         self.setCentralWidget(splitter)
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -86,8 +95,8 @@ class MainWindow(QMainWindow):
             os.cpu_count() or 1,
             self.settings.precision(),
         )
-        self._add_dock("Mask", self.mask_panel, "maskDock")
-        self._add_dock("Model", self.model_panel, "modelDock")
+        self._add_dock(self.tr("Mask"), self.mask_panel, "maskDock")
+        self._add_dock(self.tr("Model"), self.model_panel, "modelDock")
 
         self.photos = PhotoLoader(self)
         self.files = FileActions(
@@ -127,9 +136,21 @@ class MainWindow(QMainWindow):
         self.actions_by_name, self.view_menu = menus.actions, menus.view_menu
         self.toolbar = PaintToolbar(self.actions_by_name)
         self.addToolBar(self.toolbar)
+        models = self.models
+        self.analysis = AnalysisTools(
+            self, controller=self.controller, doc=self.doc, model_name=models.name, device=lambda: models.device
+        )
+        self.actions_by_name.update(self.analysis.actions)
+        s = self.settings
+        self.actions_by_name.update(
+            build_layout_menu(self, self.view_menu, self, s.layout(), s.large_panel())
+        )
+        self.view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             self.view_menu.addAction(dock.toggleViewAction())
-        self.keys = HeldKeys(self, lambda: self.canvas.underMouse() or self.canvas.hasFocus())
+        self.keys = HeldKeys(
+            self, lambda: self.canvas.underMouse() or self.canvas.hasFocus() or self.results.underMouse()
+        )
         self._connect()
         self._restore_settings()
         a, c, panel = self.actions_by_name, self.controller, self.model_panel
@@ -150,7 +171,16 @@ class MainWindow(QMainWindow):
     def _add_dock(self, title: str, widget: QWidget, name: str) -> None:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        # Scrolled, so that a short window (700 px) can shrink the docks instead of clipping them.
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(
+            widget.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        )
+        dock.setWidget(scroll)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
@@ -162,9 +192,10 @@ class MainWindow(QMainWindow):
         canvas.stroke_started.connect(doc.begin_live)
         canvas.stroke_finished.connect(doc.end_live)
         canvas.cell_toggled.connect(doc.toggle_cell)
-        canvas.cell_hovered.connect(self._on_cell_hovered)
+        self.views.cell_hovered.connect(self._on_cell_hovered)
         canvas.brush_changed.connect(self._on_brush_changed)
-        self.results.patch_hovered.connect(self._on_cell_hovered)
+        self.results.panel_chosen.connect(self._on_panel_chosen)
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
         doc.mask_changed.connect(self._on_mask_changed)
         doc.image_changed.connect(self._on_image_changed)
         doc.grid_changed.connect(self._on_grid_changed)
@@ -182,6 +213,7 @@ class MainWindow(QMainWindow):
         self.toolbar.mask_style_changed.connect(canvas.set_mask_style)
         self.keys.compare_held.connect(self.set_comparing)
         self.keys.space_held.connect(canvas.set_space_held)
+        self.keys.space_held.connect(self.results.set_space_held)
 
     def _restore_settings(self) -> None:
         s = self.settings
@@ -197,6 +229,10 @@ class MainWindow(QMainWindow):
         self.set_grid_visible(s.flag("grid", True))
         self.actions_by_name["heat"].setChecked(s.flag("heatmap", False))
         self.set_heat_visible(s.flag("heatmap", False))
+        self.actions_by_name["link_views"].setChecked(s.flag("link_views", True))
+        self.set_views_linked(s.flag("link_views", True))
+        self.actions_by_name["raw_visible"].setChecked(s.flag("raw_visible", False))
+        self.set_layout(s.layout(), s.large_panel())
 
     # ---------------------------------------------------------------- start
 
@@ -236,7 +272,7 @@ class MainWindow(QMainWindow):
         doc = self.doc
         doc.set_geometry(info.img_size, info.patch_size)
         if doc.image is None:
-            self.results.clear("Open a photo: File > Open, drop a file here, or paste (Ctrl+V)")
+            self.results.clear(self.tr("Open a photo: File > Open, drop a file here, or paste (Ctrl+V)"))
         else:
             self.controller.set_image(doc.image, doc.fit)
             self.controller.request(doc.mask)
@@ -246,10 +282,10 @@ class MainWindow(QMainWindow):
     def set_photo(self, rgb: np.ndarray, name: str, path: Path | None) -> None:
         """Show a photo now (framed on this thread: for small images and tests)."""
         self.doc.set_image(rgb, name, path)
-        self.setWindowTitle(f"{name} — MAE Studio")
+        self.setWindowTitle(self.tr("{name} — MAE Studio").format(name=name))
 
     def _on_photo_opened(self, name: str) -> None:
-        self.setWindowTitle(f"{name} — MAE Studio")
+        self.setWindowTitle(self.tr("{name} — MAE Studio").format(name=name))
         self._on_fit_changed()
 
     def _on_fit_changed(self) -> None:
@@ -258,7 +294,8 @@ class MainWindow(QMainWindow):
         if doc.image is not None:
             h, w = doc.image.shape[:2]
             note = fit_note(doc.fit, w, h, doc.grid, doc.img_size)
-            self.status.showMessage(f"{doc.image_name}: {w}x{h}, {note}", 8000)
+            text = self.tr("{name}: {width}x{height}, {note}")
+            self.status.showMessage(text.format(name=doc.image_name, width=w, height=h, note=note), 8000)
 
     def _on_image_changed(self) -> None:
         doc = self.doc
@@ -283,12 +320,15 @@ class MainWindow(QMainWindow):
 
     def _on_result_ready(self, generation: int, result: Reconstruction) -> None:
         self.results.set_result(result)
+        aspect = result.original.shape[1] / result.original.shape[0]
+        if abs(aspect - self._aspect) > 0.01 and self._sized:  # a new fit or photo shape
+            self._balance_splitter()
         self.status.set_result(result)
         self.result_shown.emit(generation)
 
     def _on_failed(self, generation: int, message: str) -> None:
         self.last_error = message
-        self.status.showMessage(f"Reconstruction failed: {message}", 15000)
+        self.status.showMessage(self.tr("Reconstruction failed: {message}").format(message=message), 15000)
 
     # ---------------------------------------------------------------- view
 
@@ -300,7 +340,9 @@ class MainWindow(QMainWindow):
 
     def set_eraser(self, on: bool) -> None:
         self.canvas.eraser = on
-        what = "Eraser: left button restores patches" if on else "Brush: left button removes"
+        what = (
+            self.tr("Eraser: left button restores patches") if on else self.tr("Brush: left button removes")
+        )
         self.status.showMessage(what, 3000)
 
     def set_grid_visible(self, on: bool) -> None:
@@ -308,6 +350,43 @@ class MainWindow(QMainWindow):
 
     def set_heat_visible(self, on: bool) -> None:
         self.results.set_overlay(on)
+
+    def set_raw_visible(self, on: bool) -> None:
+        self.results.set_raw_visible(on)
+
+    def set_views_linked(self, on: bool) -> None:
+        self.views.set_linked(on)
+
+    def set_layout(self, key: str, large: str | None = None) -> None:
+        """Arrange the results (layouts.LAYOUTS); remembered at once (a crash keeps it too)."""
+        self.results.set_layout(key, large)
+        self.splitter.setOrientation(LAYOUTS[key].orientation)
+        self.actions_by_name[f"layout_{key}"].setChecked(True)
+        self.actions_by_name[f"large_{self.results.large()}"].setChecked(True)
+        self.settings.set_layout(key)
+        self.settings.set_large_panel(self.results.large())
+        self._split_by_user = False
+        if self._sized:
+            self._balance_splitter()
+
+    def set_large_panel(self, key: str) -> None:
+        """Show one result large (switching to that layout)."""
+        self.set_layout("large", key)
+
+    def _on_panel_chosen(self, key: str) -> None:
+        self.set_large_panel(key)
+
+    def _on_splitter_moved(self, pos: int, index: int) -> None:
+        self._split_by_user = True
+
+    def _balance_splitter(self) -> None:
+        """Give the results the room their layout and the pictures' aspect need (layouts.py)."""
+        size = self.splitter.size()
+        along = size.width() if self.splitter.orientation() == Qt.Orientation.Horizontal else size.height()
+        along -= self.splitter.handleWidth()
+        results = min(along - 120, self.results.ideal_extent(size))
+        self.splitter.setSizes([along - results, results])
+        self._aspect = self.results.panels["original"].aspect()
 
     def choose_mask_color(self) -> None:
         self.toolbar.choose_color()
@@ -352,7 +431,8 @@ class MainWindow(QMainWindow):
         self.models.restore(s.model_path, s.device, s.precision, s.threads)
         self.doc.restore((s.img_size, s.patch_size), s.fit, s.recipe, s.mask)
         self.files.reopen(s.image_file, s.image_name, s.pasted)
-        self.status.showMessage(f"Restored the session autosaved at {s.saved_at_text}", 10000)
+        text = self.tr("Restored the session autosaved at {time}").format(time=s.saved_at_text)
+        self.status.showMessage(text, 10000)
 
     # ---------------------------------------------------------------- dialogs
 
@@ -373,22 +453,27 @@ class MainWindow(QMainWindow):
         ShortcutsDialog(self.actions_by_name.values(), self).exec()
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About MAE Studio",
-            f"<b>MAE Studio {__version__}</b><p>See what a Masked Autoencoder does "
+        text = self.tr(
+            "<b>MAE Studio {version}</b><p>See what a Masked Autoencoder does "
             "(He et al. 2021, <i>Masked Autoencoders Are Scalable Vision Learners</i>).</p>"
-            f"<p>Model: {self.model_name()}</p>",
+            "<p>Model: {model}</p>"
+        )
+        QMessageBox.about(
+            self, self.tr("About MAE Studio"), text.format(version=__version__, model=self.model_name())
         )
 
     # ---------------------------------------------------------------- events
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._sized:  # first show: share the width between canvas and results
+        if not self._sized:  # first show: share the room between canvas and results
             self._sized = True
-            total = sum(self.splitter.sizes())
-            self.splitter.setSizes([total // 2, total - total // 2])
+            self._balance_splitter()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._sized and not self._split_by_user:
+            self._balance_splitter()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()
@@ -407,6 +492,8 @@ class MainWindow(QMainWindow):
         s.set_mask_opacity(self.toolbar.mask_opacity())
         s.set_flag("grid", self.actions_by_name["grid"].isChecked())
         s.set_flag("heatmap", self.actions_by_name["heat"].isChecked())
+        s.set_flag("link_views", self.actions_by_name["link_views"].isChecked())
+        s.set_flag("raw_visible", self.actions_by_name["raw_visible"].isChecked())
         s.set_fit(self.doc.fit)
         s.sync()
         self.keys.remove()

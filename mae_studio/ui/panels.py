@@ -1,5 +1,6 @@
 """Result views: masked input, reconstruction (+ per-patch MSE heat map), reconstruction with
-the visible patches pasted back, and the original; a colour bar with the heat map's scale.
+the visible patches pasted back, and the original; a colour bar with the heat map's scale;
+arranged by one of the layouts (layouts.py).
 
 They receive a core.results.Reconstruction (numpy arrays only, at the aspect of the fit's
 frame) and convert to QImage here, on the GUI thread. Titles come from core's result-panel
@@ -8,22 +9,24 @@ registry, so a panel has one name on screen, on sheets and in saved files.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImage, QResizeEvent
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from mae_studio.core.heatmap import auto_vmax, colorize
-from mae_studio.core.results import RESULT_PANELS, Reconstruction
+from mae_studio.core.results import RESULT_PANELS, Reconstruction, dim_visible
 
 from .colorbar import ColorBar
+from .i18n import label
+from .image_view import HEAT_OPACITY, ImageView
+from .layouts import DEFAULT_LARGE, DEFAULT_LAYOUT, LAYOUTS, VIEW_PANELS, PanelChrome, results_extent
 from .qimage import rgb_to_qimage, rgba_to_qimage
 
-HEAT_OPACITY = 0.6
+__all__ = ["HEAT_OPACITY", "SHOWN_MAX", "VIEW_PANELS", "ImageView", "ResultsView", "shown_image"]
+
 SHOWN_MAX = 1600  # longer result images (tiles: the photo's resolution) are shown scaled down
-VIEW_PANELS = ("masked", "reconstruction", "pasted", "original")  # the heat map is an overlay
+THUMBS = (110, 190, 0.2)  # the large layout's thumbnail strip: least, most, share of the height
 
 
 def shown_image(rgb: np.ndarray) -> QImage:
@@ -39,192 +42,147 @@ def shown_image(rgb: np.ndarray) -> QImage:
     return image
 
 
-class ImageView(QWidget):
-    """One image at its own aspect with its title above, scaled to fit, with an optional
-    per-patch heat map and a hover read-out."""
-
-    patch_hovered = Signal(int, int)  # row, col; (-1, -1) when leaving
-
-    def __init__(
-        self,
-        title: str = "",
-        valign: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignVCenter,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._valign = valign  # where the picture sits when the view is taller than wide
-        self.setMouseTracking(True)
-        self.setMinimumSize(140, 140)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self._title = title
-        self._image: QImage | None = None
-        self._heat: QImage | None = None
-        self._values: np.ndarray | None = None  # float32 [h, w] per-patch MSE for the read-out
-        self._extent = (1.0, 1.0)  # how far the grid reaches over the picture (tiles: a bit beyond)
-        self._hover = (-1, -1)
-        self._placeholder = "No result yet"
-
-    def set_title(self, title: str) -> None:
-        self._title = title
-        self.update()
-
-    def title(self) -> str:
-        return self._title
-
-    def set_image(self, image: QImage | None) -> None:
-        self._image = image
-        self.update()
-
-    def image(self) -> QImage | None:
-        return self._image
-
-    def set_values(self, values: np.ndarray | None, extent: tuple[float, float] = (1.0, 1.0)) -> None:
-        """Per-patch values [h, w] that hovering reads out. `extent`: the grid's height and width
-        over the picture's (tiles: the last row and column of cells are partial, so > 1)."""
-        self._values = None if values is None else np.asarray(values, dtype=np.float32)
-        self._extent = extent
-        self.update()
-
-    def set_heat(self, heat: QImage | None) -> None:
-        """A [h, w] colour image drawn over the picture, one flat colour per patch."""
-        self._heat = heat
-        self.update()
-
-    def set_placeholder(self, text: str) -> None:
-        self._placeholder = text
-        self.update()
-
-    def aspect(self) -> float:
-        """Width over height of what is shown: the image, else the patch grid, else square."""
-        if self._image is not None and not self._image.isNull():
-            return self._image.width() / self._image.height()
-        if self._values is not None:
-            h, w = self._values.shape
-            return w / h
-        return 1.0
-
-    def target_rect(self) -> QRectF:
-        """Where the image goes: the largest rectangle of its aspect under the title line."""
-        line = self.fontMetrics().height() + 6
-        pad = line // 2  # below the picture: room for the colour bar's lowest tick label
-        aspect = self.aspect()
-        width = max(1.0, min(self.width(), (self.height() - line - pad) * aspect))
-        height = max(1.0, width / aspect)
-        spare = self.height() - height - line - pad
-        if self._valign == Qt.AlignmentFlag.AlignTop:
-            spare = 0
-        elif self._valign != Qt.AlignmentFlag.AlignBottom:
-            spare /= 2
-        top = spare + line
-        return QRectF((self.width() - width) / 2, top, width, height)
-
-    def grid_rect(self) -> QRectF:
-        """Where the patch grid lies: the picture's rectangle, stretched by the extent."""
-        r = self.target_rect()
-        return QRectF(r.left(), r.top(), r.width() * self._extent[1], r.height() * self._extent[0])
-
-    def cell_at(self, pos: QPointF) -> tuple[int, int]:
-        if self._values is None or not self.target_rect().contains(pos):
-            return (-1, -1)
-        h, w = self._values.shape
-        g = self.grid_rect()
-        row = min(h - 1, int((pos.y() - g.top()) / g.height() * h))
-        col = min(w - 1, int((pos.x() - g.left()) / g.width() * w))
-        return (row, col)
-
-    def hovered_text(self) -> str:
-        row, col = self._hover
-        if self._values is None or row < 0:
-            return ""
-        return f"patch ({row}, {col}) · MSE {self._values[row, col]:.5f}"
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        target = self.target_rect()
-        line = self.fontMetrics().height() + 6
-        title_box = QRectF(target.left(), target.top() - line, target.width(), line - 2)
-        p.setPen(self.palette().text().color())
-        p.drawText(title_box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self._title)
-        if self._image is None:
-            p.fillRect(target, QColor(255, 255, 255, 12))
-            p.setPen(QColor(150, 150, 150))
-            p.drawText(target, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
-            return
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        p.drawImage(target, self._image)
-        p.setClipRect(target.adjusted(-1, -1, 1, 1))  # partial cells (tiles) end with the picture
-        grid = self.grid_rect()
-        if self._heat is not None:
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp patches
-            p.setOpacity(HEAT_OPACITY)
-            p.drawImage(grid, self._heat)
-            p.setOpacity(1.0)
-        row, col = self._hover
-        if self._values is not None and row >= 0:
-            h, w = self._values.shape
-            cw, ch = grid.width() / w, grid.height() / h
-            pen = QPen(QColor(255, 255, 255), 1.5)
-            p.setPen(pen)
-            p.drawRect(QRectF(grid.left() + col * cw, grid.top() + row * ch, cw, ch))
-            p.setClipping(False)
-            text = self.hovered_text()
-            font = QFont(self.font())
-            p.setFont(font)
-            metrics = p.fontMetrics()
-            box = QRect(0, 0, metrics.horizontalAdvance(text) + 12, metrics.height() + 6)
-            box.moveBottomLeft(target.bottomLeft().toPoint() + QPointF(4, -4).toPoint())
-            p.fillRect(box, QColor(0, 0, 0, 180))
-            p.setPen(QColor(255, 255, 255))
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        cell = self.cell_at(event.position())
-        if cell != self._hover:
-            self._hover = cell
-            self.patch_hovered.emit(*cell)
-            self.update()
-
-    def leaveEvent(self, event: Any) -> None:
-        if self._hover != (-1, -1):
-            self._hover = (-1, -1)
-            self.patch_hovered.emit(-1, -1)
-            self.update()
-        super().leaveEvent(event)
-
-
 class ResultsView(QWidget):
-    """The four result panels in a 2 x 2 grid, the colour bar beside the reconstruction."""
+    """The four result panels in the chosen layout, the colour bar beside the reconstruction."""
 
     patch_hovered = Signal(int, int)
+    panel_chosen = Signal(str)  # a thumbnail clicked or a panel double-clicked: show it large
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # Top row sits at the bottom of its cells, bottom row at the top: one compact block.
-        bottom, top = Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignTop
-        align = {"masked": bottom, "reconstruction": bottom, "pasted": top, "original": top}
-        self.panels = {key: ImageView(RESULT_PANELS[key].label, align[key]) for key in VIEW_PANELS}
+        self.panels = {key: ImageView(label(RESULT_PANELS[key].label)) for key in VIEW_PANELS}
         self.colorbar = ColorBar(beside=self.panels["reconstruction"])
-        grid = QGridLayout(self)
-        grid.setContentsMargins(4, 4, 12, 4)
-        grid.setSpacing(6)
-        grid.addWidget(self.panels["masked"], 0, 0)
-        grid.addWidget(self.panels["reconstruction"], 0, 1)
-        grid.addWidget(self.colorbar, 0, 2)
-        grid.addWidget(self.panels["pasted"], 1, 0)
-        grid.addWidget(self.panels["original"], 1, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        for panel in self.panels.values():
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(4, 4, 12, 4)
+        self._grid.setSpacing(6)
+        self._strip = QWidget()  # the large layout's thumbnails
+        self._strip_row = QHBoxLayout(self._strip)
+        self._strip_row.setContentsMargins(0, 0, 0, 0)
+        self._strip_row.setSpacing(6)
+        for key, panel in self.panels.items():
             panel.patch_hovered.connect(self.patch_hovered)
+            panel.clicked.connect(lambda key=key: self._on_panel_clicked(key))
+            panel.double_clicked.connect(lambda key=key: self.panel_chosen.emit(key))
         self.result: Reconstruction | None = None
         self._images: dict[str, QImage] = {}
         self._overlay = True
         self._comparing = False
+        self._raw_visible = False
+        self._layout = DEFAULT_LAYOUT
+        self._large = DEFAULT_LARGE
         self.colorbar.setVisible(self._overlay)
+        self._arrange()
+
+    # ---------------------------------------------------------------- layout
+
+    def set_layout(self, key: str, large: str | None = None) -> None:
+        if key not in LAYOUTS:
+            raise ValueError(f"unknown layout {key!r} (choose from {', '.join(LAYOUTS)})")
+        if large is not None and large not in self.panels:
+            raise ValueError(f"unknown result panel {large!r} (choose from {', '.join(self.panels)})")
+        self._layout, self._large = key, large or self._large
+        self._arrange()
+
+    def layout_key(self) -> str:
+        return self._layout
+
+    def large(self) -> str:
+        return self._large
+
+    def thumbnails(self) -> list[str]:
+        """The panels shown small (the large layout), in order."""
+        return [key for key in VIEW_PANELS if key != self._large] if self._layout == "large" else []
+
+    def _on_panel_clicked(self, key: str) -> None:
+        if key in self.thumbnails():
+            self.panel_chosen.emit(key)
+
+    def _arrange(self) -> None:
+        for layout in (self._grid, self._strip_row):
+            while layout.count():
+                layout.takeAt(0)
+        for row in range(3):
+            self._grid.setRowStretch(row, 0)
+        for col in range(5):
+            self._grid.setColumnStretch(col, 0)
+        top, bottom, middle = (
+            Qt.AlignmentFlag.AlignTop,
+            Qt.AlignmentFlag.AlignBottom,
+            Qt.AlignmentFlag.AlignVCenter,
+        )
+        p, grid = self.panels, self._grid
+        if self._layout == "grid":
+            # The top row sits at the bottom of its cells, the bottom row at the top: one block.
+            for key, r, c, align in (
+                ("masked", 0, 0, bottom),
+                ("reconstruction", 0, 1, bottom),
+                ("pasted", 1, 0, top),
+                ("original", 1, 1, top),
+            ):
+                p[key].set_valign(align)
+                grid.addWidget(p[key], r, c)
+            grid.addWidget(self.colorbar, 0, 2)
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(1, 1)
+            grid.setRowStretch(0, 1)
+            grid.setRowStretch(1, 1)
+            self._strip.hide()
+        elif self._layout == "row":
+            for c, key in enumerate(VIEW_PANELS):
+                p[key].set_valign(middle)
+                grid.addWidget(p[key], 0, c)
+                grid.setColumnStretch(c, 1)
+            grid.addWidget(self.colorbar, 0, 4)
+            grid.setRowStretch(0, 1)
+            self._strip.hide()
+        else:
+            p[self._large].set_valign(middle)
+            grid.addWidget(p[self._large], 0, 0)
+            grid.setColumnStretch(0, 1)
+            grid.setRowStretch(0, 1)
+            for key in self.thumbnails():
+                p[key].set_valign(middle)
+                self._strip_row.addWidget(p[key], 1)
+            if self._large == "reconstruction":
+                grid.addWidget(self.colorbar, 0, 1)
+            else:
+                self._strip_row.addWidget(self.colorbar)  # beside the reconstruction's thumbnail
+            grid.addWidget(self._strip, 1, 0, 1, 2)
+            self._strip.show()
+            self._size_strip()
+        for panel in p.values():
+            panel.show()
+        self.colorbar.setVisible(self._overlay)
+        self.colorbar.update()
+
+    def _size_strip(self) -> None:
+        least, most, share = THUMBS
+        self._strip.setFixedHeight(round(max(least, min(most, share * self.height()))))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._layout == "large":
+            self._size_strip()
+
+    def chrome(self) -> PanelChrome:
+        """The room around the pictures, for layouts.results_extent."""
+        m = self._grid.contentsMargins()
+        title, caption = self.panels["masked"]._lines()
+        bar = max(self.colorbar.sizeHint().width(), self.colorbar.minimumWidth()) if self._overlay else 0
+        thumbs = self._strip.height() if self._layout == "large" else 0
+        margins = (m.left() + m.right(), m.top() + m.bottom())
+        return PanelChrome(title + caption, margins, self._grid.spacing(), bar, thumbs)
+
+    def ideal_extent(self, central: QSize) -> int:
+        """The results' share of `central` (the splitter's size) in the current layout."""
+        aspect = self.panels["original"].aspect()
+        return results_extent(self._layout, central, aspect, self.chrome())
+
+    # ---------------------------------------------------------------- results
 
     def set_result(self, result: Reconstruction) -> None:
         self.result = result
-        self._images = {key: shown_image(RESULT_PANELS[key].image(result)) for key in VIEW_PANELS}
+        self._images = self._shown_images(result)
         mask = result.mask if result.mask.any() else None
         self.vmax = auto_vmax(result.per_patch_mse, mask)
         # Removed patches only, as in the saved sheet: visible ones keep showing the picture.
@@ -237,6 +195,15 @@ class ResultsView(QWidget):
         for panel in self.panels.values():
             panel.set_values(result.per_patch_mse, extent)
         self._refresh()
+
+    def _shown_images(self, result: Reconstruction) -> dict[str, QImage]:
+        images = {}
+        for key in VIEW_PANELS:
+            rgb = RESULT_PANELS[key].image(result)
+            if key == "reconstruction" and not self._raw_visible:
+                rgb = dim_visible(rgb, result.mask, result.patch_size)
+            images[key] = shown_image(rgb)
+        return images
 
     def clear(self, message: str) -> None:
         self.result = None
@@ -255,13 +222,29 @@ class ResultsView(QWidget):
     def overlay(self) -> bool:
         return self._overlay
 
+    def set_raw_visible(self, on: bool) -> None:
+        """Show the reconstruction's visible patches as the decoder output them (True) or dimmed."""
+        if on != self._raw_visible:
+            self._raw_visible = on
+            if self.result is not None:
+                self._images["reconstruction"] = self._shown_images(self.result)["reconstruction"]
+            self._refresh()
+
+    def raw_visible(self) -> bool:
+        return self._raw_visible
+
     def set_comparing(self, on: bool) -> None:
         """While a key is held: the reconstruction panels show the original instead."""
         if on != self._comparing:
             self._comparing = on
             self._refresh()
 
+    def set_space_held(self, held: bool) -> None:
+        for panel in self.panels.values():
+            panel.set_space_held(held)
+
     def _refresh(self) -> None:
+        self._caption_reconstruction()
         if not self._images:
             return
         for key, panel in self.panels.items():
@@ -269,9 +252,24 @@ class ResultsView(QWidget):
             if self._comparing and key in ("reconstruction", "pasted"):
                 show = "original"
             panel.set_image(self._images[show])
-            title = RESULT_PANELS[key].label + (" (showing original)" if show != key else "")
-            if key == "reconstruction" and self._overlay and not self._comparing:
-                title += " · per-patch MSE"
+            title = label(RESULT_PANELS[key].label)
+            if show != key:
+                title = self.tr("{panel} (showing original)").format(panel=title)
+            elif key == "reconstruction" and self._overlay:
+                title = self.tr("{panel} · per-patch MSE").format(panel=title)
             panel.set_title(title)
         heat = self._heat if self._overlay and not self._comparing else None
         self.panels["reconstruction"].set_heat(heat)
+
+    def _caption_reconstruction(self) -> None:
+        why = self.tr(
+            "MAE's loss covers only the removed patches, so the decoder's outputs on visible patches"
+            " were never trained and can glow or smear. View > Untrained Visible Patches Undimmed shows them."
+        )
+        if self._comparing:
+            caption = ""
+        elif self._raw_visible:
+            caption = self.tr("Visible patches: raw, untrained outputs")
+        else:
+            caption = self.tr("Visible patches dimmed: never trained")
+        self.panels["reconstruction"].set_caption(caption, why)

@@ -3,7 +3,9 @@
 Run it under a real display or Xvfb (`xvfb-run -s "-screen 0 1600x1000x24" python -m ...`) so
 fonts and styles render as users see them. Writes main.png (random 75% mask and a patch's
 MSE read out under the pointer), painted.png (a hand-painted mask), overlay.png (heat map on a painted mask),
-shortcuts.png (the help dialog) and comparison.png (the saved comparison sheet).
+shortcuts.png (the help dialog), comparison.png (the saved comparison sheet), the result layouts
+(layout_2x2.png, layout_row.png, layout_large.png), linked_zoom.png (canvas and panels zoomed on one
+region, the hovered patch outlined in all) and small_1100x700.png (the smallest window it is made for).
 """
 
 from __future__ import annotations
@@ -61,12 +63,38 @@ def _grab(window, path: Path) -> None:  # type: ignore[no-untyped-def]
     _save(window, path)
 
 
+def _layout_shots(window, out: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """Each layout at the full size, linked zoom with a hovered patch, then the smallest window."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from .view_link import Region
+
+    window.actions_by_name["heat"].setChecked(False)
+    for key, name in (("row", "layout_row"), ("large", "layout_large"), ("grid", "layout_2x2")):
+        window.set_layout(key)
+        _grab(window, out / f"{name}.png")
+    # zoom the canvas on the sample's centre; every panel follows; hover a patch of a panel
+    window.canvas.set_region(Region(0.5, 0.45, 2.5))
+    window.canvas.region_changed.emit(window.canvas.region())
+    pasted = window.results.panels["pasted"]
+    _hover(pasted, 0.55, 0.5)
+    _spin(200)
+    _save(window, out / "linked_zoom.png")
+    QApplication.sendEvent(pasted, QEvent(QEvent.Type.Leave))
+    window.actions_by_name["fit"].trigger()
+    window.resize(1100, 700)
+    _grab(window, out / "small_1100x700.png")
+    window.resize(*size)
+    _spin(200)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mae_studio.ui.screenshots")
     parser.add_argument("out", type=Path)
     parser.add_argument("--model", type=Path)
     parser.add_argument("--image", type=Path)
-    parser.add_argument("--size", default="1600x980")
+    parser.add_argument("--size", default="1600x1000")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -124,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     _spin(300)
     _save(dialog, args.out / "shortcuts.png")
     dialog.close()
+
+    _layout_shots(window, args.out, (width, height))
 
     saving.save_comparison(
         args.out / "comparison.png",

@@ -13,6 +13,8 @@ from PySide6.QtGui import QColor
 from mae_studio.core.places import APPLICATION, ORGANIZATION
 from mae_studio.core.results import FITS
 
+from .layouts import DEFAULT_LARGE, DEFAULT_LAYOUT, LAYOUTS, VIEW_PANELS
+
 MAX_RECENT = 10
 DEFAULT_MASK_COLOR = "#7c7468"  # the grey the model's masked input shows (ImageNet mean)
 DEFAULT_MASK_OPACITY = 0.8
@@ -96,6 +98,22 @@ class Settings:
 
     def set_mask_opacity(self, opacity: float) -> None:
         self.store.setValue("view/mask_opacity", float(opacity))
+
+    def layout(self) -> str:
+        """The results' layout (ui.layouts.LAYOUTS): "grid" (the default), "row" or "large"."""
+        value = str(self._get("view/layout", DEFAULT_LAYOUT, str))
+        return value if value in LAYOUTS else DEFAULT_LAYOUT
+
+    def set_layout(self, layout: str) -> None:
+        self.store.setValue("view/layout", layout)
+
+    def large_panel(self) -> str:
+        """The result panel the "large" layout shows large (ui.layouts.VIEW_PANELS)."""
+        value = str(self._get("view/large_panel", DEFAULT_LARGE, str))
+        return value if value in VIEW_PANELS else DEFAULT_LARGE
+
+    def set_large_panel(self, key: str) -> None:
+        self.store.setValue("view/large_panel", key)
 
     def flag(self, key: str, default: bool) -> bool:
         return bool(self._get(f"view/{key}", default, bool))

@@ -24,32 +24,35 @@ class PaintToolbar(QToolBar):
     mask_style_changed = Signal(object, float)  # QColor, opacity 0..1
 
     def __init__(self, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
-        super().__init__("Paint", parent)
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Paint"))
         self.setObjectName("paintToolbar")
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for key, short in (
-            ("rect", "Rectangle"),
-            ("toggle", "Toggle"),
-            ("eraser", "Eraser"),
-            ("grid", "Grid"),
-            ("heat", "Heat map"),
-            ("fit", "Fit view"),  # the zoom; the photo's fit is in the Mask panel
+            ("brush", self.tr("Brush")),
+            ("rect", self.tr("Rectangle")),
+            ("toggle", self.tr("Toggle")),
+            ("eraser", self.tr("Eraser")),
+            ("grid", self.tr("Grid")),
+            ("heat", self.tr("Heat map")),
+            ("fit", self.tr("Fit view")),  # the zoom; the photo's fit is in the Mask panel
         ):
             actions[key].setIconText(short)
-        for key, fixed in (("undo", "Undo"), ("redo", "Redo")):  # the menu entry says what it undoes
-            actions[key].setIconText(fixed)
+        for key, fixed in (("undo", self.tr("Undo")), ("redo", self.tr("Redo"))):
+            actions[key].setIconText(fixed)  # the menu entry says what it undoes
             actions[key].setProperty("help_text", fixed)
         for key in ("brush", "rect", "toggle", "eraser"):
             self.addAction(actions[key])
         self.addSeparator()
-        self.addWidget(QLabel(" Brush "))
+        # The Brush tool button is just left of here: this slider is its size, so it says "Size".
         self.brush_slider = QSlider(Qt.Orientation.Horizontal)
         self.brush_slider.setRange(0, BRUSH_STEPS[-1])
         self.brush_slider.setFixedWidth(110)
-        self.brush_slider.setToolTip("Brush radius in model pixels ([ and ])")
+        self.brush_slider.setToolTip(self.tr("Brush radius in model pixels ([ and ])"))
+        self.brush_slider.setAccessibleName(self.tr("Brush size"))
         self.brush_label = QLabel()
         self.brush_label.setMinimumWidth(44)
-        self.addWidget(self.brush_slider)
+        self._add_labelled(self.tr("Size"), self.brush_slider)
         self.addWidget(self.brush_label)
         self.addSeparator()
         self.addAction(actions["undo"])
@@ -58,21 +61,34 @@ class PaintToolbar(QToolBar):
         for key in ("grid", "heat", "fit"):
             self.addAction(actions[key])
         self.addSeparator()
-        self.addWidget(QLabel(" Mask "))
         self.color_button = QToolButton()
-        self.color_button.setToolTip("Mask colour")
+        self.color_button.setToolTip(self.tr("Colour of the removed patches on the photo (click to choose)"))
+        self.color_button.setAccessibleName(self.tr("Mask colour"))
         self.color_button.setText("  ")
-        self.addWidget(self.color_button)
+        self._add_labelled(self.tr("Mask colour"), self.color_button)
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setRange(0, 100)
         self.opacity_slider.setFixedWidth(90)
-        self.opacity_slider.setToolTip("Mask opacity on the photo")
-        self.addWidget(self.opacity_slider)
+        self.opacity_slider.setToolTip(self.tr("Opacity of the mask colour on the photo"))
+        self.opacity_slider.setAccessibleName(self.tr("Mask opacity"))
+        self.opacity_label = QLabel()
+        self.opacity_label.setMinimumWidth(36)
+        self._add_labelled(self.tr("Opacity"), self.opacity_slider)
+        self.addWidget(self.opacity_label)
         self._color = QColor(DEFAULT_MASK_COLOR)
 
         self.brush_slider.valueChanged.connect(lambda v: self.brush_chosen.emit(float(v)))
         self.color_button.clicked.connect(self.choose_color)
         self.opacity_slider.valueChanged.connect(self._on_opacity_changed)
+
+    def _add_labelled(self, text: str, widget: QWidget) -> QLabel:
+        """A label before `widget`, its buddy (the label's tooltip is the widget's)."""
+        label = QLabel(f" {text} ")
+        label.setBuddy(widget)
+        label.setToolTip(widget.toolTip())
+        self.addWidget(label)
+        self.addWidget(widget)
+        return label
 
     # ---------------------------------------------------------------- brush
 
@@ -81,7 +97,7 @@ class PaintToolbar(QToolBar):
         blocked = self.brush_slider.blockSignals(True)
         self.brush_slider.setValue(round(radius))
         self.brush_slider.blockSignals(blocked)
-        self.brush_label.setText(f"{radius:.0f} px")
+        self.brush_label.setText(self.tr("{radius} px").format(radius=f"{radius:.0f}"))
 
     # ---------------------------------------------------------------- mask style
 
@@ -96,16 +112,21 @@ class PaintToolbar(QToolBar):
         blocked = self.opacity_slider.blockSignals(True)
         self.opacity_slider.setValue(round(opacity * 100))
         self.opacity_slider.blockSignals(blocked)
+        self._show_opacity(self.opacity_slider.value())
         self._show_color()
         self.mask_style_changed.emit(self.mask_color(), self.mask_opacity())
 
     def choose_color(self) -> None:
-        color = QColorDialog.getColor(self._color, self.window(), "Mask Colour")
+        color = QColorDialog.getColor(self._color, self.window(), self.tr("Mask Colour"))
         if color.isValid():
             self.set_mask_style(color, self.mask_opacity())
 
     def _on_opacity_changed(self, value: int) -> None:
+        self._show_opacity(value)
         self.mask_style_changed.emit(self.mask_color(), value / 100)
+
+    def _show_opacity(self, value: int) -> None:
+        self.opacity_label.setText(self.tr("{percent}%").format(percent=value))
 
     def _show_color(self) -> None:
         self.color_button.setStyleSheet(

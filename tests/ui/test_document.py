@@ -86,14 +86,14 @@ def test_slider_drag_is_one_undo_step_and_count_is_exact(qtbot):
     qtbot.addWidget(panel)
     doc.generate(MaskRecipe("random", 0.75, 0))
     doc.undo_stack.clear()
-    assert panel.count_label.text() == "147/196 patches, 75%"
+    assert panel.count_label.text() == "147/196 patches removed, 75%"
     panel.slider.setSliderDown(True)  # emits sliderPressed
     for value in (70, 60, 50, 40):
         panel.slider.setValue(value)
         assert doc.removed_count == round(196 * value / 100)
     panel.slider.setSliderDown(False)  # emits sliderReleased
     assert doc.undo_stack.count() == 1
-    assert panel.count_label.text() == "78/196 patches, 40%"
+    assert panel.count_label.text() == "78/196 patches removed, 40%"
     doc.undo_stack.undo()
     assert doc.removed_count == 147
     assert panel.slider.value() == 75  # the panel follows the undone recipe
@@ -117,8 +117,8 @@ def test_seed_and_pattern_controls_generate_masks(qtbot):
 
 
 def test_count_text():
-    assert count_text(147, 196) == "147/196 patches, 75%"
-    assert count_text(0, 196) == "0/196 patches, 0%"
+    assert count_text(147, 196) == "147/196 patches removed, 75%"
+    assert count_text(0, 196) == "0/196 patches removed, 0%"
 
 
 def test_new_model_grid_rasterizes_the_mask_and_clears_history(qtbot):

@@ -86,7 +86,7 @@ def test_the_fit_reaches_the_worker_and_the_window_follows_it(window, fake, qtbo
     assert window.actions_by_name["fit_whole"].isChecked()
     assert window.mask_panel.grid_label.text() == "14 x 21 patches of 4 px"
     # the random 50% recipe is drawn again on the new grid: an exact count of 294
-    assert window.mask_panel.count_label.text() == "147/294 patches, 50%"
+    assert window.mask_panel.count_label.text() == "147/294 patches removed, 50%"
     assert np.array_equal(window.doc.mask, masks.random_mask(WHOLE, 0.5, 0))
 
     window.actions_by_name["fit_tiles"].trigger()  # the menu (Model > Photo Fit) does the same
@@ -103,7 +103,7 @@ def test_painting_counts_and_read_outs_on_a_14x21_grid(window, qtbot):
     drag(window.canvas, [(1.0, 10.0), (40.0, 10.0), (83.0, 10.0)])  # row 2, left to right edge
     assert np.array_equal(np.flatnonzero(window.doc.mask[2]), np.arange(21))
     assert window.doc.removed_count == 21
-    assert window.mask_panel.count_label.text() == "21/294 patches, 7%"
+    assert window.mask_panel.count_label.text() == "21/294 patches removed, 7%"
     window.canvas.set_tool("toggle")
     drag(window.canvas, [(83.0, 55.0)])  # the bottom-right cell
     assert window.doc.mask[13, 20] and window.doc.removed_count == 22
@@ -166,7 +166,7 @@ def test_tiles_paint_the_photos_own_cells_up_to_the_partial_last_ones(window, qt
     drag(window.canvas, [(PHOTO_W - 1.0, PHOTO_H - 1.0)])  # the photo's last pixel
     assert window.doc.mask[20, 30] and window.doc.removed_count == 1
     qtbot.waitUntil(lambda: shows_current_mask(window), timeout=TIMEOUT_MS)
-    assert window.mask_panel.count_label.text() == "1/651 patches, 0%"
+    assert window.mask_panel.count_label.text() == "1/651 patches removed, 0%"
     view = window.results.panels["masked"]
     grid, picture = view.grid_rect(), view.target_rect()
     assert grid.width() / picture.width() == pytest.approx(124 / 122)
