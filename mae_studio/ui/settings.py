@@ -5,11 +5,13 @@ Tests point the INI folder at a temporary directory (QSettings.setPath) before c
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QColor
 
+from mae_studio.core.heatmap import COLORMAPS, DEFAULT_COLORMAP
 from mae_studio.core.places import APPLICATION, ORGANIZATION
 from mae_studio.core.results import FITS
 
@@ -120,6 +122,26 @@ class Settings:
 
     def set_flag(self, key: str, value: bool) -> None:
         self.store.setValue(f"view/{key}", bool(value))
+
+    def heat_colormap(self) -> str:
+        """The heat map's colour map, one of the window's (core.heatmap.COLORMAPS)."""
+        value = str(self._get("heat/colormap", DEFAULT_COLORMAP, str))
+        return value if value in COLORMAPS else DEFAULT_COLORMAP
+
+    def set_heat_colormap(self, name: str) -> None:
+        self.store.setValue("heat/colormap", name)
+
+    def heat_vmax(self) -> float | None:
+        """The heat map's fixed top, or None for the auto scale (the default)."""
+        if not self._get("heat/fixed", False, bool):
+            return None
+        value = float(self._get("heat/vmax", 0.0, float))
+        return value if math.isfinite(value) and value > 0 else None
+
+    def set_heat_vmax(self, vmax: float | None) -> None:
+        self.store.setValue("heat/fixed", vmax is not None)
+        if vmax is not None:
+            self.store.setValue("heat/vmax", float(vmax))
 
     # ---------------------------------------------------------------- model
 
