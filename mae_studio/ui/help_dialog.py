@@ -18,24 +18,36 @@ from PySide6.QtWidgets import (
 _CONTEXT = "ShortcutsDialog"
 GESTURES = (  # English; shown through QCoreApplication.translate(_CONTEXT, ...)
     (
-        QT_TRANSLATE_NOOP(_CONTEXT, "Left drag on the photo"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "Remove patches (brush, rectangle)"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Left drag on the photo"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Remove patches (brush, rectangle)"),
     ),
     (
-        QT_TRANSLATE_NOOP(_CONTEXT, "Right drag on the photo"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "Restore patches (or the eraser with the left button)"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Right drag on the photo"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Restore patches (or the eraser with the left button)"),
     ),
-    (QT_TRANSLATE_NOOP(_CONTEXT, "Click (toggle tool)"), QT_TRANSLATE_NOOP(_CONTEXT, "Flip one patch")),
-    (QT_TRANSLATE_NOOP(_CONTEXT, "Mouse wheel"), QT_TRANSLATE_NOOP(_CONTEXT, "Zoom at the pointer")),
-    (QT_TRANSLATE_NOOP(_CONTEXT, "Space + drag, middle drag"), QT_TRANSLATE_NOOP(_CONTEXT, "Pan")),
     (
-        QT_TRANSLATE_NOOP(_CONTEXT, "Hold O"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "Show the original in place of the reconstruction"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Click (toggle tool)"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Flip one patch"),
     ),
-    (QT_TRANSLATE_NOOP(_CONTEXT, "Hover a result"), QT_TRANSLATE_NOOP(_CONTEXT, "Read out one patch's MSE")),
     (
-        QT_TRANSLATE_NOOP(_CONTEXT, "Drop a file on the window"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "Open a photo, or a checkpoint (.pth, .safetensors, .bin)"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Mouse wheel"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Zoom at the pointer"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Space + drag, middle drag"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Pan"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Hold O"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Show the original in place of the reconstruction"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Hover a result"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Read out one patch's MSE"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Drop a file on the window"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Open a photo, or a checkpoint (.pth, .safetensors, .bin)"),
     ),
 )
 

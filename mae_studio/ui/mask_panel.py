@@ -28,12 +28,12 @@ from mae_studio.core.masks import PATTERN_REGISTRY, pattern
 from mae_studio.core.results import FIT_HELP, FITS
 
 from .document import Document
-from .i18n import LABELS_CONTEXT, label
+from .i18n import label
 
 FIT_LABELS = {  # English; shown through i18n.label()
-    "crop": QT_TRANSLATE_NOOP(LABELS_CONTEXT, "Centre crop"),
-    "whole": QT_TRANSLATE_NOOP(LABELS_CONTEXT, "Whole photo"),
-    "tiles": QT_TRANSLATE_NOOP(LABELS_CONTEXT, "Tiles (full resolution)"),
+    "crop": QT_TRANSLATE_NOOP("labels", "Centre crop"),
+    "whole": QT_TRANSLATE_NOOP("labels", "Whole photo"),
+    "tiles": QT_TRANSLATE_NOOP("labels", "Tiles (full resolution)"),
 }
 MAX_RATIO_PERCENT = 95
 MAX_SEED = 2**31 - 1
