@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mae_studio.core.places import DATA_FOLDER_ENV
+from mae_studio.core.places import DATA_FOLDER_ENV, LANGUAGE_ENV
 
 pytest_plugins = ["tests.download_fixtures"]  # model server, caches in tmp_path, tiny checkpoints
 
@@ -22,11 +22,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def data_folder_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The user's data folder (log file, autosave) is a temporary one in every test and in the
-    commands they start (never the real home); a test may point it elsewhere with monkeypatch."""
+    commands they start (never the real home), and the interface is English; a test may change
+    either with monkeypatch."""
     folder = tmp_path_factory.mktemp("data")
     caches = tmp_path_factory.mktemp("caches")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(DATA_FOLDER_ENV, str(folder))
+        mp.setenv(LANGUAGE_ENV, "en")  # the interface in English whatever the machine's locale
         # Model downloads too: no test reads or fills the user's torch hub or Hugging Face cache.
         mp.setenv("TORCH_HOME", str(caches / "torch"))
         mp.setenv("HF_HOME", str(caches / "hf"))

@@ -1,5 +1,5 @@
 """Where things are: the files MAE Studio ships (default weights, sample photos, icon, desktop
-entry) and the user's data folder (autosave, log). Imports neither torch nor Qt.
+entry, translations) and the user's data folder (autosave, log). Imports neither torch nor Qt.
 
 The repository keeps `weights/` and `resources/` at its top, beside `mae_studio/`; a built wheel
 carries them inside the package (`mae_studio/weights`, `mae_studio/resources`: pyproject.toml maps
@@ -17,6 +17,7 @@ from pathlib import Path
 ORGANIZATION = "MAE Studio"
 APPLICATION = "mae-studio"
 DATA_FOLDER_ENV = "MAE_STUDIO_DATA_DIR"  # overrides the data folder (tests, portable setups)
+LANGUAGE_ENV = "MAE_STUDIO_LANGUAGE"  # "en", "zh_CN" or "system": overrides the settings (ui/i18n.py)
 
 
 def shipped_folder(name: str) -> Path:
@@ -36,6 +37,7 @@ DEFAULT_WEIGHTS = WEIGHTS / "mae_studio_default.safetensors"
 SAMPLES = RESOURCES / "samples"
 ICON = RESOURCES / "icons" / "mae-studio.png"  # 256x256; mae-studio.svg beside it
 DESKTOP_ENTRY = RESOURCES / "mae-studio.desktop"
+TRANSLATIONS = RESOURCES / "i18n"  # mae_studio_<language>.ts sources and the .qm Qt loads
 
 
 def data_folder() -> Path:

@@ -17,6 +17,7 @@ from mae_studio.core.logs import setup_logging
 from mae_studio.core.places import ICON
 from mae_studio.core.recipes import MaskRecipe
 
+from .i18n import install_translators, wanted_language
 from .settings import APPLICATION, ORGANIZATION, Settings
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def create_application(argv: list[str] | None = None) -> object:
-    """The QApplication with the studio's names and the dark style (one per process)."""
+    """The QApplication with the studio's names, the dark style and the interface language
+    (i18n.wanted_language: $MAE_STUDIO_LANGUAGE, the settings, the system locale); one per process."""
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
@@ -46,6 +48,7 @@ def create_application(argv: list[str] | None = None) -> object:
 
         app.setWindowIcon(QIcon(str(ICON)))
     apply_dark_style(app)
+    install_translators(app, wanted_language(Settings().language()))
     return app
 
 

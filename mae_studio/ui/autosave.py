@@ -17,7 +17,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QLockFile, QObject, QRunnable, QThreadPool, QTimer, Signal, SignalInstance
+from PySide6.QtCore import (
+    QCoreApplication,
+    QLockFile,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    QTimer,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
 from mae_studio.core import places
@@ -46,15 +55,21 @@ def ask_restore(parent: QWidget, session: Session) -> bool:
     """Restore or Discard, asked in a modal box at start (tests replace Autosave.ask)."""
     box = QMessageBox(
         QMessageBox.Icon.Question,
-        "Restore the last session?",
-        f"MAE Studio did not close normally last time.\n"
-        f"Restore the session autosaved at {session.saved_at_text}?",
+        QCoreApplication.translate("autosave", "Restore the last session?"),
+        QCoreApplication.translate(
+            "autosave",
+            "MAE Studio did not close normally last time.\nRestore the session autosaved at {time}?",
+        ).format(time=session.saved_at_text),
         QMessageBox.StandardButton.NoButton,
         parent,
     )
     box.setInformativeText(describe(session))
-    restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
-    discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    restore = box.addButton(
+        QCoreApplication.translate("autosave", "Restore"), QMessageBox.ButtonRole.AcceptRole
+    )
+    discard = box.addButton(
+        QCoreApplication.translate("autosave", "Discard"), QMessageBox.ButtonRole.DestructiveRole
+    )
     box.setDefaultButton(restore)
     box.setEscapeButton(discard)
     box.exec()
@@ -62,11 +77,19 @@ def ask_restore(parent: QWidget, session: Session) -> bool:
 
 
 def describe(s: Session) -> str:
-    total = s.mask.size
-    photo = s.image_name or "none"
-    model = s.model_path.name if s.model_path is not None else "the default model"
-    where = f" on {s.device.upper()}" if s.device else ""
-    return f"Photo: {photo}\nMask: {int(s.mask.sum())} of {total} patches removed\nModel: {model}{where}"
+    photo = s.image_name or QCoreApplication.translate("autosave", "none")
+    model = (
+        s.model_path.name
+        if s.model_path is not None
+        else QCoreApplication.translate("autosave", "the default model")
+    )
+    if s.device:
+        model = QCoreApplication.translate("autosave", "{model} on {device}").format(
+            model=model, device=s.device.upper()
+        )
+    return QCoreApplication.translate(
+        "autosave", "Photo: {photo}\nMask: {removed} of {total} patches removed\nModel: {model}"
+    ).format(photo=photo, removed=int(s.mask.sum()), total=s.mask.size, model=model)
 
 
 class _Relay(QObject):
@@ -156,12 +179,12 @@ class Autosave(QObject):
         try:
             ensure_folder(folder)
         except SaveError as e:
-            self.note = f"Autosave is off: {e}"
+            self.note = self.tr("Autosave is off: {reason}").format(reason=e)
             return
         lock = QLockFile(str(folder / LOCK_FILE))
         lock.setStaleLockTime(0)  # stale only when its process is gone, however long it ran
         if not lock.tryLock(0):
-            self.note = "Autosave is off: another MAE Studio window is autosaving its own session"
+            self.note = self.tr("Autosave is off: another MAE Studio window is autosaving its own session")
             return
         self._lock, self.active = lock, True
         self.left_behind = (folder / SESSION_FILE).exists()
@@ -222,7 +245,7 @@ class Autosave(QObject):
     def _on_failed(self, message: str) -> None:
         self._copied = None  # the photo's copy may be what failed: write it again next time
         if message != self.last_failure:  # once per reason, not on every edit
-            self._status.showMessage(f"Autosave failed: {message}", 15000)
+            self._status.showMessage(self.tr("Autosave failed: {reason}").format(reason=message), 15000)
         self.last_failure = message
         self.failed.emit(message)
 
@@ -240,7 +263,8 @@ class Autosave(QObject):
             session = read_session(path)
         except SessionFileError as e:
             self.left_behind = False
-            self._report_error("The autosaved session cannot be restored", f"{e}\n\n{self._set_aside(path)}")
+            title = self.tr("The autosaved session cannot be restored")
+            self._report_error(title, f"{e}\n\n{self._set_aside(path)}")
             self.schedule()
             return False
         restore = self.ask(self._parent, session)
@@ -258,8 +282,8 @@ class Autosave(QObject):
             path.replace(aside)
         except OSError as e:
             log.warning("could not set %s aside: %s", path, e)
-            return "MAE Studio starts with a new session."
-        return f"It was kept as {aside}; MAE Studio starts with a new session."
+            return self.tr("MAE Studio starts with a new session.")
+        return self.tr("It was kept as {file}; MAE Studio starts with a new session.").format(file=aside)
 
     def _remove_files(self) -> None:
         if self.folder is None:

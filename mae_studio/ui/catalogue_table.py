@@ -3,13 +3,22 @@ licence (a link: a click opens it) and a one-line summary; one row per core.cata
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from mae_studio.core.catalogue import CatalogueModel, format_size
 
-COLUMNS = ("Model", "Size", "Predicts", "On disk", "Licence", "What it is")
+from .i18n import label
+
+COLUMNS = (
+    QT_TRANSLATE_NOOP("CatalogueTable", "Model"),
+    QT_TRANSLATE_NOOP("CatalogueTable", "Size"),
+    QT_TRANSLATE_NOOP("CatalogueTable", "Predicts"),
+    QT_TRANSLATE_NOOP("CatalogueTable", "On disk"),
+    QT_TRANSLATE_NOOP("CatalogueTable", "Licence"),
+    QT_TRANSLATE_NOOP("CatalogueTable", "What it is"),
+)
 NAME, SIZE, TARGET, ON_DISK, LICENCE, SUMMARY = range(len(COLUMNS))
 
 
@@ -17,7 +26,7 @@ class CatalogueTable(QTableWidget):
     def __init__(self, entries: list[CatalogueModel], parent: QWidget | None = None) -> None:
         super().__init__(len(entries), len(COLUMNS), parent)
         self.entries = entries
-        self.setHorizontalHeaderLabels(COLUMNS)
+        self.setHorizontalHeaderLabels([self.tr(title) for title in COLUMNS])  # marked above
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -25,16 +34,17 @@ class CatalogueTable(QTableWidget):
         self.setWordWrap(False)
         for row, entry in enumerate(entries):
             size = format_size(entry.size_bytes)
-            cells = (entry.name, size, entry.target, "…", entry.licence, entry.summary)
+            summary = label(entry.summary)
+            cells = (entry.name, size, label(entry.target), "…", entry.licence, summary)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(entry.summary if col != ON_DISK else "")
+                item.setToolTip(summary if col != ON_DISK else "")
                 if col == SIZE:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.setItem(row, col, item)
             link = self.item(row, LICENCE)  # an item, not a QLabel: the row's selection colours it
             link.setData(Qt.ItemDataRole.UserRole, entry.licence_url)
-            link.setToolTip(f"{entry.licence_url} (click to open)")
+            link.setToolTip(self.tr("{url} (click to open)").format(url=entry.licence_url))
             link.setForeground(self.palette().link())
             font = link.font()
             font.setUnderline(True)

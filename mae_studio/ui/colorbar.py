@@ -40,6 +40,7 @@ class ColorBar(QWidget):
         self._cmap = cmap
         self._ramp = None  # built on first paint: the colour map's table imports matplotlib
         self._vmax = 1.0
+        self._scaled = False  # nothing to show before the first scale (and no matplotlib import)
         self._label = label
         self._fixed: bool | None = None  # None: the bar does not say (a plain scale)
         self._over: Overflow | None = None
@@ -51,6 +52,7 @@ class ColorBar(QWidget):
 
     def set_vmax(self, vmax: float) -> None:
         self._vmax = float(vmax)
+        self._scaled = True
         self.update()
 
     def vmax(self) -> float:
@@ -68,6 +70,7 @@ class ColorBar(QWidget):
     def set_layer(self, layer: HeatLayer) -> None:
         """Show a heat layer's scale: its top, colour map, auto or fixed, and what passes the top."""
         self._vmax, self._fixed, self._over = layer.vmax, layer.fixed, layer.overflow
+        self._scaled = True
         self.set_cmap(layer.cmap)
         self.setToolTip(self._tip())
         self.updateGeometry()
@@ -133,6 +136,8 @@ class ColorBar(QWidget):
         return QSize(self._text_width() + 2, 60)
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._scaled:
+            return
         p = QPainter(self)
         fm = p.fontMetrics()
         if self._beside is not None:

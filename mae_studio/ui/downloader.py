@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from mae_studio.core.catalogue import CatalogueModel, format_size
 from mae_studio.core.downloads import ModelSource, cached_path, catalogue_source, fetch
@@ -41,10 +41,16 @@ def format_duration(seconds: float) -> str:
     """42 -> '42 s', 200 -> '3 min 20 s', 5400 -> '1 h 30 min'."""
     s = max(0, round(seconds))
     if s < 60:
-        return f"{s} s"
+        return QCoreApplication.translate("downloader", "{s} s").format(s=s)
     if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s" if s < 600 else f"{round(s / 60)} min"
-    return f"{s // 3600} h {round(s % 3600 / 60):02d} min"
+        if s < 600:
+            return QCoreApplication.translate("downloader", "{m} min {s} s").format(
+                m=s // 60, s=f"{s % 60:02d}"
+            )
+        return QCoreApplication.translate("downloader", "{m} min").format(m=round(s / 60))
+    return QCoreApplication.translate("downloader", "{h} h {m} min").format(
+        h=s // 3600, m=f"{round(s % 3600 / 60):02d}"
+    )
 
 
 @dataclass(frozen=True)
@@ -65,11 +71,26 @@ class DownloadProgress:
 
     def text(self) -> str:
         """'412 MB of 1.3 GB · 5.2 MB/s · about 2 min 54 s left'."""
-        parts = [format_size(self.done) + (f" of {format_size(self.total)}" if self.total else "")]
+        done = format_size(self.done)
+        parts = [
+            QCoreApplication.translate("downloader", "{done} of {total}").format(
+                done=done, total=format_size(self.total)
+            )
+            if self.total
+            else done
+        ]
         if self.bytes_per_s:
-            parts.append(f"{format_size(round(self.bytes_per_s))}/s")
+            parts.append(
+                QCoreApplication.translate("downloader", "{size}/s").format(
+                    size=format_size(round(self.bytes_per_s))
+                )
+            )
         if (left := self.seconds_left) is not None:
-            parts.append(f"about {format_duration(left)} left")
+            parts.append(
+                QCoreApplication.translate("downloader", "about {duration} left").format(
+                    duration=format_duration(left)
+                )
+            )
         return " · ".join(parts)
 
 
@@ -231,5 +252,7 @@ class ModelDownloader(_Background):
     def _kept_note(self) -> str:
         p = self.last_progress
         if p is None or p.done == 0:
-            return "Nothing had been downloaded yet."
-        return f"The {format_size(p.done)} downloaded so far are kept; the next download resumes there."
+            return self.tr("Nothing had been downloaded yet.")
+        return self.tr("The {size} downloaded so far are kept; the next download resumes there.").format(
+            size=format_size(p.done)
+        )

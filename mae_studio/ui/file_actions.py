@@ -338,6 +338,8 @@ class FileActions(QObject):
                     seed=doc.recipe.seed if doc.generated else None,  # a painted mask has no seed
                     ratio=round(float(result.mask.mean()), 4),
                     image_name=doc.image_name,
+                    heat=self._results.heat_style(),  # the window's colour map and scale
+                    raw_visible=self._results.raw_visible(),
                 )
         except MaeStudioError as e:
             self._report_error(self.tr("The comparison was not saved"), str(e))
@@ -369,7 +371,12 @@ class FileActions(QObject):
         try:
             with busy_cursor():
                 written = saving.save_panels(
-                    folder, self._stem(), self._results.result, model_name=self._model_name()
+                    folder,
+                    self._stem(),
+                    self._results.result,
+                    model_name=self._model_name(),
+                    heat=self._results.heat_style(),
+                    raw_visible=self._results.raw_visible(),
                 )
         except MaeStudioError as e:
             self._report_error(self.tr("The panels were not saved"), str(e))

@@ -137,13 +137,15 @@ class HeatControls(QObject):
 
     # ---------------------------------------------------------------- menus
 
-    def fill_menu(self, menu: QMenu) -> None:
-        """Scale actions, then the colour maps."""
+    def menu(self, parent: QWidget) -> QMenu:
+        """View > Heat Map Colours and Scale: the scale actions, then the colour maps."""
+        menu = QMenu(self.tr("Heat Map &Colours and Scale"), parent)
         menu.addAction(self.actions["fix"])
         menu.addAction(self.actions["set"])
         menu.addSeparator()
         for name in COLORMAPS:
             menu.addAction(self.actions[f"cmap_{name}"])
+        return menu
 
     def bar_actions(self) -> list[QAction]:
         """What the colour bar's click menu offers: the same actions."""

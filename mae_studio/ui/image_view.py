@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .view_link import FIT, Region, clamp_centre, clamp_zoom
 
-HEAT_OPACITY = 0.6
 MIN_SIDE = (100, 90)  # the smallest a view gets (thumbnails, a small window)
 
 
@@ -101,7 +100,8 @@ class ImageView(QWidget):
         self.update()
 
     def set_heat(self, heat: QImage | None) -> None:
-        """A [h, w] colour image drawn over the picture, one flat colour per patch."""
+        """A [h, w] colour image drawn over the picture, one flat colour per patch, at its own alpha
+        (core.heatmap.HeatLayer: the sheets blend the same layer the same way)."""
         self._heat = heat
         self.update()
 
@@ -218,9 +218,7 @@ class ImageView(QWidget):
         grid = self.grid_rect()
         if self._heat is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp patches
-            p.setOpacity(HEAT_OPACITY)
             p.drawImage(grid, self._heat)
-            p.setOpacity(1.0)
         row, col = self._hover
         if self._values is not None and row >= 0:
             h, w = self._values.shape

@@ -28,6 +28,7 @@ from .controller import InferenceController
 from .document import Document
 from .file_actions import FileActions
 from .framing import fit_note
+from .heat_controls import HeatControls
 from .help_dialog import ShortcutsDialog
 from .keys import HeldKeys
 from .layouts import LAYOUTS, build_layout_menu
@@ -145,6 +146,13 @@ class MainWindow(QMainWindow):
         self.actions_by_name.update(
             build_layout_menu(self, self.view_menu, self, s.layout(), s.large_panel())
         )
+        self.heat = HeatControls(s, self.results.heat_top, self)
+        self.results.set_heat_style(self.heat.style())
+        self.heat.style_changed.connect(self.results.set_heat_style)
+        # below the heat map's toggle
+        self.view_menu.insertMenu(self.actions_by_name["color"], self.heat.menu(self))
+        self.results.colorbar.addActions(self.heat.bar_actions())
+        self.addActions(list(self.heat.actions.values()))  # Shift+H while the menus are closed
         self.view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             self.view_menu.addAction(dock.toggleViewAction())

@@ -72,7 +72,7 @@ class ModelActions(QObject):
 
     def load_default(self) -> None:
         self._source = ("default", None)
-        self.load(default_loader(self.device), "the default model")
+        self.load(default_loader(self.device), self.tr("the default model"))
 
     def load_checkpoint(
         self, path: Path, overrides: dict[str, Any] | None = None, description: str | None = None
@@ -97,7 +97,7 @@ class ModelActions(QObject):
         try:
             source = parse_source(spec)
         except DownloadError as e:
-            self._report_error("Cannot open the model", str(e))
+            self._report_error(self.tr("Cannot open the model"), str(e))
             self.load_default()
             return
         if source.kind == "path":
@@ -133,7 +133,7 @@ class ModelActions(QObject):
         self._controller.load_model(loader, description)
 
     def name(self) -> str:
-        return self.info.name if self.info is not None else "no model"
+        return self.info.name if self.info is not None else "no model"  # saved sheets: English
 
     @property
     def source(self) -> tuple[str, Path | None]:
@@ -213,15 +213,22 @@ class ModelActions(QObject):
             self._status.set_model(self.info)
             if self.device not in (None, self.info.device.lower()):
                 self.set_device(self.info.device.lower())  # the panel shows where the model runs
-        stays = "The current model stays loaded." if self.info is not None else "No model is loaded yet."
+        stays = (
+            self.tr("The current model stays loaded.")
+            if self.info is not None
+            else self.tr("No model is loaded yet.")
+        )
         if self.dialog is not None:
             self.dialog.show_load_failed(message)
         if self.fault_box is None:
-            self._report_error("The model was not loaded", f"{message}\n\n{stays}")
+            self._report_error(self.tr("The model was not loaded"), f"{message}\n\n{stays}")
         else:  # the "Switch to CPU?" question already tells the story
             self._remember_error(message)
         if self.info is None and self.device not in (None, "cpu") and self.fault_box is None:
-            self._status.showMessage(f"{message}; loading on the best available device instead", 15000)
+            self._status.showMessage(
+                self.tr("{message}; loading on the best available device instead").format(message=message),
+                15000,
+            )
             self.set_device(None)  # e.g. --device cuda on a machine without a GPU
             self.reload()
         elif self.info is None and self._source[0] != "default":
@@ -232,27 +239,37 @@ class ModelActions(QObject):
         where = device_kind(self.device) if loading or self.info is None else self.info.device.lower()
         if where == "cpu" or self.fault_box is not None:
             return  # the status bar has the message; nothing better to offer
-        what = "ran out of memory" if fault == OUT_OF_MEMORY else "stopped working"
-        doing = "loading the model" if loading else "reconstructing"
-        gpu = f"The GPU ({where.upper()})"
-        self._status.showMessage(f"{gpu} {what} while {doing}: {message}", 15000)
+        memory = fault == OUT_OF_MEMORY
+        # one sentence per case, so that each language can build it its own way
+        if memory and loading:
+            said = self.tr("The GPU ({gpu}) ran out of memory while loading the model")
+        elif memory:
+            said = self.tr("The GPU ({gpu}) ran out of memory while reconstructing")
+        elif loading:
+            said = self.tr("The GPU ({gpu}) stopped working while loading the model")
+        else:
+            said = self.tr("The GPU ({gpu}) stopped working while reconstructing")
+        said = said.format(gpu=where.upper())
+        self._status.showMessage(self.tr("{what}: {message}").format(what=said, message=message), 15000)
         if not self._dialogs():
             return
         why = (
-            "It is slower, but uses the computer's main memory."
-            if fault == OUT_OF_MEMORY
-            else "The model is loaded again there; the GPU may need MAE Studio to restart."
+            self.tr("It is slower, but uses the computer's main memory.")
+            if memory
+            else self.tr("The model is loaded again there; the GPU may need MAE Studio to restart.")
         )
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            f"The GPU {what}",
-            f"{gpu} {what} while {doing}. Switch to the CPU?",
+            self.tr("The GPU ran out of memory") if memory else self.tr("The GPU stopped working"),
+            self.tr("{what}. Switch to the CPU?").format(what=said),
             QMessageBox.StandardButton.NoButton,
             self._parent,
         )
         box.setInformativeText(f"{why}\n\n{message}")
-        switch = box.addButton("Switch to CPU", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Cancel" if loading else "Stay on GPU", QMessageBox.ButtonRole.RejectRole)
+        switch = box.addButton(self.tr("Switch to CPU"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(
+            self.tr("Cancel") if loading else self.tr("Stay on GPU"), QMessageBox.ButtonRole.RejectRole
+        )
         box.setDefaultButton(switch)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         source = self._source if loading else self.source  # the model that failed

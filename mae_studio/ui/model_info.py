@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import QCoreApplication
+
+UNTRAINED_NAME = "untrained (random weights)"  # the stand-in's name when the default model is missing
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -21,6 +25,14 @@ class ModelInfo:
     source: str = ""  # a loaded checkpoint's card: its format, where heads and target came from
 
     @property
+    def display_name(self) -> str:
+        """The name in the interface's language (the untrained stand-in's is ours to translate)."""
+        if self.name == UNTRAINED_NAME:
+            return QCoreApplication.translate("ModelInfo", "untrained (random weights)")
+        return self.name
+
+    @property
     def summary(self) -> str:
-        g = self.grid_size
-        return f"{self.name} · {self.img_size}px, {self.patch_size}px patches ({g}x{g})"
+        return QCoreApplication.translate(
+            "ModelInfo", "{name} · {size}px, {patch}px patches ({grid}x{grid})"
+        ).format(name=self.display_name, size=self.img_size, patch=self.patch_size, grid=self.grid_size)

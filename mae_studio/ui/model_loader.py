@@ -14,13 +14,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication
+
 from mae_studio.core.config import DEFAULT_ARCH, MAEConfig
 from mae_studio.core.devices import DeviceUnavailable, choose_device
 from mae_studio.core.errors import CheckpointError
 from mae_studio.core.files import require_regular_file
 from mae_studio.core.places import DEFAULT_WEIGHTS
 
-from .model_info import ModelInfo
+from .model_info import UNTRAINED_NAME, ModelInfo
 from .worker import Loader
 
 if TYPE_CHECKING:
@@ -33,8 +35,6 @@ __all__ = ["UNTRAINED_NAME", "ModelInfo", "checkpoint_loader", "default_loader",
 
 log = logging.getLogger(__name__)
 
-UNTRAINED_NAME = "untrained (random weights)"
-
 # The architecture of the shipped default model, used with random weights when the default file
 # is missing so the app still starts and behaves (speed, grid) as it will with the real weights.
 FALLBACK_CONFIG = MAEConfig(img_size=224, patch_size=16, **DEFAULT_ARCH, name=UNTRAINED_NAME)
@@ -46,9 +46,8 @@ def _device(device: str | None) -> torch.device:
     try:
         return choose_device(device)
     except DeviceUnavailable as e:
-        raise DeviceUnavailable(
-            e.name, e.kind, f"{e.reason}; choose CPU as the Device in the Model panel"
-        ) from e
+        advice = QCoreApplication.translate("model_loader", "choose CPU as the Device in the Model panel")
+        raise DeviceUnavailable(e.name, e.kind, f"{e.reason}; {advice}") from e
 
 
 def load_checkpoint(path: str | Path, device: torch.device, **overrides: int) -> MaskedAutoencoderViT:
@@ -124,14 +123,18 @@ def default_loader(
                 predictor, info = checkpoint_loader(weights, device)()
             except CheckpointError as e:
                 log.debug("the default model %s", weights, exc_info=True)
-                note = f"The default model could not be loaded ({e}). Using an untrained model."
+                note = QCoreApplication.translate(
+                    "model_loader",
+                    "The default model could not be loaded ({reason}). Using an untrained model.",
+                ).format(reason=e)
             else:
                 return predictor, replace(info, path=None)
         else:
-            note = (
-                f"The default model ({weights.name}) is not installed. Reconstructions come from an "
-                "untrained model with random weights; open a checkpoint with File > Open Model."
-            )
+            note = QCoreApplication.translate(
+                "model_loader",
+                "The default model ({file}) is not installed. Reconstructions come from an untrained "
+                "model with random weights; open a checkpoint with Model > Open Model File.",
+            ).format(file=weights.name)
         log.warning("%s", note)
         return random_loader(fallback.with_name(UNTRAINED_NAME), device, note)()
 

@@ -33,7 +33,7 @@ class ModelPanel(QWidget):
         self.device.blockSignals(True)
         self.device.clear()
         for d in ["auto", *devices]:
-            self.device.addItem(d.upper() if d != "auto" else "Auto", d)
+            self.device.addItem(d.upper() if d != "auto" else self.tr("Auto"), d)
         self.device.setCurrentIndex(max(0, self.device.findData(current)))
         self.device.blockSignals(False)
 
@@ -46,7 +46,7 @@ class ModelPanel(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.name = QLabel("Loading…")
+        self.name = QLabel(self.tr("Loading…"))
         self.name.setWordWrap(True)
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.geometry = QLabel("")
@@ -59,52 +59,54 @@ class ModelPanel(QWidget):
         self.note.setStyleSheet("color: #f0a030;")
         self.note.setVisible(False)
 
-        self.default_button = QPushButton("Default")
-        self.default_button.setToolTip("The model shipped with MAE Studio")
-        self.file_button = QPushButton("Open file…")
+        self.default_button = QPushButton(self.tr("Default"))
+        self.default_button.setToolTip(self.tr("The model shipped with MAE Studio"))
+        self.file_button = QPushButton(self.tr("Open file…"))
         self.file_button.setToolTip(
-            "An official .pth, a Hugging Face .bin/.safetensors or an MAE Studio .safetensors"
+            self.tr("An official .pth, a Hugging Face .bin/.safetensors or an MAE Studio .safetensors")
         )
-        self.folder_button = QPushButton("Open folder…")
-        self.folder_button.setToolTip("A Hugging Face model folder (config.json + weights)")
+        self.folder_button = QPushButton(self.tr("Open folder…"))
+        self.folder_button.setToolTip(self.tr("A Hugging Face model folder (config.json + weights)"))
 
         self.device = QComboBox()
         self.set_devices(devices)
-        self.device.setToolTip("Where the model runs (reloads the model)")
+        self.device.setToolTip(self.tr("Where the model runs (reloads the model)"))
         self.threads = QSpinBox()
         self.threads.setRange(0, max(1, max_threads))
-        self.threads.setSpecialValueText("Auto")
+        self.threads.setSpecialValueText(self.tr("Auto"))
         self.threads.setValue(threads)
         self.threads.setToolTip(
-            "CPU threads for the model (Auto: all cores on 2-3 core machines, else one left free)"
+            self.tr("CPU threads for the model (Auto: all cores on 2-3 core machines, else one left free)")
         )
         self.precision = QComboBox()
-        self.precision.addItem("Exact (float32)", "exact")
-        self.precision.addItem("Fast (bf16 / int8 / TF32)", "fast")
+        self.precision.addItem(self.tr("Exact (float32)"), "exact")
+        self.precision.addItem(self.tr("Fast (bf16 / int8 / TF32)"), "fast")
         self.precision.setCurrentIndex(max(0, self.precision.findData(precision)))
-        self.precision.setToolTip("Fast: what this hardware runs fastest, within a small error of Exact")
+        self.precision.setToolTip(
+            self.tr("Fast: what this hardware runs fastest, within a small error of Exact")
+        )
         self.precision_detail = QLabel("")
         self.precision_detail.setWordWrap(True)
         self.precision_detail.setVisible(False)
 
-        info = QGroupBox("Model")
+        info = QGroupBox(self.tr("Model"))
         form = QFormLayout(info)
         form.addRow(self.name)
-        form.addRow("Input", self.geometry)
-        form.addRow("Size", self.params)
-        form.addRow("Source", self.source)
+        form.addRow(self.tr("Input"), self.geometry)
+        form.addRow(self.tr("Size"), self.params)
+        form.addRow(self.tr("Source"), self.source)
         form.addRow(self.note)
         buttons = QHBoxLayout()
         for b in (self.default_button, self.file_button, self.folder_button):
             buttons.addWidget(b)
         form.addRow(buttons)
 
-        run = QGroupBox("Compute")
+        run = QGroupBox(self.tr("Compute"))
         run_form = QFormLayout(run)
-        run_form.addRow("Device", self.device)
-        run_form.addRow("Precision", self.precision)
+        run_form.addRow(self.tr("Device"), self.device)
+        run_form.addRow(self.tr("Precision"), self.precision)
         run_form.addRow(self.precision_detail)
-        run_form.addRow("CPU threads", self.threads)
+        run_form.addRow(self.tr("CPU threads"), self.threads)
 
         layout = QVBoxLayout(self)
         layout.addWidget(info)
@@ -119,11 +121,17 @@ class ModelPanel(QWidget):
         self.precision.activated.connect(lambda i: self.precision_chosen.emit(self.precision.itemData(i)))
 
     def set_model(self, info: ModelInfo) -> None:
-        self.name.setText(f"<b>{info.name}</b>")
+        self.name.setText(f"<b>{info.display_name}</b>")
         self.geometry.setText(
-            f"{info.img_size}px, {info.patch_size}px patches ({info.grid_size}x{info.grid_size})"
+            self.tr("{size}px, {patch}px patches ({grid}x{grid})").format(
+                size=info.img_size, patch=info.patch_size, grid=info.grid_size
+            )
         )
-        self.params.setText(f"{info.parameters / 1e6:.1f}M parameters on {info.device}")
+        self.params.setText(
+            self.tr("{millions}M parameters on {device}").format(
+                millions=f"{info.parameters / 1e6:.1f}", device=info.device
+            )
+        )
         self.source.setText(info.source)
         self.note.setText(info.note)
         self.note.setVisible(bool(info.note))

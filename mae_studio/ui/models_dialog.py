@@ -44,6 +44,7 @@ from mae_studio.core.downloads import (
 
 from .catalogue_table import CatalogueTable
 from .downloader import CacheScanner, DownloadProgress, ModelDownloader
+from .i18n import label
 from .settings import Settings
 
 BAR_STEPS = 1000  # the progress bar counts thousandths (byte counts overflow its int)
@@ -65,25 +66,28 @@ class ModelsDialog(QDialog):
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Get Models")
+        self.setWindowTitle(self.tr("Get Models"))
         self.settings = settings
         self.entries: list[CatalogueModel] = list(catalogue.CATALOGUE)
         self.on_disk: dict[str, Path | None] = {}  # filled by the cache scan
         self.licence_box: QMessageBox | None = None
-        self._in_use: tuple[str, str | None] = ("the current model", None)  # name, path
+        self._in_use: tuple[str, str | None] = (self.tr("the current model"), None)  # name, path
         self._loading: Fetched | None = None  # handed to the window, not loaded yet
         self._fetching: ModelSource | None = None
 
         self.intro = QLabel(
-            "Official facebookresearch/mae releases and Hugging Face ViTMAE repos. A model is "
-            "downloaded once, verified, and kept in the torch hub or Hugging Face cache "
-            f"(<code>{html.escape(str(url_cache_dir()))}</code>, "
-            f"<code>{html.escape(str(hub_cache_dir()))}</code>). The current model keeps working "
-            "while another one downloads."
+            self.tr(
+                "Official facebookresearch/mae releases and Hugging Face ViTMAE repos. A model is "
+                "downloaded once, verified, and kept in the torch hub or Hugging Face cache "
+                "(<code>{torch_cache}</code>, <code>{hub_cache}</code>). The current model keeps "
+                "working while another one downloads."
+            ).format(
+                torch_cache=html.escape(str(url_cache_dir())), hub_cache=html.escape(str(hub_cache_dir()))
+            )
         )
         self.intro.setWordWrap(True)
         self.offline_note = QLabel(
-            "Downloads are off (HF_HUB_OFFLINE is set): only models already on disk can be loaded."
+            self.tr("Downloads are off (HF_HUB_OFFLINE is set): only models already on disk can be loaded.")
         )
         self.offline_note.setStyleSheet(NOTE_STYLE)
         self.offline_note.setWordWrap(True)
@@ -93,10 +97,12 @@ class ModelsDialog(QDialog):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.details.setOpenExternalLinks(True)
         self.custom = QLineEdit()
-        self.custom.setPlaceholderText("Hugging Face repo (owner/name) or https:// URL of a checkpoint")
+        self.custom.setPlaceholderText(
+            self.tr("Hugging Face repo (owner/name) or https:// URL of a checkpoint")
+        )
         self.custom.setClearButtonEnabled(True)
-        self.custom_button = QPushButton("Get")
-        self.custom_button.setToolTip("Download it (or load it, when it is on disk)")
+        self.custom_button = QPushButton(self.tr("Get"))
+        self.custom_button.setToolTip(self.tr("Download it (or load it, when it is on disk)"))
         self.bar = QProgressBar()
         self.bar.setRange(0, BAR_STEPS)
         self.bar.setTextVisible(True)
@@ -104,13 +110,13 @@ class ModelsDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.action_button = QPushButton("Download")
+        self.action_button = QPushButton(self.tr("Download"))
         self.action_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel Download")
-        self.close_button = QPushButton("Close")
+        self.cancel_button = QPushButton(self.tr("Cancel Download"))
+        self.close_button = QPushButton(self.tr("Close"))
 
         custom_row = QHBoxLayout()
-        custom_row.addWidget(QLabel("Other model:"))
+        custom_row.addWidget(QLabel(self.tr("Other model:")))
         custom_row.addWidget(self.custom, 1)
         custom_row.addWidget(self.custom_button)
         buttons = QHBoxLayout()
@@ -173,14 +179,21 @@ class ModelsDialog(QDialog):
         """The window loaded a model: mark it, and finish the story of one fetched here."""
         self._in_use = (name, path)
         if self._loading is not None and _same_path(self._loading.path, path):
-            self._say(f"{self._label(self._loading.source)} is loaded: {name}.")
+            self._say(
+                self.tr("{source} is loaded: {name}.").format(
+                    source=self._label(self._loading.source), name=name
+                )
+            )
             self._loading = None
         self._refresh()
 
     def show_load_failed(self, message: str) -> None:
         if self._loading is not None:
             what = self._label(self._loading.source)
-            self._say(f"{what} is on disk but was not loaded: {message}", error=True)
+            self._say(
+                self.tr("{what} is on disk but was not loaded: {message}").format(what=what, message=message),
+                error=True,
+            )
             self._loading = None
 
     def shutdown(self, timeout_s: float = 2.0) -> bool:
@@ -208,14 +221,19 @@ class ModelsDialog(QDialog):
             self._say(str(e), error=True)
             return
         if source.kind == "path" and (source.path is None or not source.path.exists()):
-            self._say(f"{text}: no such file, and not a Hub repo id (owner/name) or URL", error=True)
+            self._say(
+                self.tr("{text}: no such file, and not a Hub repo id (owner/name) or URL").format(text=text),
+                error=True,
+            )
             return
         self.get(source)
 
     def get(self, source: ModelSource) -> None:
         """Load `source` when it is on disk; else download it (asking for its licence first)."""
         if self.downloader.busy:
-            self._say("Another download is in progress: wait for it, or cancel it first.", error=True)
+            self._say(
+                self.tr("Another download is in progress: wait for it, or cancel it first."), error=True
+            )
             return
         local = cached_path(source)  # no request: a file's stat, or the Hugging Face cache
         if local is not None:
@@ -232,18 +250,25 @@ class ModelsDialog(QDialog):
         self._download(source)
 
     def _ask_licence(self, source: ModelSource, entry: CatalogueModel) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, f"Licence of {entry.name}", "", parent=self)
+        title = self.tr("Licence of {name}").format(name=entry.name)
+        box = QMessageBox(QMessageBox.Icon.Question, title, "", parent=self)
         box.setTextFormat(Qt.TextFormat.RichText)
         url = html.escape(entry.licence_url)
         box.setText(
-            f"<p><b>{html.escape(entry.name)}</b> is released under <b>{html.escape(entry.licence)}</b>: "
-            "you may use it for non-commercial purposes only, crediting its authors.</p>"
-            f'<p>The licence: <a href="{url}">{url}</a></p>'
-            f"<p>Accept it to download {html.escape(entry.name)} ({format_size(entry.size_bytes)})? "
-            "MAE Studio asks once for each licence.</p>"
+            self.tr(
+                "<p><b>{name}</b> is released under <b>{licence}</b>: you may use it for "
+                "non-commercial purposes only, crediting its authors.</p>"
+                '<p>The licence: <a href="{url}">{url}</a></p>'
+                "<p>Accept it to download {name} ({size})? MAE Studio asks once for each licence.</p>"
+            ).format(
+                name=html.escape(entry.name),
+                licence=html.escape(entry.licence),
+                url=url,
+                size=format_size(entry.size_bytes),
+            )
         )
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        accept = box.addButton("Accept and Download", QMessageBox.ButtonRole.AcceptRole)
+        accept = box.addButton(self.tr("Accept and Download"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(accept)
         box.finished.connect(lambda _: self._on_licence_answered(box.clickedButton() is accept, source))
@@ -254,7 +279,11 @@ class ModelsDialog(QDialog):
         self.licence_box = None
         assert source.entry is not None
         if not accepted:
-            self._say(f"Not downloaded: the licence ({source.entry.licence}) was not accepted.")
+            self._say(
+                self.tr("Not downloaded: the licence ({licence}) was not accepted.").format(
+                    licence=source.entry.licence
+                )
+            )
             return
         self.settings.accept_licence(source.entry.licence)
         if self.isVisible() and not self.downloader.busy:
@@ -264,7 +293,7 @@ class ModelsDialog(QDialog):
         self._fetching = source
         self._say("")
         self.bar.setRange(0, 0)  # busy until the server says how big it is
-        self.progress_label.setText(f"Connecting to {source.where}…")
+        self.progress_label.setText(self.tr("Connecting to {where}…").format(where=source.where))
         self._show_progress(True)
         self.downloader.start(source)
         self._refresh()
@@ -272,10 +301,16 @@ class ModelsDialog(QDialog):
     def _hand_over(self, fetched: Fetched) -> None:
         self._loading = fetched
         if _same_path(fetched.path, self._in_use[1]):
-            self._say(f"{self._label(fetched.source)} is already the model in use.")
+            self._say(
+                self.tr("{source} is already the model in use.").format(source=self._label(fetched.source))
+            )
             self._loading = None
             return
-        self._say(f"Loading {self._label(fetched.source)} from {fetched.path}…")
+        self._say(
+            self.tr("Loading {source} from {path}…").format(
+                source=self._label(fetched.source), path=fetched.path
+            )
+        )
         self.model_ready.emit(fetched)
 
     # ---------------------------------------------------------------- download signals
@@ -288,11 +323,11 @@ class ModelsDialog(QDialog):
             self.bar.setRange(0, BAR_STEPS)
             self.bar.setValue(round(fraction * BAR_STEPS))
         checking = progress.total is not None and progress.done >= progress.total
-        what = self._label(self._fetching) if self._fetching is not None else "the model"
+        what = self._label(self._fetching) if self._fetching is not None else self.tr("the model")
         self.progress_label.setText(
-            f"Checking {what} (checksum and a strict load)…"
+            self.tr("Checking {what} (checksum and a strict load)…").format(what=what)
             if checking
-            else f"Downloading {what}: {progress.text()}"
+            else self.tr("Downloading {what}: {progress}").format(what=what, progress=progress.text())
         )
 
     def _on_downloaded(self, fetched: Fetched) -> None:
@@ -306,14 +341,19 @@ class ModelsDialog(QDialog):
     def _on_failed(self, message: str) -> None:
         self._fetching = None
         self._show_progress(False)
-        self._say(f"Download failed: {message}\n{self._in_use[0]} stays loaded.", error=True)
+        self._say(
+            self.tr("Download failed: {message}\n{model} stays loaded.").format(
+                message=message, model=self._in_use[0]
+            ),
+            error=True,
+        )
         self._refresh()
 
     def _on_cancelled(self, kept: str) -> None:
-        what = self._label(self._fetching) if self._fetching is not None else "the model"
+        what = self._label(self._fetching) if self._fetching is not None else self.tr("the model")
         self._fetching = None
         self._show_progress(False)
-        self._say(f"Download of {what} cancelled. {kept}")
+        self._say(self.tr("Download of {what} cancelled. {kept}").format(what=what, kept=kept))
         self._refresh()
 
     def _on_scanned(self, found: dict[str, Path | None]) -> None:
@@ -334,40 +374,66 @@ class ModelsDialog(QDialog):
         self.progress_label.setVisible(on)
         self.cancel_button.setVisible(on)
 
-    def _disk_text(self, entry: CatalogueModel) -> str:
+    def _disk_state(self, entry: CatalogueModel) -> str:
+        """ "downloading", "unknown" (not scanned yet), "no", "in use" or "yes"."""
         if self._fetching is not None and self._fetching.entry == entry:
             return "downloading"
         if entry.name not in self.on_disk:
-            return "…"
+            return "unknown"
         path = self.on_disk[entry.name]
         if path is None:
             return "no"
         return "in use" if _same_path(path, self._in_use[1]) else "yes"
+
+    def _disk_text(self, state: str) -> str:
+        texts = {
+            "downloading": self.tr("downloading"),
+            "unknown": "…",
+            "no": self.tr("no"),
+            "in use": self.tr("in use"),
+            "yes": self.tr("yes"),
+        }
+        return texts[state]
 
     def _refresh(self) -> None:
         busy = self.downloader.busy
         self.offline_note.setVisible(offline())
         for row, entry in enumerate(self.entries):
             path = self.on_disk.get(entry.name)
-            tip = str(path) if path is not None else f"downloads from {entry.source}"
-            self.table.set_disk_state(row, self._disk_text(entry), tip)
+            tip = (
+                str(path)
+                if path is not None
+                else self.tr("downloads from {source}").format(source=entry.source)
+            )
+            self.table.set_disk_state(row, self._disk_text(self._disk_state(entry)), tip)
         entry = self.selected_entry()
         self.custom_button.setEnabled(not busy)
-        self.close_button.setToolTip("Closing cancels the download; it resumes next time" if busy else "")
+        self.close_button.setToolTip(
+            self.tr("Closing cancels the download; it resumes next time") if busy else ""
+        )
         if entry is None:
             self.action_button.setEnabled(False)
             self.details.setText("")
             return
-        disk = self._disk_text(entry)
-        self.action_button.setText("Load" if disk in ("yes", "in use") else "Download")
+        disk = self._disk_state(entry)
+        self.action_button.setText(self.tr("Load") if disk in ("yes", "in use") else self.tr("Download"))
         self.action_button.setEnabled(not busy and disk != "in use")
         path = self.on_disk.get(entry.name)
-        where = f"on disk: {path}" if path is not None else f"from {entry.source}"
+        where = (
+            self.tr("on disk: {path}").format(path=path)
+            if path is not None
+            else self.tr("from {source}").format(source=entry.source)
+        )
         licence = f'<a href="{html.escape(entry.licence_url)}">{html.escape(entry.licence)}</a>'
         self.details.setText(
-            f"<b>{html.escape(entry.name)}</b>: {html.escape(entry.summary)}. "
-            f"{format_size(entry.size_bytes)}, predicts {entry.target}, licence {licence}; "
-            f"{html.escape(where)}"
+            self.tr("<b>{name}</b>: {summary}. {size}, predicts {target}, licence {licence}; {where}").format(
+                name=html.escape(entry.name),
+                summary=html.escape(label(entry.summary)),
+                size=format_size(entry.size_bytes),
+                target=label(entry.target),
+                licence=licence,
+                where=html.escape(where),
+            )
         )
 
     def showEvent(self, event: QShowEvent) -> None:

@@ -14,16 +14,16 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
-from mae_studio.core.heatmap import auto_vmax, colorize
+from mae_studio.core.heatmap import DEFAULT_STYLE, HeatLayer, HeatStyle, heat_layer
 from mae_studio.core.results import RESULT_PANELS, Reconstruction, dim_visible
 
 from .colorbar import ColorBar
 from .i18n import label
-from .image_view import HEAT_OPACITY, ImageView
+from .image_view import ImageView
 from .layouts import DEFAULT_LARGE, DEFAULT_LAYOUT, LAYOUTS, VIEW_PANELS, PanelChrome, results_extent
 from .qimage import rgb_to_qimage, rgba_to_qimage
 
-__all__ = ["HEAT_OPACITY", "SHOWN_MAX", "VIEW_PANELS", "ImageView", "ResultsView", "shown_image"]
+__all__ = ["SHOWN_MAX", "VIEW_PANELS", "ImageView", "ResultsView", "shown_image"]
 
 SHOWN_MAX = 1600  # longer result images (tiles: the photo's resolution) are shown scaled down
 THUMBS = (110, 190, 0.2)  # the large layout's thumbnail strip: least, most, share of the height
@@ -68,6 +68,8 @@ class ResultsView(QWidget):
         self._overlay = True
         self._comparing = False
         self._raw_visible = False
+        self._heat_style = DEFAULT_STYLE  # colour map and scale; a fixed top holds across results
+        self._heat_layer: HeatLayer | None = None
         self._layout = DEFAULT_LAYOUT
         self._large = DEFAULT_LARGE
         self.colorbar.setVisible(self._overlay)
@@ -183,18 +185,36 @@ class ResultsView(QWidget):
     def set_result(self, result: Reconstruction) -> None:
         self.result = result
         self._images = self._shown_images(result)
-        mask = result.mask if result.mask.any() else None
-        self.vmax = auto_vmax(result.per_patch_mse, mask)
-        # Removed patches only, as in the saved sheet: visible ones keep showing the picture.
-        shown = result.mask if result.mask.any() else np.ones_like(result.mask)
-        alpha = np.where(shown, 255, 0).astype(np.uint8)
-        self._heat = rgba_to_qimage(colorize(result.per_patch_mse, self.vmax), alpha)
-        self.colorbar.set_vmax(self.vmax)
+        self._set_heat(result)
         (h, w), (fh, fw), p = result.mask.shape, result.original.shape[:2], result.patch_size
         extent = (h * p / fh, w * p / fw)
         for panel in self.panels.values():
             panel.set_values(result.per_patch_mse, extent)
         self._refresh()
+
+    def _set_heat(self, result: Reconstruction) -> None:
+        # The layer the saved sheets blend too (core.heatmap.heat_layer): removed patches only.
+        layer = heat_layer(result.per_patch_mse, result.mask, self._heat_style)
+        self._heat_layer, self.vmax = layer, layer.vmax
+        self._heat = rgba_to_qimage(layer.rgb, layer.alpha)
+        self.colorbar.set_layer(layer)
+
+    def set_heat_style(self, style: HeatStyle) -> None:
+        """The heat map's colour map and scale (auto, or a fixed top kept for every new result)."""
+        self._heat_style = style
+        if self.result is not None:
+            self._set_heat(self.result)
+            self._refresh()
+
+    def heat_style(self) -> HeatStyle:
+        return self._heat_style
+
+    def heat_layer(self) -> HeatLayer | None:
+        """The heat map now shown (None before a result)."""
+        return self._heat_layer
+
+    def heat_top(self) -> float | None:
+        return None if self._heat_layer is None else self._heat_layer.vmax
 
     def _shown_images(self, result: Reconstruction) -> dict[str, QImage]:
         images = {}

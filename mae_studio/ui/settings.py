@@ -15,6 +15,7 @@ from mae_studio.core.heatmap import COLORMAPS, DEFAULT_COLORMAP
 from mae_studio.core.places import APPLICATION, ORGANIZATION
 from mae_studio.core.results import FITS
 
+from .i18n import normalized_choice
 from .layouts import DEFAULT_LARGE, DEFAULT_LAYOUT, LAYOUTS, VIEW_PANELS
 
 MAX_RECENT = 10
@@ -178,6 +179,17 @@ class Settings:
         accepted = self.accepted_licences()
         if licence not in accepted:
             self.store.setValue("models/accepted_licences", [*accepted, licence])
+        self.store.sync()
+
+    # ---------------------------------------------------------------- interface
+
+    def language(self) -> str:
+        """The interface language: "system" (the default), "en" or "zh_CN" (i18n.LANGUAGES);
+        applied at start (app.create_application)."""
+        return normalized_choice(self._get("interface/language", "system", str))
+
+    def set_language(self, language: str) -> None:
+        self.store.setValue("interface/language", language)
         self.store.sync()
 
     def sync(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from mae_studio.core.results import Reconstruction
@@ -15,24 +16,26 @@ from .model_info import ModelInfo
 def metrics_text(result: Reconstruction | None) -> str:
     """'Masked MSE 0.0123 · PSNR 19.10 dB' (or why there is none)."""
     if result is None:
-        return "No result yet"
+        return QCoreApplication.translate("statusbar", "No result yet")
     if not result.mask.any():
-        return "Nothing masked"
+        return QCoreApplication.translate("statusbar", "Nothing masked")
     psnr = result.masked_psnr
     psnr_text = "∞" if math.isinf(psnr) else f"{psnr:.2f}"
-    return f"Masked MSE {result.masked_mse:.4f} · PSNR {psnr_text} dB"
+    return QCoreApplication.translate("statusbar", "Masked MSE {mse} · PSNR {psnr} dB").format(
+        mse=f"{result.masked_mse:.4f}", psnr=psnr_text
+    )
 
 
 class StudioStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.metrics = QLabel("No result yet")
+        self.metrics = QLabel(metrics_text(None))
         self.metrics.setObjectName("metrics")
         self.timing = QLabel("")
-        self.timing.setToolTip("Model time of the last reconstruction")
+        self.timing.setToolTip(self.tr("Model time of the last reconstruction"))
         self.device = QLabel("")
-        self.device.setToolTip("Where the model runs")
-        self.model = QLabel("Loading model…")
+        self.device.setToolTip(self.tr("Where the model runs"))
+        self.model = QLabel(self.tr("Loading model…"))
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)  # indeterminate
         self.busy.setMaximumWidth(110)
@@ -48,7 +51,7 @@ class StudioStatusBar(QStatusBar):
     def set_result(self, result: Reconstruction | None) -> None:
         self.metrics.setText(metrics_text(result))
         if result is not None:
-            self.timing.setText(f"{result.seconds * 1000:.0f} ms")
+            self.timing.setText(self.tr("{ms} ms").format(ms=f"{result.seconds * 1000:.0f}"))
 
     def set_threads(self, threads: int) -> None:
         self._threads = threads
@@ -61,13 +64,15 @@ class StudioStatusBar(QStatusBar):
     def _show_device(self) -> None:
         parts = [self._device]
         if self._device == "CPU" and self._threads:
-            parts.append(f"{self._threads} thread{'s' if self._threads > 1 else ''}")
+            parts.append(self.tr("%n thread(s)", "", self._threads))
         if self._precision:
             parts.append(self._precision)
         self.device.setText(" · ".join(p for p in parts if p))
 
     def set_model(self, info: ModelInfo) -> None:
-        self.model.setText(f"{info.name} · patch {info.patch_size}px")
+        self.model.setText(
+            self.tr("{name} · patch {patch}px").format(name=info.display_name, patch=info.patch_size)
+        )
         self.model.setToolTip(info.summary + (f"\n{info.path}" if info.path else ""))
         self.model.setStyleSheet("color: #f0a030;" if info.untrained else "")
         self._device = info.device
@@ -79,17 +84,20 @@ class StudioStatusBar(QStatusBar):
         if row < 0:
             self.clearMessage()
             return
-        text = f"patch ({row}, {col}) {'removed' if mask[row, col] else 'visible'}"
+        if mask[row, col]:
+            text = self.tr("patch ({row}, {col}) removed").format(row=row, col=col)
+        else:
+            text = self.tr("patch ({row}, {col}) visible").format(row=row, col=col)
         if result is not None and result.per_patch_mse.shape == mask.shape:
-            text += f" · MSE {result.per_patch_mse[row, col]:.5f}"
+            text += self.tr(" · MSE {mse}").format(mse=f"{result.per_patch_mse[row, col]:.5f}")
         self.showMessage(text)
 
     def set_loading(self, what: str | None) -> None:
         """Show the busy indicator while a model loads (None: done)."""
         self.busy.setVisible(what is not None)
         if what is not None:
-            self.model.setText(f"Loading {what}…")
+            self.model.setText(self.tr("Loading {what}…").format(what=what))
 
     def set_computing(self, on: bool) -> None:
         self.computing.setText("●" if on else "")
-        self.computing.setToolTip("Reconstructing…" if on else "")
+        self.computing.setToolTip(self.tr("Reconstructing…") if on else "")

@@ -24,6 +24,8 @@ SHIPPED = [
     "mae_studio/resources/mae-studio.desktop",
     "mae_studio/resources/icons/mae-studio.png",
     "mae_studio/resources/icons/mae-studio.svg",
+    "mae_studio/resources/i18n/mae_studio_zh_CN.qm",
+    "mae_studio/resources/i18n/mae_studio_en.qm",
     *(f"mae_studio/resources/samples/{name}" for name in SAMPLE_NAMES),
 ]
 
@@ -60,7 +62,7 @@ def site(wheel, tmp_path_factory) -> Path:
     return target
 
 
-def test_the_wheel_carries_the_default_model_samples_icon_and_desktop_entry(wheel):
+def test_the_wheel_carries_the_default_model_samples_icon_desktop_entry_and_translations(wheel):
     assert len([n for n in SAMPLE_NAMES if n.endswith(".jpg")]) == 6 and "LICENSES.tsv" in SAMPLE_NAMES
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
