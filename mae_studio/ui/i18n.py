@@ -5,7 +5,8 @@ runs pyside6-lupdate and pyside6-lrelease; tests/ui/test_translation.py checks b
 Conventions: inside a QObject subclass, `self.tr("text")` (context: the class that defines the
 method); elsewhere `QCoreApplication.translate("Context", "text")` or, for a constant translated
 later, `QT_TRANSLATE_NOOP("Context", "text")`. Literal strings only, the context included (a
-name such as LABELS_CONTEXT is invisible to lupdate), and never inside an f-string:
+name such as LABELS_CONTEXT is invisible to lupdate), never inside an f-string, and no helper
+named `tr` outside a class (lupdate files its texts under an empty context that nothing looks up):
 pyside6-lupdate reads the source, it does not run it. Values:
 `self.tr("Saved {name}").format(name=...)`; counts: `self.tr("%n patch(es)", "", n)` (PySide6
 looks a plural up under the instance's own class only, so in a class that is subclassed use
