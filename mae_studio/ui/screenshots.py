@@ -3,6 +3,7 @@
 Run it under a real display or Xvfb (`xvfb-run -s "-screen 0 1600x1000x24" python -m ...`) so
 fonts and styles render as users see them. Writes main.png (random 75% mask and a patch's
 MSE read out under the pointer), painted.png (a hand-painted mask), overlay.png (heat map on a painted mask),
+heat_scale.png (the heat map's scale fixed across an edit, values above its top marked),
 shortcuts.png (the help dialog), comparison.png (the saved comparison sheet), the result layouts
 (layout_2x2.png, layout_row.png, layout_large.png), linked_zoom.png (canvas and panels zoomed on one
 region, the hovered patch outlined in all) and small_1100x700.png (the smallest window it is made for).
@@ -61,6 +62,17 @@ def _grab(window, path: Path) -> None:  # type: ignore[no-untyped-def]
     _wait_for(lambda: _settled(window), 60)
     _spin(300)
     _save(window, path)
+
+
+def _heat_scale_shot(window, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """heat_scale.png: the scale fixed at the current result's top, then a stroke removes more of
+    the photo; the new result keeps that scale and the colour bar marks the errors above it."""
+    sh, sw = window.canvas.scene_size()
+    window.actions_by_name["heat"].setChecked(True)
+    window.heat.fix_scale(True)
+    _stroke(window, [(sw * (0.1 + 0.8 * t / 30), sh * (0.12 + 0.1 * (t / 30))) for t in range(31)])
+    _grab(window, out / "heat_scale.png")
+    window.heat.fix_scale(False)
 
 
 def _layout_shots(window, out: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
@@ -146,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     _hover(recon, 0.4, 0.4)
     _spin(100)
     _save(window, args.out / "overlay.png")
+    _heat_scale_shot(window, args.out)
 
     dialog = ShortcutsDialog(window.actions_by_name.values(), window)
     dialog.show()
