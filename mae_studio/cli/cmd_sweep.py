@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="masked PSNR/MSE against mask ratio (nested masks, several seeds): CSV and plot",
         description="Reconstruct one image at many mask ratios with nested random masks per seed. "
         "Writes OUT/<stem>_sweep.csv (one row per ratio and seed), OUT/<stem>_sweep_summary.csv "
-        "(mean and spread over seeds) and OUT/<stem>_sweep.png (needs matplotlib: "
-        f"pip install 'mae-studio[plot]'), written together. At most {MAX_RATIOS} ratios and "
+        "(mean and spread over seeds) and OUT/<stem>_sweep.png, written together. At most "
+        f"{MAX_RATIOS} ratios and "
         f"{MAX_MASKS:,} masks (ratios x seeds).",
     )
     p.add_argument("image", type=Path, metavar="IMAGE")
