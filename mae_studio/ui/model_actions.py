@@ -20,7 +20,7 @@ from .model_loader import checkpoint_loader, default_loader
 from .model_panel import ModelPanel
 from .models_dialog import ModelsDialog
 from .settings import Settings
-from .statusbar import StudioStatusBar
+from .statusbar import StudioStatusBar, precision_label
 from .worker import Loader
 
 
@@ -283,7 +283,7 @@ class ModelActions(QObject):
             self.switch_to_cpu(source)
 
     def _on_precision_applied(self, text: str) -> None:
-        self._panel.set_precision_detail(text)
+        self._panel.set_precision_detail(precision_label(text))
         self._status.set_precision(text.split(" (")[0])
 
     def _on_threads_applied(self, threads: int) -> None:

@@ -26,6 +26,16 @@ def metrics_text(result: Reconstruction | None) -> str:
     )
 
 
+def precision_label(text: str) -> str:
+    """The worker's "fast: bf16 (why)" or "exact" with the precision's name translated."""
+    key, sep, rest = text.partition(":")
+    names = {
+        "exact": QCoreApplication.translate("statusbar", "exact"),
+        "fast": QCoreApplication.translate("statusbar", "fast"),
+    }
+    return names.get(key, key) + sep + rest
+
+
 class StudioStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,7 +76,7 @@ class StudioStatusBar(QStatusBar):
         if self._device == "CPU" and self._threads:
             parts.append(self.tr("%n thread(s)", "", self._threads))
         if self._precision:
-            parts.append(self._precision)
+            parts.append(precision_label(self._precision))
         self.device.setText(" · ".join(p for p in parts if p))
 
     def set_model(self, info: ModelInfo) -> None:

@@ -659,7 +659,7 @@
     </message>
     <message>
         <source>Heat Map &amp;Colours and Scale</source>
-        <translation type="unfinished"></translation>
+        <translation>热力图配色与色标(&amp;C)</translation>
     </message>
 </context>
 <context>
@@ -1667,67 +1667,67 @@
     <name>ShortcutsDialog</name>
     <message>
         <source>Left drag on the photo</source>
-        <translation type="unfinished"></translation>
+        <translation>在照片上按住左键拖动</translation>
     </message>
     <message>
         <source>Remove patches (brush, rectangle)</source>
-        <translation type="unfinished"></translation>
+        <translation>遮挡图像块(画笔、矩形)</translation>
     </message>
     <message>
         <source>Right drag on the photo</source>
-        <translation type="unfinished"></translation>
+        <translation>在照片上按住右键拖动</translation>
     </message>
     <message>
         <source>Restore patches (or the eraser with the left button)</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复图像块(或用橡皮擦加左键)</translation>
     </message>
     <message>
         <source>Click (toggle tool)</source>
-        <translation type="unfinished"></translation>
+        <translation>单击(切换工具)</translation>
     </message>
     <message>
         <source>Flip one patch</source>
-        <translation type="unfinished"></translation>
+        <translation>切换单个图像块的遮挡状态</translation>
     </message>
     <message>
         <source>Mouse wheel</source>
-        <translation type="unfinished"></translation>
+        <translation>鼠标滚轮</translation>
     </message>
     <message>
         <source>Zoom at the pointer</source>
-        <translation type="unfinished"></translation>
+        <translation>以指针为中心缩放</translation>
     </message>
     <message>
         <source>Space + drag, middle drag</source>
-        <translation type="unfinished"></translation>
+        <translation>空格 + 拖动,或中键拖动</translation>
     </message>
     <message>
         <source>Pan</source>
-        <translation type="unfinished"></translation>
+        <translation>平移</translation>
     </message>
     <message>
         <source>Hold O</source>
-        <translation type="unfinished"></translation>
+        <translation>按住 O</translation>
     </message>
     <message>
         <source>Show the original in place of the reconstruction</source>
-        <translation type="unfinished"></translation>
+        <translation>用原图替换修复结果显示</translation>
     </message>
     <message>
         <source>Hover a result</source>
-        <translation type="unfinished"></translation>
+        <translation>鼠标悬停在结果上</translation>
     </message>
     <message>
         <source>Read out one patch&apos;s MSE</source>
-        <translation type="unfinished"></translation>
+        <translation>显示该图像块的 MSE</translation>
     </message>
     <message>
         <source>Drop a file on the window</source>
-        <translation type="unfinished"></translation>
+        <translation>把文件拖放到窗口</translation>
     </message>
     <message>
         <source>Open a photo, or a checkpoint (.pth, .safetensors, .bin)</source>
-        <translation type="unfinished"></translation>
+        <translation>打开照片或检查点(.pth、.safetensors、.bin)</translation>
     </message>
     <message>
         <source>Keyboard Shortcuts</source>
@@ -2069,15 +2069,15 @@ Model: {model}</source>
     </message>
     <message>
         <source>Centre crop</source>
-        <translation type="unfinished"></translation>
+        <translation>中心裁剪</translation>
     </message>
     <message>
         <source>Whole photo</source>
-        <translation type="unfinished"></translation>
+        <translation>整张照片</translation>
     </message>
     <message>
         <source>Tiles (full resolution)</source>
-        <translation type="unfinished"></translation>
+        <translation>分块(原分辨率)</translation>
     </message>
 </context>
 <context>
@@ -2108,6 +2108,14 @@ Model: {model}</source>
     <message>
         <source>Masked MSE {mse} · PSNR {psnr} dB</source>
         <translation>遮挡区 MSE {mse} · PSNR {psnr} dB</translation>
+    </message>
+    <message>
+        <source>exact</source>
+        <translation>精确</translation>
+    </message>
+    <message>
+        <source>fast</source>
+        <translation>快速</translation>
     </message>
 </context>
 </TS>
