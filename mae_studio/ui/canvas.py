@@ -217,15 +217,23 @@ class MaskCanvas(QGraphicsView):
         return self._scene.sceneRect().adjusted(-4, -4, 4, 4)
 
     def fit_scale(self) -> float:
-        """Screen pixels per scene pixel at "fit to window" (QGraphicsView.fitInView's rule)."""
-        view, scene = self.viewport().rect().adjusted(2, 2, -2, -2), self._fit_rect()
-        return max(1e-6, min(view.width() / scene.width(), view.height() / scene.height()))
+        """Screen pixels per scene pixel where the frame just fills the view: a region's zoom 1,
+        as in the result panels (fit_to_window leaves a small margin around it)."""
+        view, (height, width) = self.viewport().rect(), self._frame_size()
+        return max(1e-6, min(view.width() / width, view.height() / height))
 
     def zoom_by(self, factor: float) -> None:
         target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
         self._fit_view = False
         self.scale(target / self.zoom(), target / self.zoom())
         self.zoom_changed.emit(self.zoom())
+        self._emit_region()
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the picture by (dx, dy) screen pixels (as far as the scroll bars go)."""
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(dx))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(dy))
+        self._fit_view = False
         self._emit_region()
 
     def _frame_size(self) -> tuple[float, float]:
@@ -340,10 +348,7 @@ class MaskCanvas(QGraphicsView):
         if self._drag == "pan" and self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(delta.x()))
-            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
-            self._fit_view = False
-            self._emit_region()
+            self.pan_by(delta.x(), delta.y())
         elif self._drag == "paint" and self._last is not None:
             points = [(self._last.x(), self._last.y()), (pos.x(), pos.y())]
             self._last = pos

@@ -21,7 +21,7 @@ from .i18n import label
 
 CONTEXT = "Layouts"
 VIEW_PANELS = ("masked", "reconstruction", "pasted", "original")  # the heat map is an overlay
-SHARE = {"grid": (0.45, 0.66), "row": (0.3, 0.55), "large": (0.45, 0.68)}  # results' share: min, max
+SHARE = {"grid": (0.45, 0.7), "row": (0.3, 0.55), "large": (0.45, 0.7)}  # results' share: min, max
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,10 @@ def results_extent(layout: str, central: QSize, aspect: float, chrome: PanelChro
         want = picture_h * aspect + mx + bar + (gap if bar else 0)
         total = width
     low, high = SHARE.get(layout, SHARE["grid"])
-    return round(max(low * total, min(high * total, want)))
+    most = high * total
+    if layout == "grid":  # and the canvas no narrower than one panel (a small window)
+        most = min(most, (2 * total + mx + gap + bar) / 3)
+    return round(max(low * total, min(most, want)))
 
 
 class LayoutCommands(Protocol):

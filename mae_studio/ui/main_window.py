@@ -47,6 +47,8 @@ from .worker import Loader
 
 log = logging.getLogger(__name__)
 
+DOCKS_TAB_BELOW = 860  # window height (px) under which the side docks become tabs
+
 
 class MainWindow(QMainWindow):
     result_shown = Signal(int)  # generation, after the views show it
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
         self._sized = False
         self._split_by_user = False  # the user moved the splitter: layout changes only re-balance it
         self._aspect = 0.0  # the pictures' aspect the splitter was balanced for
+        self._docks_tabbed = False  # this window put the Mask and Model docks in tabs (a short window)
         self.setCentralWidget(splitter)
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -480,8 +483,29 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_docks()
         if self._sized and not self._split_by_user:
             self._balance_splitter()
+
+    def _fit_docks(self) -> None:
+        """Below DOCKS_TAB_BELOW px the Mask and Model docks share the height as tabs (each stays
+        whole); taller again, they are put back one above the other if this window tabbed them."""
+        mask, model = self.findChild(QDockWidget, "maskDock"), self.findChild(QDockWidget, "modelDock")
+        if mask is None or model is None:
+            return
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        side_by_side = self.dockWidgetArea(mask) == left and self.dockWidgetArea(model) == left
+        short = self.height() < DOCKS_TAB_BELOW
+        if short and not self._docks_tabbed and side_by_side and model not in self.tabifiedDockWidgets(mask):
+            self.tabifyDockWidget(mask, model)
+            mask.raise_()
+            self._docks_tabbed = True
+        elif not short and self._docks_tabbed:
+            self._docks_tabbed = False
+            if model in self.tabifiedDockWidgets(mask):
+                self.removeDockWidget(model)
+                self.addDockWidget(left, model)
+                model.show()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()
