@@ -29,6 +29,7 @@ from mae_studio.core.recipes import MaskRecipe
 from mae_studio.core.results import FITS
 
 from .framing import Framing, framings
+from .i18n import label
 
 __all__ = ["Document", "MaskCommand", "MaskRecipe"]
 
@@ -220,9 +221,9 @@ class Document(QObject):
         self.set_recipe(recipe)
         mask = np.asarray(mask, dtype=bool)
         if mask.shape == self.grid.shape:
-            self.apply(mask, "Restore session")
+            self.apply(mask, self.tr("Restore session"))
         else:
-            self.apply(masks.rasterize(mask, self.grid), "Restore session")
+            self.apply(masks.rasterize(mask, self.grid), self.tr("Restore session"))
             self._awaited = mask.copy()
         self.undo_stack.clear()
 
@@ -294,8 +295,9 @@ class Document(QObject):
         self.undo_stack.push(MaskCommand(self, text, (self._mask, self._recipe), (mask, recipe)))
         return True
 
-    def paint_cells(self, cells: Iterable[tuple[int, int]], removed: bool, text: str = "Paint") -> bool:
+    def paint_cells(self, cells: Iterable[tuple[int, int]], removed: bool, text: str | None = None) -> bool:
         """Set cells (row, col) removed or visible: part of the live edit if one is open."""
+        text = text if text is not None else self.tr("Paint")
         mask = self._mask.copy()
         h, w = mask.shape
         for r, c in cells:
@@ -304,16 +306,19 @@ class Document(QObject):
         return self.apply(mask, text)
 
     def toggle_cell(self, row: int, col: int) -> bool:
-        return self.paint_cells([(row, col)], not bool(self._mask[row, col]), "Toggle patch")
+        return self.paint_cells([(row, col)], not bool(self._mask[row, col]), self.tr("Toggle patch"))
 
-    def generate(self, recipe: MaskRecipe, text: str = "Random mask") -> bool:
+    def generate(self, recipe: MaskRecipe, text: str | None = None) -> bool:
+        """A mask drawn by `recipe`; `text` names the undo step (default: the pattern's label)."""
+        if text is None:
+            text = self.tr("{pattern} mask").format(pattern=label(recipe.label))
         return self.apply(recipe.make(self.grid), text, recipe)
 
     def invert(self) -> bool:
-        return self.apply(masks.invert(self._mask), "Invert mask")
+        return self.apply(masks.invert(self._mask), self.tr("Invert mask"))
 
     def clear(self) -> bool:
-        return self.apply(masks.clear(self.grid), "Clear mask")
+        return self.apply(masks.clear(self.grid), self.tr("Clear mask"))
 
     def set_recipe(self, recipe: MaskRecipe) -> None:
         """Remember settings without generating a mask (not an undo step)."""

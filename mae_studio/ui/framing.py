@@ -2,10 +2,10 @@
 patch grid the model runs on (core.fits decides it) and the picture the canvas paints on, at
 screen resolution.
 
-Pillow and numpy only, so the photo loader frames a photo for every fit on its own thread and
-switching fits is instant. The canvas stretches `display` over the frame (`size`): the crop, the
-resized whole photo, or the photo itself for tiles, whose last row and column of cells may be
-partial (the grid covers a little more than the frame).
+The pictures are Pillow and numpy only (no widgets), so the photo loader frames a photo for every
+fit on its own thread and switching fits is instant. The canvas stretches `display` over the
+frame (`size`): the crop, the resized whole photo, or the photo itself for tiles, whose last row
+and column of cells may be partial (the grid covers a little more than the frame).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
+from PySide6.QtCore import QCoreApplication
 
 from mae_studio.core.fits import cover, fit_image
 from mae_studio.core.grid import Grid
@@ -71,9 +72,16 @@ def fit_note(fit: str, width: int, height: int, grid: Grid, img_size: int) -> st
     """What the model sees of a width x height photo, for the status bar."""
     if fit == "crop":
         if width == height:
-            return f"the model sees all of it, scaled to {img_size}x{img_size}"
-        side = min(width, height)
-        return f"the model sees its centre square ({side}x{side} scaled to {img_size}x{img_size})"
+            return QCoreApplication.translate(
+                "framing", "the model sees all of it, scaled to {size}x{size}"
+            ).format(size=img_size)
+        return QCoreApplication.translate(
+            "framing", "the model sees its centre square ({side}x{side} scaled to {size}x{size})"
+        ).format(side=min(width, height), size=img_size)
     if fit == "whole":
-        return f"the model sees all of it on a {grid.h}x{grid.w} patch grid"
-    return f"the model sees it at full resolution: {grid.h}x{grid.w} patches, in {img_size} px tiles"
+        return QCoreApplication.translate(
+            "framing", "the model sees all of it on a {h}x{w} patch grid"
+        ).format(h=grid.h, w=grid.w)
+    return QCoreApplication.translate(
+        "framing", "the model sees it at full resolution: {h}x{w} patches, in {size} px tiles"
+    ).format(h=grid.h, w=grid.w, size=img_size)

@@ -372,6 +372,33 @@
     </message>
 </context>
 <context>
+    <name>Document</name>
+    <message>
+        <source>Restore session</source>
+        <translation>恢复会话</translation>
+    </message>
+    <message>
+        <source>Paint</source>
+        <translation>绘制</translation>
+    </message>
+    <message>
+        <source>Toggle patch</source>
+        <translation>切换图像块</translation>
+    </message>
+    <message>
+        <source>{pattern} mask</source>
+        <translation>{pattern}遮挡</translation>
+    </message>
+    <message>
+        <source>Invert mask</source>
+        <translation>反转遮挡</translation>
+    </message>
+    <message>
+        <source>Clear mask</source>
+        <translation>清除遮挡</translation>
+    </message>
+</context>
+<context>
     <name>ErrorMapDialog</name>
     <message>
         <source>Error Map and Uncertainty</source>
@@ -1915,6 +1942,25 @@ Model: {model}</source>
     <message>
         <source>about {duration} left</source>
         <translation>约剩 {duration}</translation>
+    </message>
+</context>
+<context>
+    <name>framing</name>
+    <message>
+        <source>the model sees all of it, scaled to {size}x{size}</source>
+        <translation>模型看到整张照片,缩放到 {size}x{size}</translation>
+    </message>
+    <message>
+        <source>the model sees its centre square ({side}x{side} scaled to {size}x{size})</source>
+        <translation>模型看到中心正方形({side}x{side} 缩放到 {size}x{size})</translation>
+    </message>
+    <message>
+        <source>the model sees all of it on a {h}x{w} patch grid</source>
+        <translation>模型在 {h}x{w} 的图像块网格上看到整张照片</translation>
+    </message>
+    <message>
+        <source>the model sees it at full resolution: {h}x{w} patches, in {size} px tiles</source>
+        <translation>模型以原分辨率看到照片:{h}x{w} 个图像块,按 {size} 像素分块处理</translation>
     </message>
 </context>
 <context>
