@@ -82,6 +82,8 @@ def _layout_shots(window, out: Path, size: tuple[int, int]) -> None:  # type: ig
 
     from .view_link import Region
 
+    for view in window.results.panels.values():  # the pointer is on none of them
+        QApplication.sendEvent(view, QEvent(QEvent.Type.Leave))
     window.actions_by_name["heat"].setChecked(False)
     for key, name in (("row", "layout_row"), ("large", "layout_large"), ("grid", "layout_2x2")):
         window.set_layout(key)
@@ -175,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         seed=window.doc.recipe.seed if window.doc.generated else None,
         ratio=round(window.doc.removed_count / window.doc.num_patches, 4),
         image_name=window.doc.image_name,
+        heat=window.results.heat_style(),  # as File > Save Comparison does
+        raw_visible=window.results.raw_visible(),
     )
     print(f"wrote {args.out / 'comparison.png'}")
     window.close()
