@@ -30,7 +30,9 @@ from .file_actions import FileActions
 from .framing import fit_note
 from .heat_controls import HeatControls
 from .help_dialog import ShortcutsDialog
+from .i18n import running_language
 from .keys import HeldKeys
+from .language_menu import LanguageMenu
 from .layouts import LAYOUTS, build_layout_menu
 from .mask_panel import MaskPanel
 from .model_actions import ModelActions
@@ -140,9 +142,9 @@ class MainWindow(QMainWindow):
         self.actions_by_name, self.view_menu = menus.actions, menus.view_menu
         self.toolbar = PaintToolbar(self.actions_by_name)
         self.addToolBar(self.toolbar)
-        models = self.models
+        models, c = self.models, self.controller
         self.analysis = AnalysisTools(
-            self, controller=self.controller, doc=self.doc, model_name=models.name, device=lambda: models.device
+            self, controller=c, doc=self.doc, model_name=models.name, device=lambda: models.device
         )
         self.actions_by_name.update(self.analysis.actions)
         s = self.settings
@@ -159,6 +161,8 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.view_menu.addMenu(LanguageMenu(self.settings, running_language(), self))
         self.keys = HeldKeys(
             self, lambda: self.canvas.underMouse() or self.canvas.hasFocus() or self.results.underMouse()
         )
