@@ -63,8 +63,7 @@ def ahead(photos: list[Path], current: Path, direction: int) -> list[Path]:
 
 def place_of(photos: list[Path], path: Path) -> tuple[int, int] | None:
     """(1-based position, count) of `path` among `photos`, or None."""
-    names = [p.name for p in photos]
-    return (names.index(path.name) + 1, len(photos)) if path.name in names else None
+    return (photos.index(path) + 1, len(photos)) if path in photos else None
 
 
 class PhotoFolder(QObject):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from mae_studio.core import masks
 from mae_studio.core.grid import Grid
@@ -45,6 +46,7 @@ def test_the_folder_lists_only_photos_the_studio_opens(tmp_path):
     # a photo deleted since it opened keeps its place by name
     assert [p.name for p in ahead(listing, tmp_path / "a2.png", +1)] == ["b.JPG", "c.webp"]
     assert place_of(listing, tmp_path / "b.JPG") == (2, 3) and place_of(listing, tmp_path / "x.png") is None
+    assert place_of(listing, tmp_path / "elsewhere" / "b.JPG") is None
 
 
 @pytest.fixture
@@ -118,14 +120,23 @@ def test_on_another_grid_a_painted_mask_is_carried_and_a_pattern_made_again(wind
     assert window.doc.removed_count == masks.exact_count(window.doc.grid.n, 0.5)
 
 
-def test_page_down_and_up_and_the_file_menu(window, qtbot):
+@pytest.mark.parametrize("where", ["canvas", "pattern", "slider", "seed"])
+def test_page_down_and_up_and_the_file_menu(window, qtbot, where):
+    """Page Down is the window's wherever the focus is (a combo box, slider or spin box would
+    otherwise take it)."""
+    panel = window.mask_panel
+    widget = {"canvas": window.canvas, "pattern": panel.pattern, "slider": panel.slider, "seed": panel.seed}[
+        where
+    ]
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
-    window.mask_panel.pattern.setFocus()  # a combo box: Page Down is still the window's
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus, timeout=2000)
+    before = (panel.pattern.currentIndex(), panel.slider.value(), panel.seed.value())
     with qtbot.waitSignal(window.files.photo_opened, timeout=TIMEOUT_MS):
-        qtbot.keyClick(window.mask_panel.pattern, Qt.Key.Key_PageDown)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_PageDown)
     assert window.doc.image_name == "img10.png"
-    assert window.mask_panel.pattern.currentIndex() == 0
+    assert (panel.pattern.currentIndex(), panel.slider.value(), panel.seed.value()) == before
     with qtbot.waitSignal(window.files.photo_opened, timeout=TIMEOUT_MS):
         window.actions_by_name["previous_photo"].trigger()
     assert window.doc.image_name == "img2.png"
