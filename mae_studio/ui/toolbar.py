@@ -47,7 +47,7 @@ class PaintToolbar(QToolBar):
         # The Brush tool button is just left of here: this slider is its size, so it says "Size".
         self.brush_slider = QSlider(Qt.Orientation.Horizontal)
         self.brush_slider.setRange(0, BRUSH_STEPS[-1])
-        self.brush_slider.setFixedWidth(110)
+        self.brush_slider.setFixedWidth(90)
         self.brush_slider.setToolTip(self.tr("Brush radius in model pixels ([ and ])"))
         self.brush_slider.setAccessibleName(self.tr("Brush size"))
         self.brush_label = QLabel()
@@ -65,10 +65,10 @@ class PaintToolbar(QToolBar):
         self.color_button.setToolTip(self.tr("Colour of the removed patches on the photo (click to choose)"))
         self.color_button.setAccessibleName(self.tr("Mask colour"))
         self.color_button.setText("  ")
-        self._add_labelled(self.tr("Mask colour"), self.color_button)
+        self._add_labelled(self.tr("Mask"), self.color_button)  # the swatch says "colour"
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setRange(0, 100)
-        self.opacity_slider.setFixedWidth(90)
+        self.opacity_slider.setFixedWidth(70)
         self.opacity_slider.setToolTip(self.tr("Opacity of the mask colour on the photo"))
         self.opacity_slider.setAccessibleName(self.tr("Mask opacity"))
         self.opacity_label = QLabel()
@@ -83,7 +83,8 @@ class PaintToolbar(QToolBar):
 
     def _add_labelled(self, text: str, widget: QWidget) -> QLabel:
         """A label before `widget`, its buddy (the label's tooltip is the widget's)."""
-        label = QLabel(f" {text} ")
+        label = QLabel(text)
+        label.setContentsMargins(6, 0, 2, 0)
         label.setBuddy(widget)
         label.setToolTip(widget.toolTip())
         self.addWidget(label)

@@ -160,8 +160,9 @@ def test_the_toolbar_says_brush_once_and_labels_the_mask_controls(window):  # no
     texts += [b.text() for b in bar.findChildren(QToolButton) if b.defaultAction() is not None]
     assert texts.count("Brush") == 1, texts
     labels = {label.buddy(): label.text().strip() for label in bar.findChildren(QLabel) if label.buddy()}
-    assert labels[bar.color_button] == "Mask colour" and labels[bar.opacity_slider] == "Opacity"
+    assert labels[bar.color_button] == "Mask" and labels[bar.opacity_slider] == "Opacity"
     assert labels[bar.brush_slider] == "Size"
+    assert bar.color_button.accessibleName() == "Mask colour" and "Colour" in bar.color_button.toolTip()
     for widget in (bar.color_button, bar.opacity_slider, bar.brush_slider):
         assert widget.accessibleName() and widget.toolTip()
     bar.opacity_slider.setValue(35)
