@@ -107,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         "device": str(device),
         "models": entries,
         "comparison": sheet_path.name,
+        "heat_map": {"cmap": args.cmap, "vmax": args.vmax or "auto", "raw_visible": args.raw_visible},
     }
     png = sheet_png(sheet, text={"image": args.image.name})
     write_set({sheet_path: png, report_path: json_bytes(doc)}, args.overwrite)

@@ -192,6 +192,7 @@ def _report(
         "psnr": number(db),
         "device": device,
         "seconds": round(seconds, 6),
+        "heat_map": {"cmap": args.cmap, "vmax": args.vmax or "auto"},
         "mae_studio": __version__,
     }
 

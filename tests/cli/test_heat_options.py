@@ -67,6 +67,7 @@ def test_errormap_marks_values_above_a_fixed_top(tmp_path, checkpoint, capsys):
     argv = ["errormap", image, "--checkpoint", checkpoint, "--out", out, "--seed", "1"]
     assert cli(*argv, "--cmap", "magma") == 0
     doc = json.loads((out / "img_errormap.json").read_text())
+    assert doc["heat_map"] == {"cmap": "magma", "vmax": "auto"}
     per_patch = np.array(doc["per_patch_mse"], dtype=float)
     top = float(np.median(per_patch))
     assert cli(*argv, "--vmax", str(top), "--overwrite") == 0
@@ -80,3 +81,18 @@ def test_errormap_marks_values_above_a_fixed_top(tmp_path, checkpoint, capsys):
         return int((pixels == lut("inferno")[255]).all(axis=1).sum())
 
     assert top_coloured(fixed) > top_coloured(roomy) + 20
+
+
+def test_compare_shares_a_fixed_scale_and_records_it(tmp_path, checkpoint, checkpoint_p8):
+    image = write_photo(tmp_path / "img.png", 6)
+    out = tmp_path / "out"
+    argv = ["compare", image, "--checkpoint", checkpoint, "--checkpoint", checkpoint_p8, "--out", out]
+    assert cli(*argv, "--vmax", "0.5", "--cmap", "cividis", "--raw-visible") == 0
+    doc = json.loads((out / "img_compare.json").read_text())
+    assert doc["heat_map"] == {"cmap": "cividis", "vmax": 0.5, "raw_visible": True}
+    pixels = {tuple(p) for p in np.asarray(Image.open(out / "img_compare.png").convert("RGB")).reshape(-1, 3)}
+
+    def ramp_colours(cmap: str) -> int:  # of the colour map's table, how many colours the sheet holds
+        return sum(tuple(c) in pixels for c in lut(cmap))
+
+    assert ramp_colours("cividis") > 40 and ramp_colours("inferno") < 5  # the bars' ramps are cividis
