@@ -21,6 +21,7 @@ from .i18n import label
 
 CONTEXT = "Layouts"
 VIEW_PANELS = ("masked", "reconstruction", "pasted", "original")  # the heat map is an overlay
+CANVAS_TO_PANEL = 0.8  # 2 x 2: the canvas is never narrower than this share of one panel
 SHARE = {"grid": (0.45, 0.7), "row": (0.3, 0.55), "large": (0.45, 0.7)}  # results' share: min, max
 
 
@@ -78,8 +79,9 @@ def results_extent(layout: str, central: QSize, aspect: float, chrome: PanelChro
         total = width
     low, high = SHARE.get(layout, SHARE["grid"])
     most = high * total
-    if layout == "grid":  # and the canvas no narrower than one panel (a small window)
-        most = min(most, (2 * total + mx + gap + bar) / 3)
+    if layout == "grid":  # and the canvas at least CANVAS_TO_PANEL of a panel's width
+        extra = mx + gap + bar + (gap if bar else 0)
+        most = min(most, (total + CANVAS_TO_PANEL / 2 * extra) / (1 + CANVAS_TO_PANEL / 2))
     return round(max(low * total, min(most, want)))
 
 

@@ -365,6 +365,7 @@ class MainWindow(QMainWindow):
 
     def set_heat_visible(self, on: bool) -> None:
         self.results.set_overlay(on)
+        self._rebalance()  # the colour bar takes or gives back room
 
     def set_raw_visible(self, on: bool) -> None:
         self.results.set_raw_visible(on)
@@ -488,6 +489,10 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_docks()
+        self._rebalance()
+
+    def _rebalance(self) -> None:
+        """Re-balance the splitter unless the user placed it."""
         if self._sized and not self._split_by_user:
             self._balance_splitter()
 

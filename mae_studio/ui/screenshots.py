@@ -84,6 +84,8 @@ def _layout_shots(window, out: Path, size: tuple[int, int]) -> None:  # type: ig
 
     for view in window.results.panels.values():  # the pointer is on none of them
         QApplication.sendEvent(view, QEvent(QEvent.Type.Leave))
+    for view in window.results.panels.values():  # the pointer is on none of them
+        QApplication.sendEvent(view, QEvent(QEvent.Type.Leave))
     window.actions_by_name["heat"].setChecked(False)
     for key, name in (("row", "layout_row"), ("large", "layout_large"), ("grid", "layout_2x2")):
         window.set_layout(key)
