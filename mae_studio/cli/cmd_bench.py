@@ -230,6 +230,7 @@ def _cpu_name() -> str:
 def run_bench(args: argparse.Namespace) -> int:
     import torch
 
+    from mae_studio.core import fast_choice
     from mae_studio.core.bench import STREAM_WIDTHS, bench_model, format_table
     from mae_studio.core.precision import VARIANTS, describe_cpu, resolve
     from mae_studio.core.threads import configure_threads
@@ -265,8 +266,21 @@ def run_bench(args: argparse.Namespace) -> int:
         dev = torch.device(d)
         if dev.type == "cuda":
             print(f"GPU: {torch.cuda.get_device_name(dev)}")
-        print(f"fast on {d}: {resolve('fast', dev).name} ({resolve('fast', dev).reason})")
+        if dev.type == "cpu":
+            print(
+                f"fast on cpu: measured per architecture at first use, cached in {fast_choice.cache_path()}"
+            )
+        else:
+            print(f"fast on {d}: {resolve('fast', dev).name} ({resolve('fast', dev).reason})")
     sys.stdout.flush()
+
+    fast_choices: dict[str, str] = {}  # "label on device" -> fast's variant and why
+
+    def progress(line: str) -> None:
+        print(f"... {line}", file=sys.stderr, flush=True)
+        where, found, what = line.partition(": fast is ")
+        if found:
+            fast_choices[where] = what
 
     rows = []
     for label, build in _models(args):
@@ -290,7 +304,7 @@ def run_bench(args: argparse.Namespace) -> int:
                     warmup=warmup,
                     baselines=not args.no_baselines,
                     seed=args.seed,
-                    progress=lambda s: print(f"... {s}", file=sys.stderr, flush=True),
+                    progress=progress,
                 )
                 print(format_table(group, header=not rows, min_widths=STREAM_WIDTHS))
                 print(flush=True)
@@ -305,6 +319,9 @@ def run_bench(args: argparse.Namespace) -> int:
         "Fewer runs than 20 (runs column) only for models over "
         f"{BIG_MODEL_PARAMS // 1_000_000}M parameters on a CPU, unless --runs says otherwise."
     )
+    print("fast, as chosen on this machine:")
+    for where, what in fast_choices.items():
+        print(f"  {where}: {what}")
     return 0
 
 

@@ -149,8 +149,10 @@ def bench_model(
     predictors: dict[str, Predictor] = {"exact": Predictor(model, device, "exact", cuda_graphs=False)}
     if graphs:
         predictors["exact + CUDA graphs"] = Predictor(model, device, "exact", cuda_graphs=True)
-    fast = Predictor(model, device, "fast", cuda_graphs=False)
+    fast = Predictor(model, device, "fast", cuda_graphs=False)  # on a CPU: measured or cached
     fast_label = f"fast ({fast.variant.name})"
+    if progress is not None:
+        progress(f"{label} on {device.type}: fast is {fast.variant.name} ({fast.variant.reason})")
     predictors["fast"] = fast
     if graphs:
         predictors["fast + CUDA graphs"] = Predictor(model, device, "fast", cuda_graphs=True)
@@ -227,9 +229,7 @@ def format_table(rows: Sequence[BenchRow], header: bool = True, min_widths: Sequ
             )
         )
     floor = list(min_widths) or [0] * len(head)
-    widths = [
-        max(len(h), floor[i], *(len(b[i]) for b in body if b is not None)) for i, h in enumerate(head)
-    ]
+    widths = [max(len(h), floor[i], *(len(b[i]) for b in body if b is not None)) for i, h in enumerate(head)]
     right = {4, 5, 6, 7, 8, 9}
 
     def line(cells: Sequence[str]) -> str:

@@ -20,6 +20,7 @@ from timm.layers import PatchEmbed, resample_abs_pos_embed
 from timm.models.vision_transformer import Block
 from torch import Tensor, nn
 
+from . import cpu_blocks
 from .config import MAEConfig, ModelCard
 from .errors import Cancelled
 from .grid import Grid, GridLike
@@ -55,6 +56,18 @@ def check_cancel(should_cancel: CancelCheck) -> None:
         raise Cancelled("reconstruction cancelled")
 
 
+class MAEBlock(Block):
+    """timm's pre-norm transformer block (same modules and names: norm1, attn.qkv, attn.proj,
+    norm2, mlp.fc1, mlp.fc2), whose float32 CPU inference runs on oneDNN with GELU and the
+    residual adds fused (cpu_blocks.py); anything else (training, bf16, int8, GPUs) runs timm's
+    forward."""
+
+    def forward(self, x: Tensor, attn_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
+        if attn_mask is None and not is_causal and cpu_blocks.usable(x, self):
+            return cpu_blocks.block_forward(self, x)
+        return super().forward(x, attn_mask=attn_mask, is_causal=is_causal)
+
+
 class MaskedAutoencoderViT(nn.Module):
     def __init__(self, config: MAEConfig) -> None:
         super().__init__()
@@ -73,7 +86,7 @@ class MaskedAutoencoderViT(nn.Module):
         self.cls_token = nn.Parameter(torch.zeros(1, 1, c.embed_dim))
         self.register_buffer("pos_embed", self._sincos(c.embed_dim))  # [1, 1 + L, D], fixed
         self.blocks = nn.ModuleList(
-            Block(c.embed_dim, c.num_heads, c.mlp_ratio, qkv_bias=True, norm_layer=norm_layer)
+            MAEBlock(c.embed_dim, c.num_heads, c.mlp_ratio, qkv_bias=True, norm_layer=norm_layer)
             for _ in range(c.depth)
         )
         self.norm = norm_layer(c.embed_dim)
@@ -84,7 +97,7 @@ class MaskedAutoencoderViT(nn.Module):
         self.mask_token = nn.Parameter(torch.zeros(1, 1, c.decoder_embed_dim))
         self.register_buffer("decoder_pos_embed", self._sincos(c.decoder_embed_dim))
         self.decoder_blocks = nn.ModuleList(
-            Block(
+            MAEBlock(
                 c.decoder_embed_dim,
                 c.decoder_num_heads,
                 c.mlp_ratio,

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 PRECISIONS = ("exact", "fast")  # what the GUI and CLI offer
-VARIANTS = ("fp32", "tf32", "bf16", "bf16-autocast", "int8")  # what `fast` may resolve to
+VARIANTS = ("fp32", "tf32", "bf16", "bf16-autocast", "int8", "int8-encoder")  # what `fast` may be
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Variant:
     dtype: torch.dtype  # dtype of weights and activations
     autocast: bool = False  # float32 weights, bf16 matmuls under torch.autocast
     int8: bool = False  # dynamic int8 nn.Linear (weights int8, activations quantized per call)
+    int8_scope: str = ""  # a module name: int8 only under it ("blocks": the encoder); "": everywhere
     tf32: bool = False  # CUDA float32 matmuls on TF32 tensor cores
     reason: str = ""  # why `fast` chose it, for the bench and the status bar
 
@@ -45,7 +46,16 @@ _VARIANTS = {
     "bf16": Variant("bf16", torch.bfloat16),
     "bf16-autocast": Variant("bf16-autocast", torch.float32, autocast=True),
     "int8": Variant("int8", torch.float32, int8=True),
+    "int8-encoder": Variant("int8-encoder", torch.float32, int8=True, int8_scope="blocks"),
 }
+
+
+def variant_named(name: str) -> Variant:
+    """The variant called `name` (one of VARIANTS), without a reason."""
+    try:
+        return _VARIANTS[name]
+    except KeyError:
+        raise ValueError(f"unknown variant {name!r}: use one of {VARIANTS}") from None
 
 
 @functools.lru_cache(maxsize=1)
@@ -83,7 +93,8 @@ def int8_available() -> bool:
 
 
 def resolve(precision: str, device: torch.device) -> Variant:
-    """'exact' -> fp32; 'fast' -> the fastest variant for `device`; a variant name -> itself."""
+    """'exact' -> fp32; 'fast' -> the fastest variant for `device` by the CPU's features; a
+    variant name -> itself. On a CPU, Predictor measures `fast` instead (fast_choice.choose)."""
     if precision == "exact":
         return _VARIANTS["fp32"]
     if precision in _VARIANTS:
@@ -125,9 +136,10 @@ def build_model(model: nn.Module, variant: Variant) -> nn.Module:
             # dependency; it still works and is the only int8 path in plain torch.
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", UserWarning)
-            from torch.ao.quantization import quantize_dynamic
+            from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
 
-            return quantize_dynamic(copy.deepcopy(model), {nn.Linear}, dtype=torch.qint8).eval()
+            spec = {variant.int8_scope: default_dynamic_qconfig} if variant.int8_scope else {nn.Linear}
+            return quantize_dynamic(copy.deepcopy(model), spec, dtype=torch.qint8).eval()
     return copy.deepcopy(model).to(variant.dtype).eval()
 
 
@@ -160,10 +172,14 @@ def _tf32(allow: bool) -> Iterator[None]:
         torch.backends.cudnn.allow_tf32 = cudnn
 
 
+def cpu_name() -> str:
+    """The CPU's model name (/proc/cpuinfo; the platform's word elsewhere)."""
+    return _cpuinfo().get("model name") or platform.processor() or platform.machine()
+
+
 def describe_cpu() -> str:
     """One line for reports: ISA torch uses and the bf16 situation."""
     cap = torch.backends.cpu.get_cpu_capability()
     bf16 = "native bf16" if cpu_has_native_bf16() else "no native bf16"
     threads = torch.get_num_threads()
-    name = _cpuinfo().get("model name") or platform.processor() or platform.machine()
-    return f"{name}, torch ISA {cap}, {bf16}, {threads} threads"
+    return f"{cpu_name()}, torch ISA {cap}, {bf16}, {threads} threads"

@@ -28,6 +28,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
+from . import fast_choice
 from .config import IMAGENET_MEAN, IMAGENET_STD
 from .cuda_graphs import GraphRunner, common_counts
 from .devices import auto_device, choose_device
@@ -134,25 +135,31 @@ class Predictor:
     @property
     def variant(self) -> Variant:
         """What the current precision computes with; `.reason` says why `fast` chose it."""
-        return self._engine.variant
+        return self._variant
 
     def set_precision(self, precision: str) -> Variant:
         """Switch between 'exact' and 'fast' (or a named variant). The first switch to a
-        variant builds it (a bf16/int8 copy of the weights); later switches are instant.
+        variant builds it (a bf16/int8 copy of the weights); later switches are instant. `fast` on
+        a CPU is measured on first use per CPU, torch and architecture (fast_choice.py).
         A variant this torch cannot build falls back to float32, saying so in `.reason`."""
-        variant = resolve(precision, self.device)
         with self._lock:
-            engine = self._engines.get(variant.name)
+            built: dict[str, Engine] = {}
+            if precision == "fast" and self.device.type == "cpu":
+                variant, built = fast_choice.choose(self.model)  # measured once per CPU and model shape
+            else:
+                variant = resolve(precision, self.device)
+            engine = self._engines.get(variant.name) or built.get(variant.name)
             if engine is None:
                 try:
                     engine = Engine(self.model, variant, self.device)
                 except RuntimeError as e:
-                    fallback = dataclasses.replace(resolve("exact", self.device), reason=f"{e}: float32")
-                    engine = Engine(self.model, fallback, self.device)
-                self._engines[variant.name] = engine
+                    variant = dataclasses.replace(resolve("exact", self.device), reason=f"{e}: float32")
+                    engine = Engine(self.model, variant, self.device)
+            self._engines.setdefault(engine.variant.name, engine)
             self._precision = precision
             self._engine = engine
-        return engine.variant
+            self._variant = variant  # with the reason of this choice (an engine may serve two)
+        return variant
 
     # ------------------------------------------------------------------------------ image
 

@@ -1,0 +1,204 @@
+"""`fast` on a CPU: the variant this machine runs fastest within a stated error of `exact`,
+chosen by measurement the first time a model architecture meets this CPU and torch, and
+remembered in the data folder (fast_choice.json) so later starts take it at once.
+
+The measurement (about a second or two; longer for ViT-L and up) runs `exact` and each
+candidate interleaved on the model at hand, at batch 1 with 75% of the patches removed, and
+keeps the candidate with the lowest median whose prediction stays within FAST_REL_L2_BOUND of
+exact's (relative L2). Candidates: dynamic int8 linear layers, and on CPUs with native bf16
+also bf16 weights and bf16 autocast. Emulated bf16 (AVX2 and older) is slower than float32 and
+is not tried; int8 in the encoder only (the `int8-encoder` variant, rel L2 ~8e-3) measured
+1.05x exact on a 2-core AVX2 EPYC against int8's 2.0x and is not tried either (`mae-studio
+bench --variants int8-encoder` times it). Float32 itself (exact) is the choice when nothing
+beats it.
+
+Keyed by CPU model name, torch version, threads and the architecture (not the weights: speed
+depends on shapes only; the error bound is checked on the weights measured first). A cache
+file that cannot be read or parsed is logged and measured again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .fastpath import Engine, ids_from_mask
+from .masks import random_mask
+from .model import MaskedAutoencoderViT
+from .places import data_folder
+from .precision import Variant, cpu_has_native_bf16, cpu_name, int8_available, variant_named
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "fast_choice.json"
+CACHE_VERSION = 1
+FAST_REL_L2_BOUND = 5e-2  # ||pred - exact pred|| / ||exact pred||; int8 measures 2-3e-2, bf16 ~7e-3
+MEASURE_RATIO = 0.75
+MIN_ROUNDS, MAX_ROUNDS = 3, 7  # timed rounds after one warm-up round
+BUDGET_S = 1.5  # stop adding rounds past this (once MIN_ROUNDS are done)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the measurement found; `variant` is the name `fast` resolves to."""
+
+    variant: str
+    speedup: float  # exact's median / the chosen one's
+    rel_l2: float  # the chosen one's error against exact
+    measured: dict[str, tuple[float, float]]  # candidate -> (median ms, rel L2)
+    seconds: float  # how long the measurement took
+    cached: bool = False
+
+    @property
+    def reason(self) -> str:
+        where = "cached measurement" if self.cached else "measured now"
+        if self.variant == "fp32":
+            return f"{where}: nothing beat float32 within rel L2 {FAST_REL_L2_BOUND:g}"
+        return f"{where}: {self.speedup:.2f}x exact, rel L2 {self.rel_l2:.1e} (bound {FAST_REL_L2_BOUND:g})"
+
+
+def candidates() -> list[str]:
+    """The variants worth measuring on this CPU (exact's fp32 is always measured too)."""
+    names = ["int8"] if int8_available() else []
+    if cpu_has_native_bf16():
+        names += ["bf16", "bf16-autocast"]
+    return names
+
+
+def cache_path() -> Path:
+    return data_folder() / CACHE_FILE
+
+
+def cache_key(model: MaskedAutoencoderViT) -> str:
+    c = model.config
+    arch = (
+        f"p{c.patch_size} {c.img_size}px enc {c.depth}x{c.embed_dim}/{c.num_heads} "
+        f"dec {c.decoder_depth}x{c.decoder_embed_dim}/{c.decoder_num_heads} mlp {c.mlp_ratio:g}"
+    )
+    return f"{cpu_name()} | torch {torch.__version__} | {torch.get_num_threads()} threads | {arch}"
+
+
+def choose(model: MaskedAutoencoderViT) -> tuple[Variant, dict[str, Engine]]:
+    """The variant `fast` is on this CPU for `model`, with its reason, and the engines built
+    while measuring (empty on a cache hit), for the caller to keep."""
+    key = cache_key(model)
+    entries = _read_cache()
+    entry = entries.get(key)
+    choice = _from_entry(entry) if entry is not None else None
+    engines: dict[str, Engine] = {}
+    if choice is None:
+        choice, engines = measure(model)
+        entries[key] = dataclasses.asdict(choice) | {"cached": True}
+        _write_cache(entries)
+    return dataclasses.replace(variant_named(choice.variant), reason=choice.reason), engines
+
+
+def measure(model: MaskedAutoencoderViT) -> tuple[Choice, dict[str, Engine]]:
+    """Time exact and every candidate interleaved on `model` (see the module docstring)."""
+    start = time.perf_counter()
+    device = torch.device("cpu")
+    engines = {"fp32": Engine(model, variant_named("fp32"), device)}
+    for name in candidates():
+        try:
+            engines[name] = Engine(model, variant_named(name), device)
+        except RuntimeError as e:  # this torch cannot build it: not a candidate here
+            log.info("fast choice: %s not measured (%s)", name, e)
+    c = model.config
+    g = torch.Generator().manual_seed(0)
+    imgs = torch.randn(1, c.in_chans, c.img_size, c.img_size, generator=g)
+    keep, restore = ids_from_mask(random_mask(c.grid_size, MEASURE_RATIO, 0).reshape(-1))
+    ids_keep, ids_restore = torch.from_numpy(keep)[None], torch.from_numpy(restore)[None]
+    tokens = {name: e.embed(imgs) for name, e in engines.items()}
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    preds: dict[str, torch.Tensor] = {}
+    for round_ in range(1 + MAX_ROUNDS):
+        for name, engine in engines.items():
+            t0 = time.perf_counter()
+            pred = engine.forward(*tokens[name], ids_keep, ids_restore)
+            if round_ > 0:
+                times[name].append(time.perf_counter() - t0)
+            preds[name] = pred
+        if round_ >= MIN_ROUNDS and time.perf_counter() - start > BUDGET_S:
+            break
+    exact = preds["fp32"].float()
+    measured = {
+        name: (
+            statistics.median(times[name]) * 1000,
+            float((preds[name].float() - exact).norm() / exact.norm()),
+        )
+        for name in engines
+    }
+    within = [n for n, (_, err) in measured.items() if err <= FAST_REL_L2_BOUND]
+    best = min(within, key=lambda n: measured[n][0])  # fp32 (error 0) is always within
+    choice = Choice(
+        variant=best,
+        speedup=measured["fp32"][0] / measured[best][0],
+        rel_l2=measured[best][1],
+        measured=measured,
+        seconds=time.perf_counter() - start,
+    )
+    log.info("fast choice for %s: %s (%s; %s)", cache_key(model), best, choice.reason, measured)
+    return choice, {best: engines[best]}
+
+
+def _read_cache() -> dict[str, dict]:
+    path = cache_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as e:
+        log.warning("fast choice cache %s unreadable (%s): measuring again", path, e)
+        return {}
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+            raise ValueError(f"not a version {CACHE_VERSION} cache")
+        entries = data["entries"]
+        if not isinstance(entries, dict):
+            raise ValueError("entries is not a table")
+    except (ValueError, KeyError) as e:
+        log.warning("fast choice cache %s damaged (%s): measuring again", path, e)
+        return {}
+    return entries
+
+
+def _from_entry(entry: object) -> Choice | None:
+    """A cached Choice, or None (logged) when the entry is damaged or names an unknown variant."""
+    try:
+        if not isinstance(entry, dict):
+            raise TypeError(f"an entry is a {type(entry).__name__}")
+        choice = Choice(
+            variant=str(entry["variant"]),
+            speedup=float(entry["speedup"]),
+            rel_l2=float(entry["rel_l2"]),
+            measured={str(k): (float(v[0]), float(v[1])) for k, v in dict(entry["measured"]).items()},
+            seconds=float(entry["seconds"]),
+            cached=True,
+        )
+        variant_named(choice.variant)
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        log.warning("fast choice cache %s: a damaged entry (%r): measuring again", cache_path(), e)
+        return None
+    return choice
+
+
+def _write_cache(entries: dict[str, dict]) -> None:
+    """Written whole through a temporary file, so a crash never leaves half a file."""
+    path = cache_path()
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"version": CACHE_VERSION, "entries": entries}, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        log.warning("fast choice cache %s not written (%s); measuring again next time", path, e)
+        tmp.unlink(missing_ok=True)
