@@ -162,3 +162,26 @@ def test_a_folder_of_unreadable_photos_names_each(window, qtbot, folder):
     assert all(name in message for name in ("img4.png", "img10.png", "img11.png"))
     assert window.doc.image_name == "img2.png" and window.last_error == message
     assert Grid.of(window.doc.mask.shape) == window.doc.grid
+
+
+def test_the_loader_skips_files_that_do_not_open_and_a_newer_request_wins(qtbot, folder):
+    from mae_studio.ui.photo_loader import PhotoLoader
+
+    loader = PhotoLoader()
+    geometry = (64, 16)
+    with qtbot.waitSignal(loader.loaded, timeout=TIMEOUT_MS) as loaded:
+        loader.load_first([folder / "img4.png", folder / "notes.txt", folder / "img11.png"], geometry)
+    got = loaded.args[0]
+    assert got.path == folder / "img11.png" and got.rgb.shape == (80, 96, 3)
+    assert [p.name for p, _ in got.skipped] == ["img4.png", "notes.txt"]
+    assert all(message.startswith(str(p)) for p, message in got.skipped)  # each names its file
+    shown: list[str] = []
+    loader.loaded.connect(lambda photo: shown.append(photo.name))
+    loader.load_first([folder / "img1.png", folder / "img2.png"], geometry)
+    with qtbot.waitSignal(loader.loaded, timeout=TIMEOUT_MS):
+        loader.load_file(folder / "img10.png", geometry)  # asked before the first one is shown
+    assert loader.wait(TIMEOUT_MS)
+    QApplication.processEvents()  # the pool is idle: any result it sent is queued by now
+    assert shown == ["img10.png"]
+    with pytest.raises(ValueError):
+        loader.load_first([], geometry)
