@@ -120,7 +120,7 @@ class ImageView(QWidget):
 
     # ---------------------------------------------------------------- geometry
 
-    def _lines(self) -> tuple[int, int]:
+    def line_heights(self) -> tuple[int, int]:
         """Heights of the title line above the picture and the caption line below it (kept in
         every view, so pictures side by side have one size)."""
         height = self.fontMetrics().height()
@@ -129,7 +129,7 @@ class ImageView(QWidget):
     def target_rect(self) -> QRectF:
         """The picture's frame: the largest rectangle of its aspect between title and caption
         (the whole picture at fit; zoomed in, the part shown)."""
-        title, caption = self._lines()
+        title, caption = self.line_heights()
         aspect = self.aspect()
         width = max(1.0, min(self.width() - 2.0, (self.height() - title - caption) * aspect))
         height = max(1.0, width / aspect)
@@ -195,7 +195,7 @@ class ImageView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         frame = self.target_rect()
-        title_h, caption_h = self._lines()
+        title_h, caption_h = self.line_heights()
         p.setPen(self.palette().text().color())
         title_box = QRectF(2, frame.top() - title_h, self.width() - 4, title_h - 2)
         p.drawText(

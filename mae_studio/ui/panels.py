@@ -169,7 +169,7 @@ class ResultsView(QWidget):
     def chrome(self) -> PanelChrome:
         """The room around the pictures, for layouts.results_extent."""
         m = self._grid.contentsMargins()
-        title, caption = self.panels["masked"]._lines()
+        title, caption = self.panels["masked"].line_heights()
         bar = max(self.colorbar.sizeHint().width(), self.colorbar.minimumWidth()) if self._overlay else 0
         thumbs = self._strip.height() if self._layout == "large" else 0
         margins = (m.left() + m.right(), m.top() + m.bottom())

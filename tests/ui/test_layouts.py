@@ -78,7 +78,7 @@ def test_the_grid_fills_the_height_without_empty_bands(window, qtbot):
     top, bottom = window.results.panels["masked"], window.results.panels["original"]
     first = top.mapTo(window.results, top.target_rect().topLeft().toPoint()).y()
     last = bottom.mapTo(window.results, bottom.target_rect().bottomLeft().toPoint()).y()
-    title, caption = top._lines()
+    title, caption = top.line_heights()
     assert first - title <= 12 and window.results.height() - (last + caption) <= 12
 
 
