@@ -2,11 +2,12 @@
 
 The model computes attention with torch's fused scaled_dot_product_attention, which never
 materializes the weights. This module runs the model's own embed / encode / decode once, with
-a forward pre-hook on each decoder block's attention module that catches the block's normed
-input [N, 1 + L, Dd] and, from the module's own qkv projection (and q/k norms), computes just
-the query's row softmax(q·K^T / sqrt(d)): [heads, 1 + L] per block. Nothing on the normal path
-changes (the hooks live only inside `decoder_attention`, the fused kernel still runs), and no
-[L, L] matrix is ever made.
+a forward pre-hook on each decoder block that catches the block's input [N, 1 + L, Dd] and,
+through the block's own norm1 and its attention's qkv projection (and q/k norms), computes just
+the query's row softmax(q·K^T / sqrt(d)): [heads, 1 + L] per block. Hooking the block, not its
+attention module, holds whichever forward the block runs (timm's, or the CPU's fused blocks).
+Nothing on the normal path changes (the hooks live only inside `decoder_attention`, the fused
+kernel still runs), and no [L, L] matrix is ever made.
 
 Token order in the decoder: CLS first, then the h*w patches in row-major order (ids_restore
 puts mask tokens back in place), so key j >= 1 is patch j - 1.
@@ -80,10 +81,10 @@ def decoder_attention(
     token = 1 + row * g.w + col  # CLS first
     rows: list[Tensor] = []
 
-    def catch(module: nn.Module, args: tuple[Tensor, ...]) -> None:
-        rows.append(attention_row(module, args[0], token))
+    def catch(block: nn.Module, args: tuple[Tensor, ...]) -> None:
+        rows.append(attention_row(block.attn, block.norm1(args[0]), token))
 
-    hooks = [blk.attn.register_forward_pre_hook(catch) for blk in model.decoder_blocks]
+    hooks = [blk.register_forward_pre_hook(catch) for blk in model.decoder_blocks]
     try:
         with torch.inference_mode():
             flat = torch.from_numpy(mask.reshape(1, -1)).to(imgs.device)

@@ -6,9 +6,16 @@ exactly one) and runs the model K times; in run i, part i is removed (plus rando
 patches up to the mask ratio, so every patch is predicted under the usual amount of
 masking), and part i's predictions are kept. Together: a full-image reconstruction and a
 per-patch error for every patch, each predicted exactly once.
+
+Each has a step-wise form (`full_errormap_steps`, `uncertainty_steps`): a generator that
+yields after every reconstruction (runs done, runs in all) and returns the result, so the
+window can report progress and let the brush's reconstructions run in between.
 """
 
 from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TypeVar
 
 import numpy as np
 
@@ -62,6 +69,19 @@ def errormap_masks(
     return [(t, with_context(t, ratio, seed * 1_000_003 + i + 1)) for i, t in enumerate(targets)]
 
 
+T = TypeVar("T")
+Steps = Generator[tuple[int, int], None, T]  # yields (runs done, runs in all); returns the result
+
+
+def run_steps(steps: Steps[T]) -> T:
+    """Run a step-wise computation to its end and return its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as end:
+            return end.value
+
+
 def full_errormap(
     predictor: Predictor,
     k: int = 4,
@@ -73,15 +93,28 @@ def full_errormap(
 
     Returns (reconstruction uint8 [H, W, 3], per-patch MSE float32 [h, w] of [0, 1] pixels) on
     the current image's grid (any fit). Raises Cancelled when should_cancel() turns true."""
+    return run_steps(full_errormap_steps(predictor, k, seed, ratio, should_cancel))
+
+
+def full_errormap_steps(
+    predictor: Predictor,
+    k: int = 4,
+    seed: int = 0,
+    ratio: float | None = 0.75,
+    should_cancel: CancelCheck = None,
+) -> Steps[tuple[np.ndarray, np.ndarray]]:
+    """full_errormap, one reconstruction per step."""
     p = predictor.patch_size
     grid = predictor.grid
     recon = np.zeros_like(predictor.original)
     per_patch = np.full(grid.shape, np.nan, dtype=np.float32)
-    for target, mask in errormap_masks(grid, k, seed, ratio):
+    runs = errormap_masks(grid, k, seed, ratio)
+    for i, (target, mask) in enumerate(runs):
         result = predictor.reconstruct(mask, should_cancel)
         per_patch[target] = result.per_patch_mse[target]
         cover = _cover(target, p, recon.shape)  # [H, W]
         recon[cover] = result.reconstruction[cover]
+        yield i + 1, len(runs)
     return recon, per_patch
 
 
@@ -92,6 +125,17 @@ def uncertainty(
     seed: int = 0,
     should_cancel: CancelCheck = None,
 ) -> np.ndarray:
+    """Per-pixel spread of the reconstructions over n random masks (see uncertainty_steps)."""
+    return run_steps(uncertainty_steps(predictor, n, ratio, seed, should_cancel))
+
+
+def uncertainty_steps(
+    predictor: Predictor,
+    n: int = 8,
+    ratio: float = 0.75,
+    seed: int = 0,
+    should_cancel: CancelCheck = None,
+) -> Steps[np.ndarray]:
     """Per-pixel spread of the reconstructions over n random masks (seeds seed..seed+n-1):
     for each pixel, the standard deviation of its predicted [0, 1] value over the runs in
     which its patch was removed, averaged over RGB. float32 [H, W]; nan where a patch was
@@ -112,6 +156,7 @@ def uncertainty(
         total += values * cover
         total_sq += values**2 * cover
         count += cover
+        yield i + 1, n
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
         var = np.maximum(total_sq / count - mean**2, 0.0) * count / (count - 1)  # unbiased

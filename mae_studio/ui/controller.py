@@ -16,6 +16,12 @@ A result is shown only if its generation is at least the `floor`, the generation
 latest settled request; stale results are dropped here, on the GUI thread, so they never
 reach a view. Model loads take priority over inference and move the floor too.
 
+Analyses (error map, sweep, comparison, attention) run one at a time, in steps of about one
+reconstruction (worker.AnalysisJob). A step is handed over only when no load and no brush
+request waits, so painting during an analysis stays live: the brush's reconstructions run
+between its steps, and the analysis carries on with the mask it started with (the views say
+when the mask has changed since). A new photo, fit or model cancels the analysis.
+
 Every run is keyed with what produced it (ResultKey: photo, model, precision, mask), so the
 window can tell whether the result on screen belongs to what it shows now (a saved sheet must),
 and whether one that does is on its way.
@@ -32,7 +38,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from mae_studio.core.results import Reconstruction
 
 from .model_info import ModelInfo
-from .worker import InferenceWorker, InferJob, Loader, LoadJob
+from .worker import AnalysisJob, AnalysisStart, InferenceWorker, InferJob, Loader, LoadJob
 
 QUIET_MS = 30  # a drag that changes nothing for this long counts as paused
 MIN_STALE_S = 0.2  # a pause cancels the run in flight only if a result was shown this recently
@@ -56,6 +62,13 @@ class ResultKey:
 
 
 @dataclass
+class _Analysis:
+    analysis_id: int
+    start: AnalysisStart | None  # until the first step is handed to the worker
+    image_id: int  # the photo (and fit) it is of
+
+
+@dataclass
 class ControllerStats:
     requested: int = 0  # requests made (each a generation)
     started: int = 0  # inferences handed to the worker
@@ -76,6 +89,10 @@ class InferenceController(QObject):
     device_failed = Signal(str, str, bool)  # devices.OUT_OF_MEMORY or DEVICE_FAILED, message, while loading
     precision_applied = Signal(str)  # e.g. "fast: bf16 (CPU with native bf16: bf16 weights)"
     threads_applied = Signal(int)
+    analysis_progressed = Signal(int, int, int)  # analysis id, steps done, steps in all
+    analysis_ready = Signal(int, object)  # analysis id, its result
+    analysis_failed = Signal(int, str)  # analysis id, message
+    analysis_cancelled = Signal(int, str)  # analysis id, why (for the user)
 
     def __init__(self, threads: int = 0, precision: str = "exact", parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +106,10 @@ class InferenceController(QObject):
         self._worker.model_loaded.connect(self._on_model_loaded)
         self._worker.model_failed.connect(self._on_model_failed)
         self._worker.device_failed.connect(self._on_device_failed)
+        self._worker.analysis_progressed.connect(self._on_analysis_progressed)
+        self._worker.analysis_ready.connect(self._on_analysis_ready)
+        self._worker.analysis_failed.connect(self._on_analysis_failed)
+        self._worker.analysis_cancelled.connect(self._on_analysis_cancelled)
         self._worker.job_done.connect(self._on_job_done)
         self._generation = 0
         self._floor = 0
@@ -97,7 +118,10 @@ class InferenceController(QObject):
         self._image_id = 0
         self._pending: InferJob | None = None
         self._pending_load: LoadJob | None = None
-        self._running: InferJob | LoadJob | None = None
+        self._running: InferJob | LoadJob | AnalysisJob | None = None
+        self._analysis: _Analysis | None = None  # the analysis in progress
+        self._analysis_id = 0
+        self._close_analysis = False  # the worker holds steps of a dropped analysis: end them
         self._load_id = 0
         self._model_id = 0  # load id of the model the worker holds
         self._precision = precision
@@ -170,6 +194,7 @@ class InferenceController(QObject):
         image.setflags(write=False)
         self._image, self._fit = image, fit
         self._image_id += 1
+        self.cancel_analysis(self.tr("the photo or its fit changed"))
 
     def request(self, mask: np.ndarray, live: bool = False) -> int:
         """Reconstruct the image under `mask` (bool [h, w]); returns its generation."""
@@ -216,9 +241,80 @@ class InferenceController(QObject):
         self._load_id += 1
         self._pending_load = LoadJob(self._load_id, loader)
         self.model_loading.emit(description)
+        self.cancel_analysis(self.tr("another model is loading"))
         if isinstance(self._running, InferJob):
             self._worker.cancel_upto(self._running.generation)
         self._dispatch()
+
+    # ---------------------------------------------------------------- analyses
+
+    @property
+    def analysis_id(self) -> int | None:
+        """The analysis in progress, if any."""
+        return self._analysis.analysis_id if self._analysis is not None else None
+
+    def start_analysis(self, start: AnalysisStart) -> int:
+        """Run an analysis of the current photo on the worker, replacing any in progress.
+        Returns its id; its outcome comes as analysis_ready, _failed or _cancelled."""
+        self.cancel_analysis(self.tr("another analysis started"))
+        self._analysis_id += 1
+        self._analysis = _Analysis(self._analysis_id, start, self._image_id)
+        if self._image is None:
+            self._analysis = None
+            self.analysis_failed.emit(self._analysis_id, self.tr("open a photo first"))
+        elif not self._has_model and self._pending_load is None and not isinstance(self._running, LoadJob):
+            self._analysis = None
+            self.analysis_failed.emit(self._analysis_id, self.tr("no model is loaded"))
+        else:
+            self._dispatch()
+        return self._analysis_id
+
+    def cancel_analysis(self, reason: str = "") -> None:
+        """Drop the analysis in progress: a step in flight stops at its next block; the views
+        hear analysis_cancelled now."""
+        current, self._analysis = self._analysis, None
+        if current is None:
+            return
+        self._worker.cancel_analysis_upto(current.analysis_id)
+        if current.start is None:  # the worker holds its steps
+            self._close_analysis = True
+        self.analysis_cancelled.emit(current.analysis_id, reason or self.tr("cancelled"))
+        self._dispatch()
+
+    def _is_current(self, analysis_id: int) -> bool:
+        return self._analysis is not None and self._analysis.analysis_id == analysis_id
+
+    def _on_analysis_progressed(self, analysis_id: int, done: int, total: int) -> None:
+        if self._is_current(analysis_id) and not self._closed:
+            self.analysis_progressed.emit(analysis_id, done, total)
+        else:
+            self._close_analysis = True  # dropped while its step ran: end its steps
+
+    def _on_analysis_ready(self, analysis_id: int, result: object) -> None:
+        if self._is_current(analysis_id) and not self._closed:
+            self._analysis = None
+            self.analysis_ready.emit(analysis_id, result)
+
+    def _on_analysis_failed(self, analysis_id: int, message: str) -> None:
+        if self._is_current(analysis_id) and not self._closed:
+            self._analysis = None
+            self.analysis_failed.emit(analysis_id, message)
+
+    def _on_analysis_cancelled(self, analysis_id: int) -> None:
+        if self._is_current(analysis_id) and not self._closed:
+            self._analysis = None
+            self.analysis_cancelled.emit(analysis_id, self.tr("cancelled"))
+
+    def _next_analysis_job(self) -> AnalysisJob | None:
+        if self._close_analysis:
+            self._close_analysis = False
+            return AnalysisJob(-1, self._image_id, None, self._fit, None, close=True)
+        a = self._analysis
+        if a is None or not self._has_model or self._image is None:
+            return None
+        job = AnalysisJob(a.analysis_id, a.image_id, self._image, self._fit, a.start)
+        a.start = None
+        return job
 
     def _on_quiet(self) -> None:
         """The drag paused: start its newest mask now rather than after a stale run, unless
@@ -242,14 +338,16 @@ class InferenceController(QObject):
     def _dispatch(self) -> None:
         if self._running is not None or self._closed:
             return
-        job: InferJob | LoadJob | None
+        job: InferJob | LoadJob | AnalysisJob | None
         if self._pending_load is not None:
             job, self._pending_load = self._pending_load, None
         elif self._pending is not None and self._has_model:
             job, self._pending = self._pending, None
             self.stats.started += 1
         else:
-            return
+            job = self._next_analysis_job()  # only when the brush waits for nothing
+            if job is None:
+                return
         self._running, self._reported = job, False
         if isinstance(job, InferJob):  # the worker holds the model of the last successful load
             pack = ResultKey.pack(job.mask)
@@ -303,6 +401,8 @@ class InferenceController(QObject):
 
     def _on_model_failed(self, load_id: int, message: str) -> None:
         self._reported = True
+        if not self._has_model and self._analysis is not None:  # it would wait for ever
+            self._on_analysis_failed(self._analysis.analysis_id, self.tr("no model is loaded"))
         if not self._closed:
             self.model_failed.emit(message)
 
@@ -325,6 +425,7 @@ class InferenceController(QObject):
         self._quiet.stop()
         self._pending = None
         self._pending_load = None
+        self._analysis = None
         self._worker.stop()
         return self._worker.wait(timeout_ms)
 

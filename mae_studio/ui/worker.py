@@ -2,7 +2,10 @@
 
 The worker holds a mailbox of one job, filled by the controller only while the worker is
 idle, so nothing ever queues here. It owns the predictor: it loads models (the loader runs
-on this thread), sets images and reconstructs masks. Only numpy arrays and plain Python
+on this thread), sets images and reconstructs masks. It also runs analyses (error map, sweep,
+comparison, attention) one step at a time: an analysis is a generator made and advanced only
+on this thread, each AnalysisJob advancing it by one step (about one reconstruction), so the
+controller can slip the brush's reconstructions in between steps. Only numpy arrays and plain Python
 objects travel out, through queued signals; a failure is a `failed` signal, never a dead
 thread. This module and model_loader.py are the only ui modules that import torch, and they do
 so on this thread (run() and the loaders): the window shows before torch has loaded.
@@ -16,7 +19,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -61,6 +64,22 @@ class LoadJob:
     loader: Loader
 
 
+# An analysis in steps: yields (done, total) after each step, returns its result (numpy and plain
+# Python only). Made on the worker thread from the predictor and a cancel check.
+AnalysisSteps = Generator[tuple[int, int], None, object]
+AnalysisStart = Callable[[PredictorLike, Callable[[], bool]], AnalysisSteps]
+
+
+@dataclass(frozen=True)
+class AnalysisJob:
+    analysis_id: int
+    image_id: int
+    image: np.ndarray | None  # the photo the analysis is of (the predictor holds it when None)
+    fit: str
+    start: AnalysisStart | None  # with the first step: makes the steps; None for later steps
+    close: bool = False  # the analysis was dropped: end its steps, free what they hold
+
+
 def describe_error(e: BaseException) -> str:
     """One line for the user: the message of a MaeStudioError, else the kind and message."""
     if isinstance(e, MaeStudioError):
@@ -92,6 +111,10 @@ class InferenceWorker(QThread):
     precision_applied = Signal(str)  # what the model now computes with, e.g. "fast: bf16 (...)"
     threads_applied = Signal(int)  # intra-op threads the model runs with
     device_failed = Signal(str, str, bool)  # OUT_OF_MEMORY or DEVICE_FAILED, message, while loading
+    analysis_progressed = Signal(int, int, int)  # analysis id, steps done, steps in all
+    analysis_ready = Signal(int, object)  # analysis id, its result
+    analysis_failed = Signal(int, str)  # analysis id, message
+    analysis_cancelled = Signal(int)  # analysis id: stopped between blocks, its steps ended
     job_done = Signal()  # idle again, after any of the above
 
     def __init__(self, threads: int = 0, precision: str = "exact") -> None:
@@ -100,15 +123,17 @@ class InferenceWorker(QThread):
         self._threads = max(0, int(threads or 0))  # 0: core.threads decides (interactive)
         self._precision = precision
         self._cond = threading.Condition()
-        self._job: InferJob | LoadJob | None = None
+        self._job: InferJob | LoadJob | AnalysisJob | None = None
         self._stopping = False
         self._cancel_upto = -1  # runs with generation <= this stop at the next block
+        self._cancel_analysis_upto = -1  # analyses with id <= this stop at the next block
+        self._analysis: tuple[int, AnalysisSteps] | None = None  # id and steps of the one in progress
         self._predictor: PredictorLike | None = None
         self._image_id = -1  # the image the predictor holds
 
     # ---------------------------------------------------------------- GUI thread side
 
-    def submit(self, job: InferJob | LoadJob) -> None:
+    def submit(self, job: InferJob | LoadJob | AnalysisJob) -> None:
         """Hand a job over; the controller only does so while the worker is idle."""
         with self._cond:
             if self._job is not None:
@@ -119,6 +144,10 @@ class InferenceWorker(QThread):
     def cancel_upto(self, generation: int) -> None:
         """Abandon a run of this generation or older at its next block boundary."""
         self._cancel_upto = max(self._cancel_upto, generation)
+
+    def cancel_analysis_upto(self, analysis_id: int) -> None:
+        """Stop an analysis of this id or older at its next block boundary."""
+        self._cancel_analysis_upto = max(self._cancel_analysis_upto, analysis_id)
 
     def stop(self) -> None:
         """Ask the thread to end: a run stops at its next block, nothing more is emitted."""
@@ -155,9 +184,12 @@ class InferenceWorker(QThread):
                 self.threads_applied.emit(configure_threads(interactive=True, threads=self._threads or None))
             if isinstance(job, LoadJob):
                 self._load(job)
+            elif isinstance(job, AnalysisJob):
+                self._analyse(job)
             else:
                 self._infer(job)
             if self._stopping:
+                self._end_analysis()
                 return  # a stopped worker emits nothing more
             self.job_done.emit()
 
@@ -170,6 +202,7 @@ class InferenceWorker(QThread):
             if not self._stopping:
                 self.model_failed.emit(job.load_id, describe_error(e))
             return
+        self._end_analysis()  # its steps hold the old model
         old, self._predictor = self._predictor, predictor
         if old is not None:
             if hasattr(old, "stop_warm_up"):
@@ -227,6 +260,62 @@ class InferenceWorker(QThread):
             return
         if not self._stopping:
             self.result_ready.emit(job.generation, result)
+
+    def _analyse(self, job: AnalysisJob) -> None:
+        """One step of an analysis: start it (job.start), or advance the one in progress."""
+        if job.close or job.start is not None:
+            self._end_analysis()
+        if job.close:
+            return
+        predictor = self._predictor
+        if predictor is None:
+            self.analysis_failed.emit(job.analysis_id, "no model is loaded")
+            return
+
+        def should_cancel() -> bool:
+            return self._stopping or job.analysis_id <= self._cancel_analysis_upto
+
+        try:
+            self._apply_precision(predictor)
+            if job.image is not None and self._image_id != job.image_id:
+                self._image_id = -1
+                predictor.set_image(job.image, fit=job.fit)
+                self._image_id = job.image_id
+            if job.start is not None:
+                self._analysis = (job.analysis_id, job.start(predictor, should_cancel))
+            if self._analysis is None or self._analysis[0] != job.analysis_id:
+                raise RuntimeError(f"analysis {job.analysis_id} is not in progress")
+            if should_cancel():
+                raise Cancelled("analysis cancelled")
+            done, total = next(self._analysis[1])
+        except StopIteration as end:
+            self._analysis = None
+            if not self._stopping:
+                self.analysis_ready.emit(job.analysis_id, end.value)
+            return
+        except Cancelled:
+            self._end_analysis()
+            if not self._stopping:
+                self.analysis_cancelled.emit(job.analysis_id)
+            return
+        except Exception as e:  # reported as a message; the thread lives on for the next job
+            log.error("analysis %d failed", job.analysis_id, exc_info=True)
+            self._end_analysis()
+            self._free_after(e, loading=False)
+            if not self._stopping:
+                self.analysis_failed.emit(job.analysis_id, describe_error(e))
+            return
+        if not self._stopping:
+            self.analysis_progressed.emit(job.analysis_id, done, total)
+
+    def _end_analysis(self) -> None:
+        """Close the analysis in progress (on this thread: its steps may hold a second model)."""
+        if self._analysis is not None:
+            steps, self._analysis = self._analysis[1], None
+            try:
+                steps.close()
+            except Exception:  # a step's clean-up failing must not end the thread: logged
+                log.warning("closing an analysis failed", exc_info=True)
 
     def _free_after(self, e: Exception, loading: bool) -> None:
         """After a device fault: free what the failed run held, and say so (the GUI offers the

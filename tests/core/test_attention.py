@@ -3,8 +3,6 @@ and the reconstruction path keeps the fused attention kernel."""
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 import torch
@@ -45,16 +43,31 @@ def _random_model(seed: int = 0) -> MaskedAutoencoderViT:
 def reference_attention(
     model: MaskedAutoencoderViT, imgs: torch.Tensor, mask: np.ndarray
 ) -> list[np.ndarray]:
-    """Every decoder block's full attention matrix [heads, T, T] from timm's explicit path
-    (fused_attn off on a copy: q * scale @ k^T, softmax), caught where it is made."""
-    ref = copy.deepcopy(model)
-    caught: list[np.ndarray] = []
-    for blk in ref.decoder_blocks:
-        blk.attn.fused_attn = False
-        blk.attn.attn_drop.register_forward_hook(lambda m, args, out: caught.append(out[0].numpy().copy()))
+    """Every decoder block's full attention matrix [heads, T, T], written out from the raw
+    weights: x caught at each block's input during the model's forward, then
+    layer_norm -> x @ W_qkv^T + b -> softmax(q @ k^T / sqrt(d)) in float64."""
+    inputs: list[torch.Tensor] = []
+    hooks = [
+        blk.register_forward_pre_hook(lambda m, a: inputs.append(a[0].clone()))
+        for blk in model.decoder_blocks
+    ]
     with torch.inference_mode():
-        ref(imgs, torch.from_numpy(mask.reshape(1, -1)).float())
-    return caught
+        model(imgs, torch.from_numpy(mask.reshape(1, -1)).float())
+    for hook in hooks:
+        hook.remove()
+    out = []
+    for blk, x in zip(model.decoder_blocks, inputs, strict=True):
+        norm, qkv = blk.norm1, blk.attn.qkv
+        heads = blk.attn.num_heads
+        y = torch.nn.functional.layer_norm(
+            x[0].double(), norm.normalized_shape, norm.weight.double(), norm.bias.double(), norm.eps
+        )
+        t = y @ qkv.weight.double().T + qkv.bias.double()  # [T, 3 * C]
+        T, C = y.shape[0], y.shape[1]
+        q, k, _ = t.reshape(T, 3, heads, C // heads).permute(1, 2, 0, 3)  # [heads, T, d] each
+        scores = q @ k.transpose(-2, -1) / (C // heads) ** 0.5
+        out.append(scores.softmax(dim=-1).detach().numpy())
+    return out
 
 
 def _check_rows(model, imgs, mask, queries):  # type: ignore[no-untyped-def]
@@ -127,7 +140,7 @@ def test_reconstruction_still_calls_the_fused_kernel(monkeypatch):
     after = predictor.reconstruct(mask)  # no hook left behind: same result, fused again
     assert len(calls) == 3 * blocks
     np.testing.assert_array_equal(before.reconstruction, after.reconstruction)
-    assert all(len(blk.attn._forward_pre_hooks) == 0 for blk in model.decoder_blocks)
+    assert all(len(blk._forward_pre_hooks) == 0 for blk in model.decoder_blocks)
 
 
 def test_averages_and_refusals():
@@ -144,7 +157,7 @@ def test_averages_and_refusals():
         decoder_attention(model, imgs, mask[:3], (0, 0))
     with pytest.raises(Cancelled):
         decoder_attention(model, imgs, mask, (0, 0), should_cancel=lambda: True)
-    assert all(len(blk.attn._forward_pre_hooks) == 0 for blk in model.decoder_blocks)
+    assert all(len(blk._forward_pre_hooks) == 0 for blk in model.decoder_blocks)
     predictor = Predictor(model, "cpu")
     predictor.set_image(Image.new("RGB", (200, 150)), fit="tiles")
     with pytest.raises(AttentionUnavailable, match="crop or whole"):

@@ -72,6 +72,17 @@ class FakePredictor:
         self._grid = Grid.square(grid)
         self._fit = "crop"
 
+    @property
+    def grid(self) -> Grid:
+        """The current image's patch grid, as the real predictor's."""
+        return self._grid
+
+    @property
+    def original(self) -> np.ndarray:
+        """The photo as the model sees it, as the real predictor's."""
+        assert self._image is not None
+        return self._image
+
     def set_image(self, image: np.ndarray, fit: str = "crop") -> np.ndarray:
         """The view the model sees (core.fits, as the real predictor): the centre crop, the whole
         photo on a grid at its aspect, or the photo itself in its own cells (tiles)."""
