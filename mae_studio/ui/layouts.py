@@ -100,44 +100,53 @@ def build_layout_menu(
 ) -> dict[str, QAction]:
     """View > Layout (the layouts, the large result), linked views and the raw reconstruction's
     toggle; the actions by name ("layout_grid", "large_pasted", "link_views", "raw_visible")."""
-    tr = partial(QCoreApplication.translate, CONTEXT)
     a: dict[str, QAction] = {}
     menu.addSeparator()
-    sub = menu.addMenu(tr("&Layout"))
+    sub = menu.addMenu(QCoreApplication.translate("Layouts", "&Layout"))
     group = QActionGroup(w)
     for lay in LAYOUTS.values():
-        action = _action(w, tr(lay.label), partial(commands.set_layout, lay.key), lay.shortcut)
+        action = _action(
+            w,
+            QCoreApplication.translate(CONTEXT, lay.label),
+            partial(commands.set_layout, lay.key),
+            lay.shortcut,
+        )
         action.setCheckable(True)
         action.setChecked(lay.key == layout)
         group.addAction(action)
         sub.addAction(action)
         a[f"layout_{lay.key}"] = action
-    large_menu = sub.addMenu(tr("Large &Result"))
+    large_menu = sub.addMenu(QCoreApplication.translate("Layouts", "Large &Result"))
     large_group = QActionGroup(w)
     for key in VIEW_PANELS:
         action = _action(w, label(RESULT_PANELS[key].label), partial(commands.set_large_panel, key))
         action.setCheckable(True)
         action.setChecked(key == large)
         name = label(RESULT_PANELS[key].label)
-        action.setProperty("help_text", tr("Large result: {panel}").format(panel=name))
+        action.setProperty(
+            "help_text", QCoreApplication.translate("Layouts", "Large result: {panel}").format(panel=name)
+        )
         large_group.addAction(action)
         large_menu.addAction(action)
         a[f"large_{key}"] = action
     a["link_views"] = _action(
         w,
-        tr("&Link Zoom and Pan"),
+        QCoreApplication.translate("Layouts", "&Link Zoom and Pan"),
         None,
         "L",
-        tr("Zooming or panning the canvas or any result moves all of them to the same region"),
+        QCoreApplication.translate(
+            "Layouts", "Zooming or panning the canvas or any result moves all of them to the same region"
+        ),
     )
     a["raw_visible"] = _action(
         w,
-        tr("&Untrained Visible Patches Undimmed"),
+        QCoreApplication.translate("Layouts", "&Untrained Visible Patches Undimmed"),
         None,
         "D",
-        tr(
+        QCoreApplication.translate(
+            "Layouts",
             "Show the raw reconstruction's visible patches at full brightness. MAE's loss covers only"
-            " removed patches, so its outputs there were never trained; they are dimmed by default."
+            " removed patches, so its outputs there were never trained; they are dimmed by default.",
         ),
     )
     for key, slot in (("link_views", commands.set_views_linked), ("raw_visible", commands.set_raw_visible)):

@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
             self.models.open_source(model)  # a path, catalogue name, Hub repo id or URL
         else:
             self.models.load_default()
-        self.doc.generate(recipe or MaskRecipe("random", 0.75, 0), "Random mask")
+        self.doc.generate(recipe or MaskRecipe("random", 0.75, 0), self.tr("Random mask"))
         self.doc.undo_stack.clear()
         self.files.open_start_photo(image)
 
