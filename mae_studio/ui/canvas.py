@@ -116,7 +116,7 @@ class MaskCanvas(QGraphicsView):
         self._set_scene_size(self._grid_shape, 16)
         for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
             # the value moves after the action: report the region once it has
-            bar.actionTriggered.connect(lambda _action: QTimer.singleShot(0, self._emit_region))
+            bar.actionTriggered.connect(lambda _action: QTimer.singleShot(0, self, self._emit_region))
 
     # ---------------------------------------------------------------- content
 

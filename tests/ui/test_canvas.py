@@ -141,3 +141,30 @@ def test_middle_drag_pans_without_painting(canvas):
     assert canvas.horizontalScrollBar().value() == h0 + 100
     assert canvas.verticalScrollBar().value() == v0 + 50
     assert got == []
+
+
+def test_scroll_bars_zoom_and_pan_report_the_region_shown(canvas):
+    got = []
+    canvas.region_changed.connect(got.append)
+    canvas.zoom_by(4.0)
+    assert got[-1] == canvas.region() and got[-1].zoom == pytest.approx(canvas.zoom() / canvas.fit_scale())
+    before = got[-1].cx
+    bar = canvas.horizontalScrollBar()
+    bar.triggerAction(bar.SliderAction.SliderPageStepAdd)
+    QApplication.processEvents()  # reported once the bar has moved (the next turn of the event loop)
+    assert got[-1].cx > before + 0.05
+    assert got[-1] == canvas.region()
+    canvas.fit_to_window()
+    assert got[-1].is_fit and canvas.region().is_fit
+
+
+def test_the_hovered_patch_is_outlined_on_a_grid_it_exists_on(canvas):
+    canvas.show_hover(2, 3)
+    assert canvas.hover_cell() == (2, 3)
+    canvas.show_hover(-1, -1)
+    assert canvas.hover_cell() == (-1, -1)
+    canvas.show_hover(20, 3)  # not on a 14 x 14 grid
+    assert canvas.hover_cell() == (-1, -1)
+    canvas.show_hover(2, 3)
+    canvas.set_geometry(7, 32)  # a new grid forgets it
+    assert canvas.hover_cell() == (-1, -1)
