@@ -23,7 +23,7 @@ from .controller import InferenceController
 from .framing import Framing
 from .worker import AnalysisStart
 
-HEAT_ALPHA = 190
+HEAT_ALPHA = 235  # of 255, for the largest weight
 
 
 class AttentionDialog(AnalysisDialog):
@@ -145,7 +145,9 @@ class AttentionDialog(AnalysisDialog):
         if weights is None:
             return
         vmax = float(weights.max()) or 1.0
-        self.picture.set_heat(heat_image(weights, vmax, DEFAULT_COLORMAP, HEAT_ALPHA))
+        # Opacity grows with the weight: the photo shows through where the decoder hardly looks.
+        alpha = np.round(HEAT_ALPHA * np.sqrt(np.clip(weights / vmax, 0, 1))).astype(np.uint8)
+        self.picture.set_heat(heat_image(weights, vmax, DEFAULT_COLORMAP, alpha))
         self.bar.set_vmax(vmax)
         self.picture.set_title(self._title())
         self.readout.setText(self._shares_text())

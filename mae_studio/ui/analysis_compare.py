@@ -74,6 +74,7 @@ class CompareDialog(AnalysisDialog):
             grid.addWidget(metric, 1, i)
             grid.setColumnStretch(i, 1)
         grid.addWidget(self.bar, 0, 2)
+        grid.setHorizontalSpacing(16)  # two pictures, not one
         self.content.addLayout(grid, 1)
 
     def fill_choices(self) -> None:

@@ -17,10 +17,11 @@ from .qimage import rgb_to_qimage, rgba_to_qimage
 
 
 def heat_image(
-    values: np.ndarray, vmax: float, cmap: str, alpha: int = 255, shown: np.ndarray | None = None
+    values: np.ndarray, vmax: float, cmap: str, alpha: int | np.ndarray = 255, shown: np.ndarray | None = None
 ) -> QImage:
-    """float [h, w] -> a QImage of core.heatmap.colorize's colours at `alpha` (0 where `shown` is
-    False, and where values are nan: no measurement there)."""
+    """float [h, w] -> a QImage of core.heatmap.colorize's colours at `alpha` (one opacity, or
+    uint8 [h, w] per cell), transparent where `shown` is False and where values are nan (no
+    measurement there)."""
     rgb = colorize(values, vmax, cmap)
     a = np.where(np.isfinite(values), alpha, 0)
     if shown is not None:
@@ -88,12 +89,15 @@ class AnalysisPicture(QWidget):
         return self._image is not None
 
     def target_rect(self) -> QRectF:
-        """Where the picture lies: the largest rectangle of its aspect below the title line."""
+        """Where the picture lies: the largest rectangle of its aspect below its title line, with
+        room underneath for the lowest tick label of a colour bar beside it."""
         line = self.fontMetrics().height() + 6
+        pad = line // 2
         aspect = self._image.width() / self._image.height() if self._image is not None else 1.0
-        width = max(1.0, min(self.width(), (self.height() - line) * aspect))
+        width = max(1.0, min(self.width(), (self.height() - line - pad) * aspect))
         height = max(1.0, width / aspect)
-        return QRectF((self.width() - width) / 2, line + (self.height() - line - height) / 2, width, height)
+        top = line + (self.height() - line - pad - height) / 2
+        return QRectF((self.width() - width) / 2, top, width, height)
 
     def cell_rect(self, row: int, col: int) -> QRectF:
         r = self.target_rect()
@@ -114,13 +118,14 @@ class AnalysisPicture(QWidget):
         p = QPainter(self)
         fm = p.fontMetrics()
         title = fm.elidedText(self._title, Qt.TextElideMode.ElideRight, self.width())
-        p.drawText(QRectF(0, 0, self.width(), fm.height() + 4), Qt.AlignmentFlag.AlignCenter, title)
+        r = self.target_rect()
+        top = r.top() - fm.height() - 4 if self._image is not None else 0  # just above the picture
+        p.drawText(QRectF(0, top, self.width(), fm.height() + 4), Qt.AlignmentFlag.AlignCenter, title)
         if self._image is None:
             p.drawText(
                 self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder
             )
             return
-        r = self.target_rect()
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.drawImage(r, self._image)
         if self._heat is not None:

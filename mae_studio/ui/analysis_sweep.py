@@ -123,6 +123,29 @@ class SweepChart(QWidget):
         p.restore()
         self._draw_marks(p, r, text)
         self._draw_series(p)
+        self._draw_legend(p, r, text)
+
+    def _draw_legend(self, p: QPainter, r: QRectF, text: QColor) -> None:
+        fm = p.fontMetrics()
+        seeds = int(max(row["seeds"] for row in self.rows))
+        x, y = r.left() + 10, r.bottom() - 3 * (fm.height() + 2) - 6
+        band = QColor(LINE)
+        band.setAlpha(60)
+        entries = (
+            (QPen(LINE, 2), None, self.tr("mean of %n seed(s)", "", seeds)),
+            (Qt.PenStyle.NoPen, band, self.tr("±1 standard deviation")),
+            (QPen(LINE, 1, Qt.PenStyle.DotLine), None, self.tr("lowest and highest")),
+        )
+        for pen, brush, words in entries:
+            mid = y + fm.height() / 2
+            p.setPen(pen)
+            if brush is not None:
+                p.fillRect(QRectF(x, mid - 5, 24, 10), brush)
+            else:
+                p.drawLine(QPointF(x, mid), QPointF(x + 24, mid))
+            p.setPen(text)
+            p.drawText(QPointF(x + 30, y + fm.ascent()), words)
+            y += fm.height() + 2
 
     def _draw_marks(self, p: QPainter, r: QRectF, text: QColor) -> None:
         fm = p.fontMetrics()

@@ -12,8 +12,11 @@ region, the hovered patch outlined in all) and small_1100x700.png (the smallest 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
+
+from mae_studio.core.places import LANGUAGE_ENV
 
 from .bench import _send, _settled, _spin, _wait_for
 
@@ -49,11 +52,15 @@ def _stroke(window, points: list[tuple[float, float]]) -> None:  # type: ignore[
 def _save(widget, path: Path) -> None:  # type: ignore[no-untyped-def]
     """The widget as a 256-colour PNG: a quarter of the size of a true-colour one, and a
     README needs no more."""
+    _save_image(widget.grab().toImage(), path)
+
+
+def _save_image(image, path: Path) -> None:  # type: ignore[no-untyped-def]
     from PIL import Image
 
     from .qimage import qimage_to_rgb
 
-    rgb = qimage_to_rgb(widget.grab().toImage())
+    rgb = qimage_to_rgb(image)
     Image.fromarray(rgb).quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
     print(f"wrote {path}")
 
@@ -84,8 +91,6 @@ def _layout_shots(window, out: Path, size: tuple[int, int]) -> None:  # type: ig
 
     for view in window.results.panels.values():  # the pointer is on none of them
         QApplication.sendEvent(view, QEvent(QEvent.Type.Leave))
-    for view in window.results.panels.values():  # the pointer is on none of them
-        QApplication.sendEvent(view, QEvent(QEvent.Type.Leave))
     window.actions_by_name["heat"].setChecked(False)
     for key, name in (("row", "layout_row"), ("large", "layout_large"), ("grid", "layout_2x2")):
         window.set_layout(key)
@@ -105,12 +110,126 @@ def _layout_shots(window, out: Path, size: tuple[int, int]) -> None:  # type: ig
     _spin(200)
 
 
+def _language_shots(window, out: Path, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    """<prefix>_main.png (a patch read out), <prefix>_menu.png (View open on its Language menu:
+    popups are windows of their own, so the screen is grabbed), <prefix>_models_dialog.png and
+    one per analysis window, computed: the interface in the language it was started in."""
+    from PySide6.QtGui import QGuiApplication
+
+    from .language_menu import LanguageMenu
+
+    recon = window.results.panels["reconstruction"]
+    _grab(window, out / f"{prefix}_main.png")
+    _hover(recon, 0.53, 0.47)
+    _spin(100)
+    _save(window, out / f"{prefix}_main.png")
+
+    view = window.view_menu
+    window.menuBar().setActiveAction(view.menuAction())
+    _spin(300)
+    language = next(a.menu() for a in view.actions() if isinstance(a.menu(), LanguageMenu))
+    view.setActiveAction(language.menuAction())
+    language.popup(view.mapToGlobal(view.actionGeometry(language.menuAction()).topRight()))
+    _spin(500)
+    g = window.frameGeometry()
+    screen = QGuiApplication.primaryScreen().grabWindow(0, g.x(), g.y(), g.width(), g.height())
+    _save_image(screen.toImage(), out / f"{prefix}_menu.png")
+    language.hide()
+    view.hide()
+    _spin(200)
+
+    dialog = window.models.show_models()
+    _spin(1000)  # the cache scan says which models are on disk
+    _save(dialog, out / f"{prefix}_models_dialog.png")
+    dialog.close()
+
+    for key in ("errormap", "sweep"):
+        d = window.analysis.open(key)
+        d.resize(1000, 720)
+        d.compute()
+        _wait_for(lambda d=d: d.last_result is not None and not d.running(), 600)
+        _spin(300)
+        _save(d, out / f"{prefix}_{key}.png")
+        d.close()
+
+
+def _analysis_shots(window, out: Path, scratch: Path) -> None:  # type: ignore[no-untyped-def]
+    """analysis_errormap.png, analysis_sweep.png, analysis_compare.png (against an untrained model
+    of the default's architecture, saved to `scratch`) and analysis_attention.png."""
+    import numpy as np
+
+    from .model_loader import FALLBACK_CONFIG, random_loader
+
+    def done(d) -> bool:  # type: ignore[no-untyped-def]
+        return d.last_result is not None and not d.running()
+
+    for key in ("errormap", "sweep"):
+        d = window.analysis.open(key)
+        d.resize(1280, 820)
+        _wait_for(lambda d=d: done(d), 600)
+        _spin(300)
+        view = d.error if key == "errormap" else d.chart
+        if key == "errormap":
+            _hover(view, 0.53, 0.47)
+        else:
+            row = d.chart.rows[8]  # 50% removed
+            _hover_at(view, d.chart.to_point(row["mask_ratio"], row["psnr_mean"]))
+        _spin(200)
+        _save(d, out / f"analysis_{key}.png")
+        d.close()
+
+    from mae_studio.core.checkpoints import save_checkpoint
+
+    untrained = scratch / "untrained_default_architecture.safetensors"
+    save_checkpoint(random_loader(FALLBACK_CONFIG)()[0].model, untrained)
+    d = window.analysis.open("compare")
+    d.resize(1280, 820)
+    d.choose_file(untrained)
+    d.compute()
+    _wait_for(lambda: done(d), 600)
+    d.heat.setChecked(True)
+    _spin(300)
+    _save(d, out / "analysis_compare.png")
+    d.close()
+
+    d = window.analysis.open("attention")
+    d.resize(1280, 820)
+    _spin(200)
+    removed = [tuple(int(v) for v in rc) for rc in np.argwhere(window.doc.mask)]
+    h, w = window.doc.mask.shape
+    query = min(removed, key=lambda rc: (rc[0] - h * 0.45) ** 2 + (rc[1] - w * 0.5) ** 2)  # near the middle
+    d.picture.cell_clicked.emit(*query)
+    _wait_for(lambda: done(d), 600)
+    d.block.setCurrentIndex(d.block.count() - 1)  # the last decoder block, heads averaged
+    _spin(100)
+    _hover_at(d.picture, d.picture.cell_rect(*query).center())
+    _spin(300)
+    _save(d, out / "analysis_attention.png")
+    d.close()
+
+
+def _hover_at(widget, pos) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    none = Qt.MouseButton.NoButton
+    event = QMouseEvent(
+        QEvent.Type.MouseMove, pos, widget.mapToGlobal(pos), none, none, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(widget, event)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mae_studio.ui.screenshots")
     parser.add_argument("out", type=Path)
     parser.add_argument("--model", type=Path)
     parser.add_argument("--image", type=Path)
     parser.add_argument("--size", default="1600x1000")
+    parser.add_argument(
+        "--language", choices=("zh_CN",), help="only the <language>_*.png shots, in that interface language"
+    )
+    parser.add_argument("--analysis", action="store_true", help="only the analysis_*.png shots")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -126,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
 
     settings_dir = tempfile.TemporaryDirectory(prefix="mae-studio-shots-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
+    if args.language:
+        os.environ[LANGUAGE_ENV] = args.language
     create_application()
     window = new_window(Settings())
     window.files.dialogs = False
@@ -136,6 +257,16 @@ def main(argv: list[str] | None = None) -> int:
     if not _wait_for(lambda: window.results.result is not None and window.model_info is not None, 120):
         print("no reconstruction within 120 s")
         return 1
+    if args.analysis:
+        _analysis_shots(window, args.out, Path(settings_dir.name))
+        window.close()
+        settings_dir.cleanup()
+        return 0
+    if args.language:
+        _language_shots(window, args.out, args.language)
+        window.close()
+        settings_dir.cleanup()
+        return 0
     sh, sw = window.canvas.scene_size()
     recon = window.results.panels["reconstruction"]
 
