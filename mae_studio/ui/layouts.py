@@ -21,8 +21,9 @@ from .i18n import label
 
 CONTEXT = "Layouts"
 VIEW_PANELS = ("masked", "reconstruction", "pasted", "original")  # the heat map is an overlay
-CANVAS_TO_PANEL = 0.8  # 2 x 2: the canvas is never narrower than this share of one panel
-SHARE = {"grid": (0.45, 0.7), "row": (0.3, 0.55), "large": (0.45, 0.7)}  # results' share: min, max
+# The results' share of the splitter: least, most. At most 0.7 beside the canvas keeps the canvas
+# about 0.8 of a 2 x 2 panel's width or more (with the colour bar shown, about as wide as one).
+SHARE = {"grid": (0.45, 0.7), "row": (0.3, 0.55), "large": (0.45, 0.7)}
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,7 @@ def results_extent(layout: str, central: QSize, aspect: float, chrome: PanelChro
         want = picture_h * aspect + mx + bar + (gap if bar else 0)
         total = width
     low, high = SHARE.get(layout, SHARE["grid"])
-    most = high * total
-    if layout == "grid":  # and the canvas at least CANVAS_TO_PANEL of a panel's width
-        extra = mx + gap + bar + (gap if bar else 0)
-        most = min(most, (total + CANVAS_TO_PANEL / 2 * extra) / (1 + CANVAS_TO_PANEL / 2))
-    return round(max(low * total, min(most, want)))
+    return round(max(low * total, min(high * total, want)))
 
 
 class LayoutCommands(Protocol):

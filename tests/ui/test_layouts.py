@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from mae_studio.core.results import DIM_TARGET
-from mae_studio.ui.layouts import LAYOUTS, VIEW_PANELS
+from mae_studio.ui.layouts import LAYOUTS, VIEW_PANELS, PanelChrome, results_extent
 from mae_studio.ui.main_window import MainWindow
 from mae_studio.ui.qimage import qimage_to_rgb
 from mae_studio.ui.settings import Settings
@@ -173,3 +173,19 @@ def test_dimming_changes_the_visible_patches_of_the_reconstruction_only(window, 
             assert window.results._images[key] is window.results.panels[key].image()
     window.close()
     assert Settings().flag("raw_visible", False)  # remembered
+
+
+def test_results_extent_fills_the_height_within_the_shares():
+    chrome = PanelChrome(lines=40, margins=(16, 8), spacing=6, bar=0, thumbs=150)
+    central = QSize(1300, 920)
+    # 2 x 2 of square pictures: two rows of (920 - 14) / 2 - 40 = 413 px need 2 * 413 + 22 px of width
+    assert results_extent("grid", central, 1.0, chrome) == 848
+    # a wide photo would need more than the canvas can give: capped at 0.7, the canvas keeps 0.8 of a panel
+    capped = results_extent("grid", central, 2.0, chrome)
+    assert capped == 910 and 1300 - capped >= 0.8 * (capped - 22) / 2
+    assert results_extent("grid", QSize(1300, 300), 1.0, chrome) == round(0.45 * 1300)  # and gets 0.45
+    # one row under the canvas: four pictures across the width, the height they need (at least 0.3)
+    assert results_extent("row", central, 1.0, chrome) == round((1300 - 16 - 18) / 4 + 40 + 8)
+    assert results_extent("row", central, 1.5, chrome) == round(0.3 * 920)
+    # one large square picture over the thumbnails: as wide as it is tall
+    assert results_extent("large", central, 1.0, chrome) == (920 - 8 - 6 - 150 - 40 + 16)
