@@ -247,3 +247,32 @@ def test_every_dialog_closes_its_analysis(window, qtbot):
     with qtbot.waitSignal(window.controller.analysis_cancelled, timeout=TIMEOUT_MS):
         d.close()
     assert window.controller.analysis_id is None
+
+
+def test_loading_another_model_cancels_the_analysis(window, qtbot):
+    fake = FakePredictor()
+    use_fake(window, qtbot, fake)
+    fake.delay = 120.0
+    d = window.analysis.dialog("sweep")
+    d.compute()
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(window.controller.analysis_cancelled, timeout=TIMEOUT_MS) as blocker:
+        window.load_model(fake_loader(FakePredictor(), "another fake"), "another fake")
+    assert "model" in blocker.args[1] and "Stopped" in d.status.text()
+    qtbot.waitUntil(lambda: window.model_name() == "another fake", timeout=TIMEOUT_MS)
+
+
+def test_closing_the_window_mid_analysis_stops_the_worker(qtbot, tiny_checkpoint, photo_file):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.files.dialogs = False
+    w.show()
+    with qtbot.waitSignal(w.result_shown, timeout=TIMEOUT_MS):
+        w.start(image=photo_file, model=tiny_checkpoint)
+    fake = FakePredictor()
+    use_fake(w, qtbot, fake)
+    fake.delay = 120.0
+    w.analysis.open("errormap")
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
+    w.close()
+    assert not w.controller.is_running()  # the step stopped at its next check; nothing waits
