@@ -37,6 +37,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from mae_studio.core.results import Reconstruction
 
+from .analysis_slot import AnalysisSlot
 from .model_info import ModelInfo
 from .worker import AnalysisJob, AnalysisStart, InferenceWorker, InferJob, Loader, LoadJob
 
@@ -59,13 +60,6 @@ class ResultKey:
     def pack(mask: np.ndarray) -> bytes:
         m = np.asarray(mask, dtype=bool)
         return bytes(str(m.shape), "ascii") + np.packbits(m).tobytes()
-
-
-@dataclass
-class _Analysis:
-    analysis_id: int
-    start: AnalysisStart | None  # until the first step is handed to the worker
-    image_id: int  # the photo (and fit) it is of
 
 
 @dataclass
@@ -106,10 +100,11 @@ class InferenceController(QObject):
         self._worker.model_loaded.connect(self._on_model_loaded)
         self._worker.model_failed.connect(self._on_model_failed)
         self._worker.device_failed.connect(self._on_device_failed)
-        self._worker.analysis_progressed.connect(self._on_analysis_progressed)
-        self._worker.analysis_ready.connect(self._on_analysis_ready)
-        self._worker.analysis_failed.connect(self._on_analysis_failed)
-        self._worker.analysis_cancelled.connect(self._on_analysis_cancelled)
+        self._analyses = AnalysisSlot(self._worker, self)
+        self._analyses.progressed.connect(self.analysis_progressed)
+        self._analyses.ready.connect(self.analysis_ready)
+        self._analyses.failed.connect(self.analysis_failed)
+        self._analyses.cancelled.connect(self.analysis_cancelled)
         self._worker.job_done.connect(self._on_job_done)
         self._generation = 0
         self._floor = 0
@@ -119,9 +114,6 @@ class InferenceController(QObject):
         self._pending: InferJob | None = None
         self._pending_load: LoadJob | None = None
         self._running: InferJob | LoadJob | AnalysisJob | None = None
-        self._analysis: _Analysis | None = None  # the analysis in progress
-        self._analysis_id = 0
-        self._close_analysis = False  # the worker holds steps of a dropped analysis: end them
         self._load_id = 0
         self._model_id = 0  # load id of the model the worker holds
         self._precision = precision
@@ -251,70 +243,24 @@ class InferenceController(QObject):
     @property
     def analysis_id(self) -> int | None:
         """The analysis in progress, if any."""
-        return self._analysis.analysis_id if self._analysis is not None else None
+        return self._analyses.current_id
 
     def start_analysis(self, start: AnalysisStart) -> int:
         """Run an analysis of the current photo on the worker, replacing any in progress.
         Returns its id; its outcome comes as analysis_ready, _failed or _cancelled."""
-        self.cancel_analysis(self.tr("another analysis started"))
-        self._analysis_id += 1
-        self._analysis = _Analysis(self._analysis_id, start, self._image_id)
+        analysis_id = self._analyses.start(start, self._image_id)
         if self._image is None:
-            self._analysis = None
-            self.analysis_failed.emit(self._analysis_id, self.tr("open a photo first"))
+            self._analyses.fail(self.tr("open a photo first"))
         elif not self._has_model and self._pending_load is None and not isinstance(self._running, LoadJob):
-            self._analysis = None
-            self.analysis_failed.emit(self._analysis_id, self.tr("no model is loaded"))
+            self._analyses.fail(self.tr("no model is loaded"))
         else:
             self._dispatch()
-        return self._analysis_id
+        return analysis_id
 
     def cancel_analysis(self, reason: str = "") -> None:
-        """Drop the analysis in progress: a step in flight stops at its next block; the views
-        hear analysis_cancelled now."""
-        current, self._analysis = self._analysis, None
-        if current is None:
-            return
-        self._worker.cancel_analysis_upto(current.analysis_id)
-        if current.start is None:  # the worker holds its steps
-            self._close_analysis = True
-        self.analysis_cancelled.emit(current.analysis_id, reason or self.tr("cancelled"))
+        """Drop the analysis in progress (see AnalysisSlot.cancel)."""
+        self._analyses.cancel(reason)
         self._dispatch()
-
-    def _is_current(self, analysis_id: int) -> bool:
-        return self._analysis is not None and self._analysis.analysis_id == analysis_id
-
-    def _on_analysis_progressed(self, analysis_id: int, done: int, total: int) -> None:
-        if self._is_current(analysis_id) and not self._closed:
-            self.analysis_progressed.emit(analysis_id, done, total)
-        else:
-            self._close_analysis = True  # dropped while its step ran: end its steps
-
-    def _on_analysis_ready(self, analysis_id: int, result: object) -> None:
-        if self._is_current(analysis_id) and not self._closed:
-            self._analysis = None
-            self.analysis_ready.emit(analysis_id, result)
-
-    def _on_analysis_failed(self, analysis_id: int, message: str) -> None:
-        if self._is_current(analysis_id) and not self._closed:
-            self._analysis = None
-            self.analysis_failed.emit(analysis_id, message)
-
-    def _on_analysis_cancelled(self, analysis_id: int) -> None:
-        if self._is_current(analysis_id) and not self._closed:
-            self._analysis = None
-            self.analysis_cancelled.emit(analysis_id, self.tr("cancelled"))
-
-    def _next_analysis_job(self) -> AnalysisJob | None:
-        if self._close_analysis:
-            self._close_analysis = False
-            return AnalysisJob(-1, self._image_id, None, self._fit, None, close=True)
-        a = self._analysis
-        if a is None or not self._has_model or self._image is None:
-            return None
-        job = AnalysisJob(a.analysis_id, a.image_id, self._image, self._fit, a.start)
-        a.start = None
-        return job
 
     def _on_quiet(self) -> None:
         """The drag paused: start its newest mask now rather than after a stale run, unless
@@ -344,10 +290,12 @@ class InferenceController(QObject):
         elif self._pending is not None and self._has_model:
             job, self._pending = self._pending, None
             self.stats.started += 1
-        else:
-            job = self._next_analysis_job()  # only when the brush waits for nothing
+        elif self._has_model:  # an analysis step, only when the brush waits for nothing
+            job = self._analyses.next_job(self._image, self._image_id, self._fit)
             if job is None:
                 return
+        else:
+            return
         self._running, self._reported = job, False
         if isinstance(job, InferJob):  # the worker holds the model of the last successful load
             pack = ResultKey.pack(job.mask)
@@ -401,8 +349,8 @@ class InferenceController(QObject):
 
     def _on_model_failed(self, load_id: int, message: str) -> None:
         self._reported = True
-        if not self._has_model and self._analysis is not None:  # it would wait for ever
-            self._on_analysis_failed(self._analysis.analysis_id, self.tr("no model is loaded"))
+        if not self._has_model:  # an analysis waiting for this model would wait for ever
+            self._analyses.fail(self.tr("no model is loaded"))
         if not self._closed:
             self.model_failed.emit(message)
 
@@ -425,7 +373,7 @@ class InferenceController(QObject):
         self._quiet.stop()
         self._pending = None
         self._pending_load = None
-        self._analysis = None
+        self._analyses.shutdown()
         self._worker.stop()
         return self._worker.wait(timeout_ms)
 
