@@ -45,11 +45,10 @@ from .settings import Settings
 from .statusbar import StudioStatusBar
 from .toolbar import PaintToolbar, next_brush_step
 from .view_link import ViewLink
+from .window_layout import WindowLayout
 from .worker import Loader
 
 log = logging.getLogger(__name__)
-
-DOCKS_TAB_BELOW = 860  # window height (px) under which the side docks become tabs
 
 
 class MainWindow(QMainWindow):
@@ -84,10 +83,6 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 6)
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
-        self._sized = False
-        self._split_by_user = False  # the user moved the splitter: layout changes only re-balance it
-        self._aspect = 0.0  # the pictures' aspect the splitter was balanced for
-        self._docks_tabbed = False  # this window put the Mask and Model docks in tabs (a short window)
         self.setCentralWidget(splitter)
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -101,8 +96,11 @@ class MainWindow(QMainWindow):
             os.cpu_count() or 1,
             self.settings.precision(),
         )
-        self._add_dock(self.tr("Mask"), self.mask_panel, "maskDock")
-        self._add_dock(self.tr("Model"), self.model_panel, "modelDock")
+        docks = (
+            self._add_dock(self.tr("Mask"), self.mask_panel, "maskDock"),
+            self._add_dock(self.tr("Model"), self.model_panel, "modelDock"),
+        )
+        self.room = WindowLayout(self, splitter, self.results, docks)
 
         self.photos = PhotoLoader(self)
         self.files = FileActions(
@@ -183,7 +181,7 @@ class MainWindow(QMainWindow):
         )
         self.keys.install()
 
-    def _add_dock(self, title: str, widget: QWidget, name: str) -> None:
+    def _add_dock(self, title: str, widget: QWidget, name: str) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         # Scrolled, so that a short window (700 px) can shrink the docks instead of clipping them.
@@ -200,6 +198,7 @@ class MainWindow(QMainWindow):
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        return dock
 
     def _connect(self) -> None:
         c, doc, canvas = self.controller, self.doc, self.canvas
@@ -210,7 +209,6 @@ class MainWindow(QMainWindow):
         self.views.cell_hovered.connect(self._on_cell_hovered)
         canvas.brush_changed.connect(self._on_brush_changed)
         self.results.panel_chosen.connect(self._on_panel_chosen)
-        self.splitter.splitterMoved.connect(self._on_splitter_moved)
         doc.mask_changed.connect(self._on_mask_changed)
         doc.image_changed.connect(self._on_image_changed)
         doc.grid_changed.connect(self._on_grid_changed)
@@ -335,9 +333,7 @@ class MainWindow(QMainWindow):
 
     def _on_result_ready(self, generation: int, result: Reconstruction) -> None:
         self.results.set_result(result)
-        aspect = result.original.shape[1] / result.original.shape[0]
-        if abs(aspect - self._aspect) > 0.01 and self._sized:  # a new fit or photo shape
-            self._balance_splitter()
+        self.room.aspect_seen()
         self.status.set_result(result)
         self.result_shown.emit(generation)
 
@@ -365,7 +361,7 @@ class MainWindow(QMainWindow):
 
     def set_heat_visible(self, on: bool) -> None:
         self.results.set_overlay(on)
-        self._rebalance()  # the colour bar takes or gives back room
+        self.room.rebalance()  # the colour bar takes or gives back room
 
     def set_raw_visible(self, on: bool) -> None:
         self.results.set_raw_visible(on)
@@ -376,14 +372,11 @@ class MainWindow(QMainWindow):
     def set_layout(self, key: str, large: str | None = None) -> None:
         """Arrange the results (layouts.LAYOUTS); remembered at once (a crash keeps it too)."""
         self.results.set_layout(key, large)
-        self.splitter.setOrientation(LAYOUTS[key].orientation)
         self.actions_by_name[f"layout_{key}"].setChecked(True)
         self.actions_by_name[f"large_{self.results.large()}"].setChecked(True)
         self.settings.set_layout(key)
         self.settings.set_large_panel(self.results.large())
-        self._split_by_user = False
-        if self._sized:
-            self._balance_splitter()
+        self.room.layout_changed(LAYOUTS[key].orientation)
 
     def set_large_panel(self, key: str) -> None:
         """Show one result large (switching to that layout)."""
@@ -391,18 +384,6 @@ class MainWindow(QMainWindow):
 
     def _on_panel_chosen(self, key: str) -> None:
         self.set_large_panel(key)
-
-    def _on_splitter_moved(self, pos: int, index: int) -> None:
-        self._split_by_user = True
-
-    def _balance_splitter(self) -> None:
-        """Give the results the room their layout and the pictures' aspect need (layouts.py)."""
-        size = self.splitter.size()
-        along = size.width() if self.splitter.orientation() == Qt.Orientation.Horizontal else size.height()
-        along -= self.splitter.handleWidth()
-        results = min(along - 120, self.results.ideal_extent(size))
-        self.splitter.setSizes([along - results, results])
-        self._aspect = self.results.panels["original"].aspect()
 
     def choose_mask_color(self) -> None:
         self.toolbar.choose_color()
@@ -482,39 +463,11 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._sized:  # first show: share the room between canvas and results
-            self._sized = True
-            self._balance_splitter()
+        self.room.shown()  # the first time: share the room between canvas and results
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_docks()
-        self._rebalance()
-
-    def _rebalance(self) -> None:
-        """Re-balance the splitter unless the user placed it."""
-        if self._sized and not self._split_by_user:
-            self._balance_splitter()
-
-    def _fit_docks(self) -> None:
-        """Below DOCKS_TAB_BELOW px the Mask and Model docks share the height as tabs (each stays
-        whole); taller again, they are put back one above the other if this window tabbed them."""
-        mask, model = self.findChild(QDockWidget, "maskDock"), self.findChild(QDockWidget, "modelDock")
-        if mask is None or model is None:
-            return
-        left = Qt.DockWidgetArea.LeftDockWidgetArea
-        side_by_side = self.dockWidgetArea(mask) == left and self.dockWidgetArea(model) == left
-        short = self.height() < DOCKS_TAB_BELOW
-        if short and not self._docks_tabbed and side_by_side and model not in self.tabifiedDockWidgets(mask):
-            self.tabifyDockWidget(mask, model)
-            mask.raise_()
-            self._docks_tabbed = True
-        elif not short and self._docks_tabbed:
-            self._docks_tabbed = False
-            if model in self.tabifiedDockWidgets(mask):
-                self.removeDockWidget(model)
-                self.addDockWidget(left, model)
-                model.show()
+        self.room.resized()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()

@@ -175,10 +175,13 @@ class ResultsView(QWidget):
         margins = (m.left() + m.right(), m.top() + m.bottom())
         return PanelChrome(title + caption, margins, self._grid.spacing(), bar, thumbs)
 
+    def aspect(self) -> float:
+        """The pictures' width over height."""
+        return self.panels["original"].aspect()
+
     def ideal_extent(self, central: QSize) -> int:
         """The results' share of `central` (the splitter's size) in the current layout."""
-        aspect = self.panels["original"].aspect()
-        return results_extent(self._layout, central, aspect, self.chrome())
+        return results_extent(self._layout, central, self.aspect(), self.chrome())
 
     # ---------------------------------------------------------------- results
 

@@ -189,3 +189,28 @@ def test_results_extent_fills_the_height_within_the_shares():
     assert results_extent("row", central, 1.5, chrome) == round(0.3 * 920)
     # one large square picture over the thumbnails: as wide as it is tall
     assert results_extent("large", central, 1.0, chrome) == (920 - 8 - 6 - 150 - 40 + 16)
+
+
+def test_a_splitter_the_user_moved_stays_until_the_layout_changes(window, qtbot):
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.height() == 1000, timeout=2000)
+    handle = window.splitter.handle(1)
+    left, none, plain = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    start = QPointF(handle.width() / 2, handle.height() / 2)
+    for kind, pos, button, held in (
+        (QEvent.Type.MouseButtonPress, start, left, left),
+        (QEvent.Type.MouseMove, start + QPointF(150, 0), none, left),
+        (QEvent.Type.MouseButtonRelease, start + QPointF(150, 0), left, none),
+    ):
+        QApplication.sendEvent(handle, QMouseEvent(kind, pos, handle.mapToGlobal(pos), button, held, plain))
+    moved = window.splitter.sizes()
+    balanced = window.results.ideal_extent(window.splitter.size())
+    assert moved[1] < balanced - 100  # the user gave the canvas more room
+    window.set_heat_visible(True)
+    window.resize(1500, 1000)
+    qtbot.waitUntil(lambda: window.width() == 1500, timeout=2000)
+    assert window.splitter.sizes()[1] < window.results.ideal_extent(window.splitter.size()) - 100  # kept
+    window.set_layout("grid")  # choosing a layout balances again
+    assert window.splitter.sizes()[1] == pytest.approx(
+        window.results.ideal_extent(window.splitter.size()), abs=2
+    )
