@@ -150,19 +150,12 @@ def _devices(spec: str) -> list[str]:
 
 def _models(args: argparse.Namespace) -> list[tuple[str, object]]:
     """(label, loader) pairs; a loader builds the model when its turn comes (one in memory)."""
-    import torch
 
     from mae_studio.core import DEFAULT_WEIGHTS, PRESETS, load_model
-    from mae_studio.core.model import MaskedAutoencoderViT
+    from mae_studio.core.bench import random_preset
 
     def preset(key: str):
-        def build() -> MaskedAutoencoderViT:
-            torch.manual_seed(args.seed)
-            model = MaskedAutoencoderViT(PRESETS[key])
-            model.init_weights()
-            return model.eval()
-
-        return build
+        return lambda: random_preset(key, args.seed)
 
     out: list[tuple[str, object]] = []
     for name in _csv(args.arch):

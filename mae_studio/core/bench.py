@@ -61,6 +61,16 @@ class _Path:
     returns_pred: bool = True  # False: run() returns nothing to compare (reconstruct rows)
 
 
+def random_preset(key: str, seed: int = 0) -> MaskedAutoencoderViT:
+    """The preset `key` (config.PRESETS) with the reference's random initialization."""
+    from .config import PRESETS
+
+    torch.manual_seed(seed)
+    model = MaskedAutoencoderViT(PRESETS[key])
+    model.init_weights()
+    return model.eval()
+
+
 def bench_image(size: int) -> np.ndarray:
     """A real photo (so PSNR means something) or, if the samples are missing, a smooth
     synthetic one. uint8 [size, size, 3] after the predictor's own crop."""
