@@ -111,6 +111,7 @@ class AnalysisDialog(QDialog):
 
     # ---------------------------------------------------------------- running
 
+    @property
     def running(self) -> bool:
         return self._id is not None
 
@@ -129,12 +130,12 @@ class AnalysisDialog(QDialog):
         self._id = self._controller.start_analysis(job)
 
     def cancel(self) -> None:
-        if self.running():
+        if self.running:
             self._controller.cancel_analysis(self.tr("cancelled"))
 
     def mask_changed(self) -> None:
         """The document's mask changed: a result of another mask is stale."""
-        if self.last_result is not None and not self.running() and self.stale():
+        if self.last_result is not None and not self.running and self.stale():
             self.say(self.done_text(self.last_result) + " " + self._stale_text())
 
     def stale(self) -> bool:

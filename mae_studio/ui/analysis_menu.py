@@ -105,7 +105,7 @@ class AnalysisTools(QObject):
         d.show()
         d.raise_()
         d.activateWindow()
-        if key in ("errormap", "sweep") and d.last_result is None and not d.running():
+        if key in ("errormap", "sweep") and d.last_result is None and not d.running:
             d.compute()
         return d
 

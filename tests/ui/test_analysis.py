@@ -165,7 +165,7 @@ def test_a_new_photo_cancels_the_analysis(window, qtbot):
     with qtbot.waitSignal(window.controller.analysis_cancelled, timeout=TIMEOUT_MS) as blocker:
         window.set_photo(photo(seed=3), "other.png", None)
     assert "photo" in blocker.args[1]
-    assert "Stopped" in d.status.text() and not d.running()
+    assert "Stopped" in d.status.text() and not d.running
 
 
 def test_compare_puts_a_second_model_beside_on_the_same_mask(window, qtbot, tmp_path):
@@ -234,7 +234,7 @@ def test_no_photo_is_reported_not_run(qtbot, tiny_checkpoint):
     w.files.dialogs = False
     d = w.analysis.dialog("compare")
     d.compute()
-    assert d.status.text() == "Open a photo first." and not d.running()
+    assert d.status.text() == "Open a photo first." and not d.running
     w.close()
 
 
