@@ -7,6 +7,8 @@ heat_scale.png (the heat map's scale fixed across an edit, values above its top 
 shortcuts.png (the help dialog), comparison.png (the saved comparison sheet), the result layouts
 (layout_2x2.png, layout_row.png, layout_large.png), linked_zoom.png (canvas and panels zoomed on one
 region, the hovered patch outlined in all) and small_1100x700.png (the smallest window it is made for).
+With `--language zh_CN`: only zh_CN_main.png, zh_CN_menu.png, zh_CN_models_dialog.png and one per
+analysis window (zh_CN_errormap.png, zh_CN_sweep.png), in that interface language.
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ def _language_shots(window, out: Path, prefix: str) -> None:  # type: ignore[no-
         d = window.analysis.open(key)
         d.resize(1000, 720)
         d.compute()
-        _wait_for(lambda d=d: d.last_result is not None and not d.running(), 600)
+        _wait_for(lambda d=d: d.last_result is not None and not d.running, 600)
         _spin(300)
         _save(d, out / f"{prefix}_{key}.png")
         d.close()
@@ -161,7 +163,7 @@ def _analysis_shots(window, out: Path, scratch: Path) -> None:  # type: ignore[n
     from .model_loader import FALLBACK_CONFIG, random_loader
 
     def done(d) -> bool:  # type: ignore[no-untyped-def]
-        return d.last_result is not None and not d.running()
+        return d.last_result is not None and not d.running
 
     for key in ("errormap", "sweep"):
         d = window.analysis.open(key)
@@ -245,8 +247,9 @@ def main(argv: list[str] | None = None) -> int:
 
     settings_dir = tempfile.TemporaryDirectory(prefix="mae-studio-shots-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
-    if args.language:
-        os.environ[LANGUAGE_ENV] = args.language
+    if args.language:  # chosen as a user does (View > Language), so the menu shows the choice
+        os.environ.pop(LANGUAGE_ENV, None)
+        Settings().set_language(args.language)
     create_application()
     window = new_window(Settings())
     window.files.dialogs = False
