@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_settings()
         a, c, panel = self.actions_by_name, self.controller, self.model_panel
-        view = (self.canvas.brush_changed, a["grid"].toggled, a["heat"].toggled)
+        view = (self.canvas.brush_changed, a["grid"].toggled, a["heat"].toggled, self.results.layout_changed)
         compute = (c.model_loaded, panel.device_chosen, panel.precision_chosen, panel.threads_chosen)
         self.autosave = Autosave(  # off without a folder (tests, benchmark)
             self,
@@ -418,6 +418,8 @@ class MainWindow(QMainWindow):
             threads=self.settings.inference_threads(),
             saved_at=now_text(),
             fit=doc.fit,
+            layout=self.results.layout_key(),
+            large_panel=self.results.large(),
         )
 
     def restore_session(self, s: Session) -> None:
@@ -425,6 +427,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_brush_radius(s.brush_radius)
         self.actions_by_name["grid"].setChecked(s.grid_visible)
         self.actions_by_name["heat"].setChecked(s.heatmap)
+        self.set_layout(s.layout, s.large_panel)
         self.models.restore(s.model_path, s.device, s.precision, s.threads)
         self.doc.restore((s.img_size, s.patch_size), s.fit, s.recipe, s.mask)
         self.files.reopen(s.image_file, s.image_name, s.pasted)

@@ -47,6 +47,7 @@ class ResultsView(QWidget):
 
     patch_hovered = Signal(int, int)
     panel_chosen = Signal(str)  # a thumbnail clicked or a panel double-clicked: show it large
+    layout_changed = Signal()  # another layout or large result
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +85,7 @@ class ResultsView(QWidget):
             raise ValueError(f"unknown result panel {large!r} (choose from {', '.join(self.panels)})")
         self._layout, self._large = key, large or self._large
         self._arrange()
+        self.layout_changed.emit()
 
     def layout_key(self) -> str:
         return self._layout

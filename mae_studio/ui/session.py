@@ -26,6 +26,8 @@ from mae_studio.core.files import read_regular_file
 from mae_studio.core.recipes import MaskRecipe
 from mae_studio.core.results import FITS
 
+from .layouts import DEFAULT_LARGE, DEFAULT_LAYOUT, LAYOUTS, VIEW_PANELS
+
 SESSION_FORMAT = "mae-studio-session"
 SESSION_VERSION = 1
 MAX_SESSION_BYTES = 32 << 20  # a 1024 x 1024 patch grid fully removed is ~8 MiB of indices
@@ -59,6 +61,8 @@ class Session:
     threads: int  # 0 = automatic
     saved_at: str  # local time, ISO 8601
     fit: str = "crop"  # how the photo met the model (core.results.FITS)
+    layout: str = DEFAULT_LAYOUT  # the results' layout (layouts.LAYOUTS); older sessions have none
+    large_panel: str = DEFAULT_LARGE  # the result the "large" layout shows large
 
     @property
     def saved_at_text(self) -> str:
@@ -85,7 +89,13 @@ class Session:
             },
             "mask": json.loads(masks.mask_to_json(self.mask)),
             "recipe": {"pattern": self.recipe.pattern, "ratio": self.recipe.ratio, "seed": self.recipe.seed},
-            "view": {"brush_radius": self.brush_radius, "grid": self.grid_visible, "heatmap": self.heatmap},
+            "view": {
+                "brush_radius": self.brush_radius,
+                "grid": self.grid_visible,
+                "heatmap": self.heatmap,
+                "layout": self.layout,
+                "large_panel": self.large_panel,
+            },
             "compute": {"precision": self.precision, "threads": self.threads},
         }
         return json.dumps(doc, indent=1) + "\n"
@@ -197,6 +207,10 @@ def _parse(doc: Any, folder: Path) -> Session:
     threads = _field(compute, "threads", (int,))
     if not 0 <= brush <= 200 or precision not in ("exact", "fast") or not 0 <= threads <= 1024:
         raise _Damaged("a view or compute setting is out of range")
+    layout = view.get("layout", DEFAULT_LAYOUT)  # written before layouts existed: the default
+    large_panel = view.get("large_panel", DEFAULT_LARGE)
+    if layout not in LAYOUTS or large_panel not in VIEW_PANELS:
+        raise _Damaged(f"unknown layout {layout!r} or large result {large_panel!r}")
 
     return Session(
         image_name=name,
@@ -215,4 +229,6 @@ def _parse(doc: Any, folder: Path) -> Session:
         threads=threads,
         saved_at=_field(doc, "saved_at", (str,)),
         fit=fit,
+        layout=layout,
+        large_panel=large_panel,
     )

@@ -4,6 +4,8 @@ visible patches are dimmed unless the user asks for them raw."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt
@@ -14,6 +16,7 @@ from mae_studio.core.results import DIM_TARGET
 from mae_studio.ui.layouts import LAYOUTS, VIEW_PANELS, PanelChrome, results_extent
 from mae_studio.ui.main_window import MainWindow
 from mae_studio.ui.qimage import qimage_to_rgb
+from mae_studio.ui.session import SessionFileError, read_session
 from mae_studio.ui.settings import Settings
 
 from .fakes import FakePredictor
@@ -214,3 +217,24 @@ def test_a_splitter_the_user_moved_stays_until_the_layout_changes(window, qtbot)
     assert window.splitter.sizes()[1] == pytest.approx(
         window.results.ideal_extent(window.splitter.size()), abs=2
     )
+
+
+def test_the_autosaved_session_keeps_the_layout(window, tmp_path):
+    window.set_layout("row")
+    window.set_large_panel("masked")  # the large layout, masked input large
+    path = tmp_path / "session.json"
+    path.write_text(window.session_now().to_json(), encoding="utf-8")
+    saved = read_session(path)
+    assert (saved.layout, saved.large_panel) == ("large", "masked")
+    window.set_layout("grid")
+    window.restore_session(saved)
+    assert window.results.layout_key() == "large" and window.results.large() == "masked"
+
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    del doc["view"]["layout"], doc["view"]["large_panel"]  # a session from before the layouts
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert (read_session(path).layout, read_session(path).large_panel) == ("grid", "pasted")
+    doc["view"]["layout"] = "spiral"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(SessionFileError, match="unknown layout 'spiral'"):
+        read_session(path)
