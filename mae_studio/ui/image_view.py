@@ -273,8 +273,10 @@ class ImageView(QWidget):
         self._user_moved(Region(r.cx - dx / picture.width(), r.cy - dy / picture.height(), r.zoom))
 
     def _user_moved(self, region: Region) -> None:
+        before = self.region()
         self.set_region(region)
-        self.region_changed.emit(self.region())
+        if self.region() != before:  # a drag on a fitted picture moves nothing: nothing to follow
+            self.region_changed.emit(self.region())
 
     def set_space_held(self, held: bool) -> None:
         """Space+drag pans, as on the canvas (any drag pans here, since nothing is painted)."""

@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         self.views.cell_hovered.connect(self._on_cell_hovered)
         canvas.brush_changed.connect(self._on_brush_changed)
         self.results.panel_chosen.connect(self._on_panel_chosen)
+        self.actions_by_name["fit"].triggered.connect(self.views.fit_all)  # every view, linked or not
         doc.mask_changed.connect(self._on_mask_changed)
         doc.image_changed.connect(self._on_image_changed)
         doc.grid_changed.connect(self._on_grid_changed)

@@ -60,8 +60,8 @@ class LinkedView(Protocol):
 
 
 class ViewLink(QObject):
-    """Keeps its views on one region (while linked) and one hovered patch (always). Fit to
-    window resets every view, linked or not."""
+    """Keeps its views on one region (while linked) and one hovered patch (always); fit_all
+    (View > Fit to Window) resets every view, linked or not."""
 
     cell_hovered = Signal(int, int)  # the patch under the pointer in any view; (-1, -1): none
 
@@ -93,7 +93,7 @@ class ViewLink(QObject):
             view.set_region(FIT)
 
     def _on_region_changed(self, source: LinkedView, region: Region) -> None:
-        if self._linked or region.is_fit:
+        if self._linked:
             self._follow(source, region)
 
     def _follow(self, source: LinkedView, region: Region) -> None:

@@ -165,3 +165,15 @@ def test_the_hovered_patch_is_outlined_in_every_view(window):
     QApplication.sendEvent(view, QEvent(QEvent.Type.Leave))
     assert window.canvas.hover_cell() == (-1, -1)
     assert all(other.hover_cell() == (-1, -1) for other in panels(window))
+
+
+def test_a_drag_on_a_fitted_panel_leaves_an_unlinked_canvas_alone(window):
+    window.actions_by_name["link_views"].setChecked(False)
+    window.canvas.zoom_by(3.0)
+    zoomed = window.canvas.region()
+    view = window.results.panels["original"]
+    middle_drag(view, view.target_rect().center(), view.target_rect().center() + QPointF(40, 10))
+    assert view.region() == FIT and window.canvas.region() == zoomed
+    window.actions_by_name["fit"].trigger()
+    middle_drag(view, view.target_rect().center(), view.target_rect().center() + QPointF(40, 10))
+    assert view.region() == FIT and window.canvas.region() == FIT
