@@ -101,6 +101,15 @@ def choose(model: MaskedAutoencoderViT) -> tuple[Variant, dict[str, Engine]]:
     return dataclasses.replace(variant_named(choice.variant), reason=choice.reason), engines
 
 
+def cached_variant(model: MaskedAutoencoderViT) -> Variant | None:
+    """The cached choice for `model` on this CPU, or None (no entry, or a damaged cache)."""
+    entry = _read_cache().get(cache_key(model))
+    choice = _from_entry(entry) if entry is not None else None
+    return (
+        None if choice is None else dataclasses.replace(variant_named(choice.variant), reason=choice.reason)
+    )
+
+
 def measure(model: MaskedAutoencoderViT) -> tuple[Choice, dict[str, Engine]]:
     """Time exact and every candidate interleaved on `model` (see the module docstring)."""
     start = time.perf_counter()

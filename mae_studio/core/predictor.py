@@ -373,15 +373,30 @@ class Predictor:
                 runner.warm_up([k])
         return len(runner.captured)
 
+    def prepare_fast(self) -> None:
+        """Build the engine `fast` chose earlier on this CPU (fast_choice's cache), so a switch to
+        fast (a brush stroke's preview) is instant; nothing when there is no choice yet (the
+        first switch measures it). The model is only read; the lock is held to add the engine."""
+        variant = fast_choice.cached_variant(self.model) if self.device.type == "cpu" else None
+        if variant is None or variant.name in self._engines:
+            return
+        engine = Engine(self.model, variant, self.device)
+        with self._lock:
+            self._engines.setdefault(variant.name, engine)
+
     def start_warm_up(self, counts: Iterable[int] | None = None) -> threading.Thread | None:
-        """warm_up on a daemon thread (call after a model loads); None off CUDA.
-        stop_warm_up() ends it at the next count."""
-        if not self.use_cuda_graphs:
+        """warm_up on a daemon thread (call after a model loads); on a CPU, prepare_fast when fast
+        was chosen before; None when there is nothing to do. stop_warm_up() ends it at the next
+        count (waits for a fast engine being built)."""
+        cpu_fast = self.device.type == "cpu" and fast_choice.cached_variant(self.model) is not None
+        if not self.use_cuda_graphs and not cpu_fast:
             return None
         self.stop_warm_up()
         self._warm_stop.clear()
-        args = (counts, self._warm_stop.is_set)
-        thread = threading.Thread(target=self.warm_up, args=args, name="mae-graph-warm-up", daemon=True)
+        target, args = (
+            (self.prepare_fast, ()) if cpu_fast else (self.warm_up, (counts, self._warm_stop.is_set))
+        )
+        thread = threading.Thread(target=target, args=args, name="mae-warm-up", daemon=True)
         thread.start()
         self._warm_thread = thread
         return thread

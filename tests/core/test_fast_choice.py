@@ -122,3 +122,20 @@ def test_fast_stays_within_the_stated_bound_of_exact_on_conformance_weights(case
     assert float((b - a).norm() / a.norm()) <= FAST_REL_L2_BOUND
     ra, rb = exact.reconstruct(mask), fast.reconstruct(mask)
     assert float(np.abs(ra.reconstruction.astype(np.int16) - rb.reconstruction).mean()) <= 1.0  # grey levels
+
+
+@NEEDS_INT8
+def test_a_cached_choice_is_built_in_the_background_after_a_load(monkeypatch):
+    model = tiny_model()
+    assert Predictor(model, CPU, "exact").start_warm_up() is None  # nothing chosen yet: nothing to build
+    monkeypatch.setattr(
+        fast_choice, "measure", lambda m: (fast_choice.Choice("int8", 2.0, 0.03, {}, 1.0), {})
+    )
+    fast_choice.choose(model)  # a choice made on an earlier run
+    predictor = Predictor(model, CPU, "exact")
+    thread = predictor.start_warm_up()
+    assert thread is not None
+    thread.join(60)
+    built = []
+    monkeypatch.setattr("mae_studio.core.predictor.Engine", lambda *a: built.append(a))
+    assert predictor.set_precision("fast").name == "int8" and built == []  # ready: no build on switch

@@ -266,7 +266,8 @@ def test_common_counts_cover_every_count_once_presets_first():
     assert counts[0] == 196 and set(counts[1:4]) >= {49, 98}  # nothing removed, 75%, 50%
 
 
-def test_warm_up_is_a_no_op_off_cuda():
+def test_warm_up_is_a_no_op_off_cuda_until_fast_was_chosen(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAE_STUDIO_DATA_DIR", str(tmp_path))  # no fast choice cached (test_fast_choice)
     p = Predictor(tiny_model(), "cpu")
     assert not p.use_cuda_graphs
     assert p.warm_up() == 0 and p.start_warm_up() is None
