@@ -3,7 +3,8 @@ chosen by measurement the first time a model architecture meets this CPU and tor
 remembered in the data folder (fast_choice.json) so later starts take it at once.
 
 The measurement (about a second or two; longer for ViT-L and up) runs `exact` and each
-candidate interleaved on the model at hand, at batch 1 with 75% of the patches removed, and
+candidate interleaved on the model at hand, at batch 1 on a sample photo with 75% of the
+patches removed, and
 keeps the candidate with the lowest median whose prediction stays within FAST_REL_L2_BOUND of
 exact's (relative L2). Candidates: dynamic int8 linear layers, and on CPUs with native bf16
 also bf16 weights and bf16 autocast. Emulated bf16 (AVX2 and older) is slower than float32 and
@@ -31,6 +32,7 @@ from pathlib import Path
 import torch
 
 from .fastpath import Engine, ids_from_mask
+from .images import normalize
 from .masks import random_mask
 from .model import MaskedAutoencoderViT
 from .places import data_folder
@@ -120,9 +122,10 @@ def measure(model: MaskedAutoencoderViT) -> tuple[Choice, dict[str, Engine]]:
             engines[name] = Engine(model, variant_named(name), device)
         except RuntimeError as e:  # this torch cannot build it: not a candidate here
             log.info("fast choice: %s not measured (%s)", name, e)
+    from .bench import bench_image  # (bench imports the predictor, which imports this module)
+
     c = model.config
-    g = torch.Generator().manual_seed(0)
-    imgs = torch.randn(1, c.in_chans, c.img_size, c.img_size, generator=g)
+    imgs = normalize(bench_image(c.img_size))[None]  # a sample photo: errors as on real pictures
     keep, restore = ids_from_mask(random_mask(c.grid_size, MEASURE_RATIO, 0).reshape(-1))
     ids_keep, ids_restore = torch.from_numpy(keep)[None], torch.from_numpy(restore)[None]
     tokens = {name: e.embed(imgs) for name, e in engines.items()}
