@@ -4,7 +4,11 @@ averaged. Removed patches are hatched: the decoder sees only a shared mask token
 attention on them gathers no picture content from that place.
 
 Computed on the worker for that one query (core.attention: the model's own projections,
-without giving up the fused attention kernel of normal reconstructions)."""
+without giving up the fused attention kernel of normal reconstructions).
+
+The heat takes the window's colour map but not core.heatmap's heat layer: weights are not
+errors (no fixed MSE scale applies; the top is the largest weight, so nothing passes it), and
+the opacity grows with the weight so the photo stays visible where the decoder hardly looks."""
 
 from __future__ import annotations
 
@@ -12,8 +16,6 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QWidget
-
-from mae_studio.core.heatmap import DEFAULT_COLORMAP
 
 from .analysis_dialog import AnalysisDialog
 from .analysis_jobs import AttentionResult, attention_job
@@ -64,7 +66,7 @@ class AttentionDialog(AnalysisDialog):
         self.picture.set_placeholder(self.tr("Open a photo first"))
         self.picture.cell_clicked.connect(self._on_cell_clicked)
         self.picture.cell_hovered.connect(self._on_cell_hovered)
-        self.bar = ColorBar(DEFAULT_COLORMAP, self.tr("weight"), beside=self.picture)
+        self.bar = ColorBar(self.heat_style.cmap, self.tr("weight"), beside=self.picture)
         grid = QGridLayout()
         grid.addWidget(self.picture, 0, 0)
         grid.addWidget(self.bar, 0, 1)
@@ -140,14 +142,18 @@ class AttentionDialog(AnalysisDialog):
             return None
         return r.averaged(self.block.currentData(), self.head.currentData())
 
+    def show_heat(self) -> None:
+        self._on_selection_changed()
+
     def _on_selection_changed(self) -> None:
         weights = self.shown_weights()
         if weights is None:
             return
         vmax = float(weights.max()) or 1.0
-        # Opacity grows with the weight: the photo shows through where the decoder hardly looks.
+        cmap = self.heat_style.cmap
         alpha = np.round(HEAT_ALPHA * np.sqrt(np.clip(weights / vmax, 0, 1))).astype(np.uint8)
-        self.picture.set_heat(heat_image(weights, vmax, DEFAULT_COLORMAP, alpha))
+        self.picture.set_heat(heat_image(weights, vmax, cmap, alpha))
+        self.bar.set_cmap(cmap)
         self.bar.set_vmax(vmax)
         self.picture.set_title(self._title())
         self.readout.setText(self._shares_text())

@@ -6,6 +6,7 @@ model is untouched. A second model with other patches gets the mask carried to i
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,12 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QGridLayout, QL
 
 from mae_studio.core.catalogue import CATALOGUE
 from mae_studio.core.downloads import cached_path, catalogue_source
-from mae_studio.core.heatmap import DEFAULT_COLORMAP, auto_vmax
+from mae_studio.core.heatmap import HeatLayer, HeatStyle, Overflow, auto_vmax, heat_layer
 from mae_studio.core.results import Reconstruction
 
 from .analysis_dialog import AnalysisDialog
 from .analysis_jobs import CompareResult, compare_job
-from .analysis_picture import AnalysisPicture, heat_image
+from .analysis_picture import AnalysisPicture, layer_image
 from .colorbar import ColorBar
 from .controller import InferenceController
 from .model_loader import checkpoint_loader, default_loader
@@ -64,7 +65,8 @@ class CompareDialog(AnalysisDialog):
             self.controls.insertWidget(i, w)
         self.views = (AnalysisPicture(), AnalysisPicture())
         self.metrics = (QLabel(" "), QLabel(" "))
-        self.bar = ColorBar(DEFAULT_COLORMAP, "MSE", beside=self.views[1])
+        self.bar = ColorBar(self.heat_style.cmap, "MSE", beside=self.views[1])
+        self.layers: tuple[HeatLayer, HeatLayer] | None = None  # the heat shown, one per model
         self.bar.hide()
         grid = QGridLayout()
         for i, (view, metric) in enumerate(zip(self.views, self.metrics, strict=True)):
@@ -148,7 +150,7 @@ class CompareDialog(AnalysisDialog):
             view.set_title(name)
             view.set_picture(r.pasted, r.mask.shape, (*r.original.shape[:2], r.patch_size))
             metric.setText(self._metrics_text(r))
-        self._on_heat_toggled(self.heat.isChecked())
+        self.show_heat()
 
     def clear_view(self) -> None:
         for view, metric in zip(self.views, self.metrics, strict=True):
@@ -156,6 +158,7 @@ class CompareDialog(AnalysisDialog):
             view.set_heat(None)
             metric.setText(" ")
         self.bar.hide()
+        self.layers = None
 
     def _metrics_text(self, r: Reconstruction) -> str:
         h, w = r.mask.shape
@@ -179,13 +182,29 @@ class CompareDialog(AnalysisDialog):
         )
 
     def _on_heat_toggled(self, on: bool) -> None:
-        r = self.last_result
-        if not isinstance(r, CompareResult):
+        self.show_heat()
+
+    def show_heat(self) -> None:
+        """Both models' heat layers (the results view's: removed patches only) on one scale: the
+        window's fixed top, or else the higher of the two auto tops."""
+        r, on = self.last_result, self.heat.isChecked()
+        if not isinstance(r, CompareResult) or not on:
+            for view in self.views:
+                view.set_heat(None)
+            self.bar.hide()
+            self.layers = None
             return
         pair = (r.first, r.second)
-        vmax = max(auto_vmax(x.per_patch_mse, x.mask if x.mask.any() else None) for x in pair)
-        for view, x in zip(self.views, pair, strict=True):
-            shown = x.mask if x.mask.any() else None
-            view.set_heat(heat_image(x.per_patch_mse, vmax, DEFAULT_COLORMAP, 170, shown) if on else None)
-        self.bar.set_vmax(vmax)
-        self.bar.setVisible(on)
+        style = self.heat_style
+        top = style.vmax or max(auto_vmax(x.per_patch_mse, x.mask if x.mask.any() else None) for x in pair)
+        shared = HeatStyle(style.cmap, top, style.opacity)
+        first, second = (
+            replace(heat_layer(x.per_patch_mse, x.mask, shared), fixed=style.fixed) for x in pair
+        )
+        for view, layer in zip(self.views, (first, second), strict=True):
+            view.set_heat(layer_image(layer))
+        overs = [o for o in (first.overflow, second.overflow) if o is not None]
+        over = Overflow(sum(o.count for o in overs), max(o.peak for o in overs)) if overs else None
+        self.bar.set_layer(replace(second, overflow=over))  # the bar speaks for both pictures
+        self.bar.show()
+        self.layers = (first, second)

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mae_studio.core.heatmap import DEFAULT_STYLE, HeatStyle
+
 from .controller import InferenceController
 from .worker import AnalysisStart
 
@@ -48,6 +50,7 @@ class AnalysisDialog(QDialog):
         self._id: int | None = None  # the analysis of ours in progress
         self._started_mask: np.ndarray | None = None
         self.last_result: object | None = None
+        self.heat_style: HeatStyle = DEFAULT_STYLE  # the window's colour map and scale
         self.intro = QLabel(intro)
         self.intro.setWordWrap(True)
         self.controls = QHBoxLayout()  # a subclass's choices, left of the Compute button
@@ -92,6 +95,15 @@ class AnalysisDialog(QDialog):
 
     def clear_view(self) -> None:
         """Show no result (the photo changed)."""
+
+    def show_heat(self) -> None:
+        """Draw the result's heat layers in self.heat_style (a window with a heat map)."""
+
+    def set_heat_style(self, style: HeatStyle) -> None:
+        """The window's heat-map style changed (View > Heat Map Colours and Scale)."""
+        if style != self.heat_style:
+            self.heat_style = style
+            self.show_heat()
 
     def forget(self) -> None:
         """The photo or its fit changed: the result shown is of another picture."""

@@ -1,23 +1,26 @@
 """Analysis > Error Map: every patch's error (each predicted once, in K runs) and the spread of
-the reconstructions over random masks, as `mae-studio errormap` computes them."""
+the reconstructions over random masks, as `mae-studio errormap` computes them.
+
+Both maps are core.heatmap heat layers in the window's colour map, as the results view and the
+saved sheets draw them; the error map also takes the window's fixed scale (both are MSEs), the
+uncertainty (a spread of pixel values) keeps an auto scale of its own."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtWidgets import QGridLayout, QLabel, QSpinBox, QWidget
 
-from mae_studio.core.heatmap import DEFAULT_COLORMAP, auto_vmax, format_value
+from mae_studio.core.heatmap import HeatLayer, HeatStyle, format_value, heat_layer
 
 from .analysis_dialog import AnalysisDialog
 from .analysis_jobs import ErrorMapResult, errormap_job
-from .analysis_picture import AnalysisPicture, heat_image
+from .analysis_picture import AnalysisPicture, layer_image
 from .colorbar import ColorBar
 from .controller import InferenceController
 from .worker import AnalysisStart
-
-HEAT_ALPHA = 170  # of 255: the picture still shows through
 
 
 def patch_means(values: np.ndarray, grid: tuple[int, int], patch_size: int) -> np.ndarray:
@@ -68,8 +71,10 @@ class ErrorMapDialog(AnalysisDialog):
             self.controls.insertWidget(2 * i + 1, box)
         self.error = AnalysisPicture(self.tr("Error of every patch (MSE)"))
         self.spread = AnalysisPicture(self.tr("Uncertainty (std of [0, 1] pixels)"))
-        self.error_bar = ColorBar(DEFAULT_COLORMAP, "MSE", beside=self.error)
-        self.spread_bar = ColorBar(DEFAULT_COLORMAP, self.tr("std"), beside=self.spread)
+        self.error_bar = ColorBar(self.heat_style.cmap, "MSE", beside=self.error)
+        self.spread_bar = ColorBar(self.heat_style.cmap, self.tr("std"), beside=self.spread)
+        self.error_layer: HeatLayer | None = None
+        self.spread_layer: HeatLayer | None = None
         for view in (self.error, self.spread):
             view.set_placeholder(self.tr("Compute to see the map"))
             view.cell_hovered.connect(self._on_cell_hovered)
@@ -92,35 +97,59 @@ class ErrorMapDialog(AnalysisDialog):
         assert isinstance(result, ErrorMapResult)
         r = result
         grid, p = r.per_patch.shape, r.patch_size
-        vmax = auto_vmax(r.per_patch)
         self.error.set_picture(r.reconstruction, grid, (*r.original.shape[:2], p))
-        self.error.set_heat(heat_image(r.per_patch, vmax, DEFAULT_COLORMAP, HEAT_ALPHA))
-        self.error_bar.set_vmax(vmax)
-        self._cell_spread = patch_means(r.uncertainty, grid, p)
-        finite = r.uncertainty[np.isfinite(r.uncertainty)]
-        top = float(np.percentile(finite, 99)) if finite.size else 1.0
         self.spread.set_picture(r.original, grid, (*r.original.shape[:2], p))
-        self.spread.set_heat(heat_image(r.uncertainty, max(top, 1e-6), DEFAULT_COLORMAP, HEAT_ALPHA))
-        self.spread_bar.set_vmax(max(top, 1e-6))
+        self._cell_spread = patch_means(r.uncertainty, grid, p)
+        self.show_heat()
+
+    def show_heat(self) -> None:
+        r = self.last_result
+        if not isinstance(r, ErrorMapResult):
+            return
+        style = self.heat_style
+        # Every patch was predicted in its run: all are shown (a nan one, never predicted, is not).
+        self.error_layer = heat_layer(r.per_patch, np.isfinite(r.per_patch), style)
+        self.error.set_heat(layer_image(self.error_layer))
+        self.error_bar.set_layer(self.error_layer)
+        # One colour per pixel; the window's fixed top is an MSE, not a spread: auto here.
+        spread = heat_layer(
+            r.uncertainty, np.isfinite(r.uncertainty), HeatStyle(style.cmap, None, style.opacity)
+        )
+        if spread.overflow is not None:
+            spread = replace(spread, overflow=replace(spread.overflow, unit="pixel"))
+        self.spread_layer = spread
+        self.spread.set_heat(layer_image(spread))
+        self.spread_bar.set_layer(spread)
+        self.spread_bar.setToolTip(self._spread_tip(spread))
+
+    def _spread_tip(self, layer: HeatLayer) -> str:
+        tip = self.tr(
+            "Colour scale set for this map: its top ({top}) is the 99th percentile of the pixels' spread."
+        ).format(top=format_value(layer.vmax, 4))
+        if layer.overflow is not None:
+            tip += "\n" + self.tr(
+                "%n pixel(s) above the top, shown in its colour (max {value}).", "", layer.overflow.count
+            ).format(value=format_value(layer.overflow.peak, 4))
+        return tip
 
     def clear_view(self) -> None:
         for view in (self.error, self.spread):
             view.set_picture(None)
             view.set_heat(None)
         self._cell_spread = None
+        self.error_layer = self.spread_layer = None
 
     def done_text(self, result: object) -> str:
         assert isinstance(result, ErrorMapResult)
         r = result
-        over = int((r.per_patch > auto_vmax(r.per_patch)).sum())
         text = self.tr("{k} runs for the error map and {n} masks for the uncertainty in {s:.1f} s.").format(
             k=r.k, n=r.masks, s=r.seconds
         )
-        if over:
-            worst = format_value(float(np.nanmax(r.per_patch)))
+        over = self.error_layer.overflow if self.error_layer is not None else None
+        if over is not None:
             text += " " + self.tr(
-                "%n patch(es) above the colour bar's top (worst {worst}).", "", over
-            ).format(worst=worst)
+                "%n patch(es) above the colour bar's top (worst {worst}).", "", over.count
+            ).format(worst=format_value(over.peak))
         return text
 
     def _on_cell_hovered(self, row: int, col: int) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from mae_studio.core.heatmap import DEFAULT_STYLE, HeatStyle
 from mae_studio.core.recipes import MaskRecipe
 
 from .analysis_attention import AttentionDialog
@@ -39,6 +40,7 @@ class AnalysisTools(QObject):
         self._window, self._controller, self._doc = window, controller, doc
         self._model_name, self._device = model_name, device
         self.dialogs: dict[str, AnalysisDialog] = {}
+        self._heat_style = DEFAULT_STYLE
         self.actions: dict[str, QAction] = {}
         doc.mask_changed.connect(self._on_mask_changed)
         doc.image_changed.connect(self._on_image_changed)
@@ -94,6 +96,7 @@ class AnalysisTools(QObject):
                 d = AttentionDialog(c, mask, lambda: doc.framing, w)
             else:
                 raise KeyError(key)
+            d.set_heat_style(self._heat_style)
             d.resize(1100, 760)
             self.dialogs[key] = d
         return d
@@ -108,6 +111,12 @@ class AnalysisTools(QObject):
         if key in ("errormap", "sweep") and d.last_result is None and not d.running:
             d.compute()
         return d
+
+    def set_heat_style(self, style: HeatStyle) -> None:
+        """The window's heat-map colours and scale, for every analysis window's heat."""
+        self._heat_style = style
+        for d in self.dialogs.values():
+            d.set_heat_style(style)
 
     def _apply_ratio(self, ratio: float, seed: int) -> None:
         self._doc.generate(MaskRecipe("random", ratio, seed), self.tr("Mask from the sweep"))

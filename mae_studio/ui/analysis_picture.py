@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from mae_studio.core.heatmap import colorize
+from mae_studio.core.heatmap import HeatLayer, colorize
 
 from .qimage import rgb_to_qimage, rgba_to_qimage
 
@@ -27,6 +27,12 @@ def heat_image(
     if shown is not None:
         a = np.where(shown, a, 0)
     return rgba_to_qimage(rgb, a.astype(np.uint8))
+
+
+def layer_image(layer: HeatLayer) -> QImage:
+    """A core.heatmap.HeatLayer as the QImage drawn over the picture: the colours and opacities
+    the results view and the saved sheets use."""
+    return rgba_to_qimage(layer.rgb, layer.alpha)
 
 
 class AnalysisPicture(QWidget):
@@ -75,6 +81,10 @@ class AnalysisPicture(QWidget):
     def set_heat(self, heat: QImage | None) -> None:
         self._heat = heat
         self.update()
+
+    def heat(self) -> QImage | None:
+        """The heat layer drawn over the picture (None: none)."""
+        return self._heat
 
     def set_marks(self, hatched: np.ndarray | None = None, marked: tuple[int, int] | None = None) -> None:
         self._hatched = None if hatched is None else np.asarray(hatched, dtype=bool)

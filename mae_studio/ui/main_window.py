@@ -152,6 +152,8 @@ class MainWindow(QMainWindow):
         self.heat = HeatControls(s, self.results.heat_top, self)
         self.results.set_heat_style(self.heat.style())
         self.heat.style_changed.connect(self.results.set_heat_style)
+        self.analysis.set_heat_style(self.heat.style())  # the analysis windows draw heat alike
+        self.heat.style_changed.connect(self.analysis.set_heat_style)
         # below the heat map's toggle
         self.view_menu.insertMenu(self.actions_by_name["color"], self.heat.menu(self))
         self.results.colorbar.addActions(self.heat.bar_actions())

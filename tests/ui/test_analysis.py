@@ -10,10 +10,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from mae_studio.core import masks
+from mae_studio.core.heatmap import HeatStyle, heat_layer
 from mae_studio.core.sweep import DEFAULT_RATIOS
 from mae_studio.ui.analysis_jobs import AttentionResult, CompareResult, ErrorMapResult, SweepResult
 from mae_studio.ui.document import MaskRecipe
@@ -276,3 +277,58 @@ def test_closing_the_window_mid_analysis_stops_the_worker(qtbot, tiny_checkpoint
     qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
     w.close()
     assert not w.controller.is_running()  # the step stopped at its next check; nothing waits
+
+
+def _argb(image) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """A heat QImage as (rgb uint8 [h, w, 3], alpha uint8 [h, w])."""
+    img = image.convertToFormat(QImage.Format.Format_ARGB32)
+    h, w = img.height(), img.width()
+    bgra = np.frombuffer(img.constBits(), np.uint8, img.bytesPerLine() * h).reshape(h, -1)[:, : 4 * w]
+    bgra = bgra.reshape(h, w, 4)
+    return bgra[:, :, 2::-1].copy(), bgra[:, :, 3].copy()
+
+
+def test_the_error_map_draws_the_results_heat_layer_in_the_windows_style(window, qtbot):
+    window.heat.set_colormap("viridis")
+    with qtbot.waitSignal(window.controller.analysis_ready, timeout=TIMEOUT_MS):
+        window.analysis.open("errormap")
+    d = window.analysis.dialogs["errormap"]
+    r = d.last_result
+    assert isinstance(r, ErrorMapResult)
+    layer = heat_layer(r.per_patch, None, window.heat.style())  # what the results view would draw
+    rgb, alpha = _argb(d.error.heat())
+    np.testing.assert_array_equal(rgb, layer.rgb)
+    np.testing.assert_array_equal(alpha, layer.alpha)
+    assert d.error_bar.cmap() == "viridis" and d.error_bar.vmax() == pytest.approx(layer.vmax)
+    # A fixed top below the worst patch: the same cap and count as the results' colour bar.
+    top = float(np.sort(r.per_patch, axis=None)[-3])
+    window.heat.set_scale(top)
+    fixed = heat_layer(r.per_patch, None, HeatStyle("viridis", top))
+    np.testing.assert_array_equal(_argb(d.error.heat())[0], fixed.rgb)
+    assert d.error_bar.overflow() == fixed.overflow and fixed.overflow.count == 2
+    assert d.error_bar.label_text() == "MSE · fixed"
+    # The uncertainty is no MSE: the window's map, but a scale of its own.
+    spread = heat_layer(r.uncertainty, np.isfinite(r.uncertainty), HeatStyle("viridis"))
+    np.testing.assert_array_equal(_argb(d.spread.heat())[0], spread.rgb)
+    assert d.spread_bar.vmax() == pytest.approx(spread.vmax) and "pixel" in d.spread_bar.toolTip()
+
+
+def test_compare_heat_shows_removed_patches_on_one_scale(window, qtbot):
+    d = window.analysis.dialog("compare")
+    with qtbot.waitSignal(window.controller.analysis_ready, timeout=TIMEOUT_MS):
+        d.compute()
+    r = d.last_result
+    assert isinstance(r, CompareResult)
+    d.heat.setChecked(True)
+    first, second = d.layers
+    assert first.vmax == second.vmax == d.bar.vmax()
+    assert d.bar.label_text() == "MSE · auto"
+    for view, x, layer in zip(d.views, (r.first, r.second), (first, second), strict=True):
+        expected = heat_layer(x.per_patch_mse, x.mask, HeatStyle(vmax=layer.vmax))
+        rgb, alpha = _argb(view.heat())
+        np.testing.assert_array_equal(rgb, expected.rgb)
+        np.testing.assert_array_equal(alpha > 0, x.mask)  # removed patches only, as in the window
+    window.heat.set_colormap("magma")
+    assert d.bar.cmap() == "magma"
+    d.heat.setChecked(False)
+    assert d.views[0].heat() is None and d.bar.isHidden()
