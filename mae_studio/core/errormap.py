@@ -7,14 +7,15 @@ patches up to the mask ratio, so every patch is predicted under the usual amount
 masking), and part i's predictions are kept. Together: a full-image reconstruction and a
 per-patch error for every patch, each predicted exactly once.
 
-Each has a step-wise form (`full_errormap_steps`, `uncertainty_steps`): a generator that
-yields after every reconstruction (runs done, runs in all) and returns the result, so the
-window can report progress and let the brush's reconstructions run in between.
+Each has a run-wise form (`full_errormap_runs`, `uncertainty_runs`): a generator that yields
+each mask it needs reconstructed, is sent that mask's Reconstruction and returns the result. The
+caller runs the model: the window one reconstruction per step, re-running one that gave way to
+the brush, and reports progress in between.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TypeVar
 
 import numpy as np
@@ -23,6 +24,7 @@ from .grid import Grid, GridLike
 from .masks import exact_count, mask_noise, random_mask
 from .model import CancelCheck
 from .predictor import Predictor
+from .results import Reconstruction
 
 
 def _grid(grid: GridLike) -> tuple[int, int]:
@@ -70,16 +72,18 @@ def errormap_masks(
 
 
 T = TypeVar("T")
-Steps = Generator[tuple[int, int], None, T]  # yields (runs done, runs in all); returns the result
+# Yields each mask (bool [h, w]) to reconstruct, is sent its Reconstruction; returns the result.
+Runs = Generator[np.ndarray, Reconstruction, T]
 
 
-def run_steps(steps: Steps[T]) -> T:
-    """Run a step-wise computation to its end and return its result."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as end:
-            return end.value
+def run_all(runs: Runs[T], reconstruct: Callable[[np.ndarray], Reconstruction]) -> T:
+    """Reconstruct every mask a run-wise computation asks for, in order; return its result."""
+    try:
+        mask = next(runs)
+        while True:
+            mask = runs.send(reconstruct(mask))
+    except StopIteration as end:
+        return end.value
 
 
 def full_errormap(
@@ -93,28 +97,24 @@ def full_errormap(
 
     Returns (reconstruction uint8 [H, W, 3], per-patch MSE float32 [h, w] of [0, 1] pixels) on
     the current image's grid (any fit). Raises Cancelled when should_cancel() turns true."""
-    return run_steps(full_errormap_steps(predictor, k, seed, ratio, should_cancel))
+    runs = full_errormap_runs(predictor, k, seed, ratio)
+    return run_all(runs, lambda mask: predictor.reconstruct(mask, should_cancel))
 
 
-def full_errormap_steps(
-    predictor: Predictor,
-    k: int = 4,
-    seed: int = 0,
-    ratio: float | None = 0.75,
-    should_cancel: CancelCheck = None,
-) -> Steps[tuple[np.ndarray, np.ndarray]]:
-    """full_errormap, one reconstruction per step."""
+def full_errormap_runs(
+    predictor: Predictor, k: int = 4, seed: int = 0, ratio: float | None = 0.75
+) -> Runs[tuple[np.ndarray, np.ndarray]]:
+    """full_errormap, one mask at a time (the predictor gives the grid and the photo; the
+    caller reconstructs)."""
     p = predictor.patch_size
     grid = predictor.grid
     recon = np.zeros_like(predictor.original)
     per_patch = np.full(grid.shape, np.nan, dtype=np.float32)
-    runs = errormap_masks(grid, k, seed, ratio)
-    for i, (target, mask) in enumerate(runs):
-        result = predictor.reconstruct(mask, should_cancel)
+    for target, mask in errormap_masks(grid, k, seed, ratio):
+        result = yield mask
         per_patch[target] = result.per_patch_mse[target]
         cover = _cover(target, p, recon.shape)  # [H, W]
         recon[cover] = result.reconstruction[cover]
-        yield i + 1, len(runs)
     return recon, per_patch
 
 
@@ -125,17 +125,14 @@ def uncertainty(
     seed: int = 0,
     should_cancel: CancelCheck = None,
 ) -> np.ndarray:
-    """Per-pixel spread of the reconstructions over n random masks (see uncertainty_steps)."""
-    return run_steps(uncertainty_steps(predictor, n, ratio, seed, should_cancel))
+    """Per-pixel spread of the reconstructions over n random masks (see uncertainty_runs)."""
+    runs = uncertainty_runs(predictor, n, ratio, seed)
+    return run_all(runs, lambda mask: predictor.reconstruct(mask, should_cancel))
 
 
-def uncertainty_steps(
-    predictor: Predictor,
-    n: int = 8,
-    ratio: float = 0.75,
-    seed: int = 0,
-    should_cancel: CancelCheck = None,
-) -> Steps[np.ndarray]:
+def uncertainty_runs(
+    predictor: Predictor, n: int = 8, ratio: float = 0.75, seed: int = 0
+) -> Runs[np.ndarray]:
     """Per-pixel spread of the reconstructions over n random masks (seeds seed..seed+n-1):
     for each pixel, the standard deviation of its predicted [0, 1] value over the runs in
     which its patch was removed, averaged over RGB. float32 [H, W]; nan where a patch was
@@ -150,13 +147,12 @@ def uncertainty_steps(
     count = np.zeros((H, W, 1), dtype=np.float64)
     for i in range(n):
         mask = random_mask(grid, ratio, seed + i)
-        result = predictor.reconstruct(mask, should_cancel)
+        result = yield mask
         cover = _cover(mask, p, (H, W))[:, :, None]  # [H, W, 1]
         values = result.reconstruction.astype(np.float64) / 255.0
         total += values * cover
         total_sq += values**2 * cover
         count += cover
-        yield i + 1, n
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
         var = np.maximum(total_sq / count - mean**2, 0.0) * count / (count - 1)  # unbiased

@@ -10,7 +10,7 @@ masks (all removing the same count) becomes reconstructions, one at a time or ba
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +37,10 @@ class Point:
     mse: float  # masked MSE of [0, 1] pixels (nan when nothing is removed)
     psnr: float  # masked PSNR in dB
 
+    @classmethod
+    def of(cls, ratio: float, seed: int, r: Reconstruction) -> Point:
+        return cls(ratio, seed, r.masked_count, int(r.mask.size), r.masked_mse, r.masked_psnr)
+
 
 def sweep_masks(grid: GridLike, ratio: float, seeds: Sequence[int]) -> list[np.ndarray]:
     """The nested random masks of one ratio, one per seed (each removes round(L * ratio))."""
@@ -60,10 +64,20 @@ def sweep(
         for start in range(0, len(seeds), batch_size):
             chunk = seeds[start : start + batch_size]
             results = reconstruct_many(sweep_masks(grid, ratio, chunk))
-            yield [
-                Point(ratio, s, r.masked_count, int(r.mask.size), r.masked_mse, r.masked_psnr)
-                for s, r in zip(chunk, results, strict=True)
-            ]
+            yield [Point.of(ratio, s, r) for s, r in zip(chunk, results, strict=True)]
+
+
+def sweep_runs(
+    grid: GridLike, ratios: Sequence[float], seeds: Sequence[int]
+) -> Generator[np.ndarray, Reconstruction, list[Point]]:
+    """The sweep one mask at a time, in sweep's order: yields each mask, is sent its
+    Reconstruction, returns every Point (core.errormap.run_all drives it to the end)."""
+    points = []
+    for ratio in ratios:
+        for seed in seeds:
+            result = yield sweep_masks(grid, ratio, [seed])[0]
+            points.append(Point.of(ratio, seed, result))
+    return points
 
 
 def summarize(points: Sequence[Point]) -> list[dict[str, float]]:

@@ -1,9 +1,11 @@
 """The analyses the worker runs for the Analysis menu, step by step, and what they hand back.
 
 Each `*_job` function returns a worker.AnalysisStart: called on the worker thread with the
-predictor (holding the current photo) and a cancel check, it makes a generator that yields
+predictor (holding the current photo) and its StepChecks, it makes a generator that yields
 (steps done, steps in all) after each reconstruction and returns a plain result (numpy arrays
-and numbers: nothing here crosses threads holding torch). The computations themselves are
+and numbers: nothing here crosses threads holding torch). A reconstruction that gives way to
+the brush (`_giving_way`) ends its step early with the count unchanged and runs again at the
+next one, so the values are those of an uninterrupted run. The computations themselves are
 core's: errormap (full coverage, uncertainty), sweep, attention, masks.rasterize. torch and
 the model code are imported inside the steps, on the worker thread.
 """
@@ -11,18 +13,22 @@ the model code are imported inside the steps, on the worker thread.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 
+from mae_studio.core.errors import Cancelled
 from mae_studio.core.results import Reconstruction
 
 from .model_info import ModelInfo
-from .worker import AnalysisStart, AnalysisSteps, Loader, PredictorLike
+from .worker import AnalysisStart, AnalysisSteps, Loader, PredictorLike, StepChecks
 
 CancelCheck = Callable[[], bool]
+T = TypeVar("T")
+Progress = Generator[tuple[int, int], None, T]  # yields (steps done, steps in all); returns T
 
 
 @dataclass(frozen=True)
@@ -73,27 +79,56 @@ class AttentionResult:
         return (w.mean(axis=0) if head is None else w[head]).astype(np.float32)
 
 
-def _offset(steps: AnalysisSteps, before: int, total: int) -> AnalysisSteps:
-    """A sub-computation's steps counted within a larger one: yields (before + done, total)."""
+def _giving_way(
+    work: Callable[[CancelCheck], T], checks: StepChecks, progress: tuple[int, int]
+) -> Progress[T]:
+    """work(cancel check) (about one reconstruction), giving way to a waiting brush request: the
+    work stops at its next block, the step ends reporting `progress`, and the work runs again
+    from its start at the next step. Cancelled when the analysis itself is dropped."""
     while True:
-        try:
-            done, _ = next(steps)
-        except StopIteration as end:
-            return end.value
-        yield before + done, total
+        if not checks.give_way():
+            try:
+                return work(checks.either)
+            except Cancelled:
+                if checks.cancelled():
+                    raise
+        yield progress
+
+
+def _reconstructions(
+    predictor: PredictorLike,
+    runs: Generator[np.ndarray, Reconstruction, T],
+    checks: StepChecks,
+    before: int,
+    total: int,
+) -> Progress[T]:
+    """Drive a run-wise computation of core (it yields masks, is sent their reconstructions) one
+    reconstruction per step, counted from `before` of `total`."""
+    done = before
+    try:
+        mask = next(runs)
+        while True:
+            result = yield from _giving_way(partial(predictor.reconstruct, mask), checks, (done, total))
+            done += 1
+            yield done, total
+            mask = runs.send(result)
+    except StopIteration as end:
+        return end.value
 
 
 def errormap_job(k: int = 4, masks: int = 8, ratio: float = 0.75, seed: int = 0) -> AnalysisStart:
     """`mae-studio errormap`'s two maps: full coverage in k runs, then the spread over `masks`."""
 
-    def start(predictor: PredictorLike, should_cancel: CancelCheck) -> AnalysisSteps:
-        from mae_studio.core.errormap import full_errormap_steps, uncertainty_steps
+    def start(predictor: PredictorLike, checks: StepChecks) -> AnalysisSteps:
+        from mae_studio.core.errormap import full_errormap_runs, uncertainty_runs
 
         began = time.perf_counter()
         p: Any = predictor
         total = k + masks
-        recon, per_patch = yield from _offset(full_errormap_steps(p, k, seed, ratio, should_cancel), 0, total)
-        spread = yield from _offset(uncertainty_steps(p, masks, ratio, seed, should_cancel), k, total)
+        recon, per_patch = yield from _reconstructions(
+            p, full_errormap_runs(p, k, seed, ratio), checks, 0, total
+        )
+        spread = yield from _reconstructions(p, uncertainty_runs(p, masks, ratio, seed), checks, k, total)
         return ErrorMapResult(
             p.original, recon, per_patch, spread, p.patch_size, k, masks, ratio, time.perf_counter() - began
         )
@@ -104,20 +139,13 @@ def errormap_job(k: int = 4, masks: int = 8, ratio: float = 0.75, seed: int = 0)
 def sweep_job(ratios: Sequence[float], seeds: Sequence[int]) -> AnalysisStart:
     """`mae-studio sweep` on the current photo: one reconstruction per step."""
 
-    def start(predictor: PredictorLike, should_cancel: CancelCheck) -> AnalysisSteps:
-        from mae_studio.core.sweep import summarize, sweep
+    def start(predictor: PredictorLike, checks: StepChecks) -> AnalysisSteps:
+        from mae_studio.core.sweep import summarize, sweep_runs
 
         began = time.perf_counter()
         p: Any = predictor
-
-        def one_by_one(masks: list[np.ndarray]) -> list[Reconstruction]:
-            return [predictor.reconstruct(m, should_cancel) for m in masks]
-
-        points: list[Any] = []
         total = len(ratios) * len(seeds)
-        for chunk in sweep(p.grid, ratios, seeds, one_by_one):
-            points.extend(chunk)
-            yield len(points), total
+        points = yield from _reconstructions(p, sweep_runs(p.grid, ratios, seeds), checks, 0, total)
         return SweepResult(points, summarize(points), len(seeds), time.perf_counter() - began)
 
     return start
@@ -127,21 +155,24 @@ def compare_job(
     loader: Loader, image: np.ndarray, fit: str, mask: np.ndarray, first_name: str
 ) -> AnalysisStart:
     """The window's model and a second one (loaded here, then dropped) on the same mask: the mask
-    is carried to the second model's grid when its patches differ (masks.rasterize)."""
+    is carried to the second model's grid when its patches differ (masks.rasterize). Loading the
+    second model is one step that cannot give way."""
     mask = np.array(mask, dtype=bool)
 
-    def start(predictor: PredictorLike, should_cancel: CancelCheck) -> AnalysisSteps:
+    def start(predictor: PredictorLike, checks: StepChecks) -> AnalysisSteps:
         from mae_studio.core.masks import rasterize
 
-        first = predictor.reconstruct(mask, should_cancel)
-        yield 1, 3
+        first = yield from _giving_way(partial(predictor.reconstruct, mask), checks, (0, 4))
+        yield 1, 4
         began = time.perf_counter()
         second_predictor, info = loader()  # a failure is the analysis's: the window's model stays
         load_seconds = time.perf_counter() - began
-        yield 2, 3
+        yield 2, 4
         second_predictor.set_image(image, fit=fit)
+        yield 3, 4
         grid = second_predictor.grid  # type: ignore[attr-defined]
-        second = second_predictor.reconstruct(rasterize(mask, grid.shape), should_cancel)
+        second_mask = rasterize(mask, grid.shape)
+        second = yield from _giving_way(partial(second_predictor.reconstruct, second_mask), checks, (3, 4))
         del second_predictor  # one extra model in memory only while comparing
         return CompareResult(first, second, first_name, info, mask, load_seconds)
 
@@ -152,13 +183,13 @@ def attention_job(mask: np.ndarray, query: tuple[int, int]) -> AnalysisStart:
     """The decoder attention of one query patch under `mask` (core.attention)."""
     mask = np.array(mask, dtype=bool)
 
-    def start(predictor: PredictorLike, should_cancel: CancelCheck) -> AnalysisSteps:
+    def start(predictor: PredictorLike, checks: StepChecks) -> AnalysisSteps:
         from mae_studio.core.attention import predictor_attention
 
         yield 0, 1
         began = time.perf_counter()
         p: Any = predictor
-        att = predictor_attention(p, mask, query, should_cancel)
+        att = yield from _giving_way(partial(predictor_attention, p, mask, query), checks, (0, 1))
         return AttentionResult(
             att.weights, att.cls, att.query, mask, p.original, p.patch_size, time.perf_counter() - began
         )

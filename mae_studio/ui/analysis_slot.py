@@ -37,6 +37,7 @@ class AnalysisSlot(QObject):
         worker.analysis_cancelled.connect(self._on_analysis_cancelled)
         self._current: _Analysis | None = None
         self._last_id = 0
+        self._steps = 0  # numbers the steps handed over (worker.give_way_upto)
         self._close = False  # the worker holds steps of a dropped analysis: end them
         self._closed = False
 
@@ -76,7 +77,8 @@ class AnalysisSlot(QObject):
         a = self._current
         if a is None or image is None:
             return None
-        job = AnalysisJob(a.analysis_id, a.image_id, image, fit, a.start)
+        self._steps += 1
+        job = AnalysisJob(a.analysis_id, a.image_id, image, fit, a.start, step=self._steps)
         a.start = None
         return job
 

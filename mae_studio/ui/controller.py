@@ -18,9 +18,11 @@ reach a view. Model loads take priority over inference and move the floor too.
 
 Analyses (error map, sweep, comparison, attention) run one at a time, in steps of about one
 reconstruction (worker.AnalysisJob). A step is handed over only when no load and no brush
-request waits, so painting during an analysis stays live: the brush's reconstructions run
-between its steps, and the analysis carries on with the mask it started with (the views say
-when the mask has changed since). A new photo, fit or model cancels the analysis.
+request waits, and a brush request that arrives during a step makes it give way at its next
+block (its reconstruction runs again later), so painting during an analysis stays live: the
+brush waits about one block, not one analysis reconstruction, and the analysis carries on with
+the mask it started with (the views say when the mask has changed since). A new photo, fit or
+model cancels the analysis.
 
 Every run is keyed with what produced it (ResultKey: photo, model, precision, mask), so the
 window can tell whether the result on screen belongs to what it shows now (a saved sheet must),
@@ -203,6 +205,8 @@ class InferenceController(QObject):
             return self._generation
         mask = np.array(mask, dtype=bool)
         self._pending = InferJob(self._generation, self._image_id, self._image, self._fit, mask)
+        if isinstance(self._running, AnalysisJob):  # the brush goes first
+            self._worker.give_way_upto(self._running.step)
         self._dispatch()
         return self._generation
 

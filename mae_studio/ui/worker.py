@@ -4,11 +4,14 @@ The worker holds a mailbox of one job, filled by the controller only while the w
 idle, so nothing ever queues here. It owns the predictor: it loads models (the loader runs
 on this thread), sets images and reconstructs masks. It also runs analyses (error map, sweep,
 comparison, attention) one step at a time: an analysis is a generator made and advanced only
-on this thread, each AnalysisJob advancing it by one step (about one reconstruction), so the
-controller can slip the brush's reconstructions in between steps. Only numpy arrays and plain Python
-objects travel out, through queued signals; a failure is a `failed` signal, never a dead
-thread. This module and model_loader.py are the only ui modules that import torch, and they do
-so on this thread (run() and the loaders): the window shows before torch has loaded.
+on this thread, each AnalysisJob advancing it by one step (at most one reconstruction), so the
+controller can slip the brush's reconstructions in between steps. A brush request that arrives
+during a step need not wait for it: the step gives way (its reconstruction stops at the next
+block, the step ends) and that reconstruction runs again, from its start, at the next step.
+Only numpy arrays and plain Python objects travel out, through queued signals; a failure is a
+`failed` signal, never a dead thread. This module and model_loader.py are the only ui modules
+that import torch, and they do so on this thread (run() and the loaders): the window shows
+before torch has loaded.
 """
 
 from __future__ import annotations
@@ -67,7 +70,21 @@ class LoadJob:
 # An analysis in steps: yields (done, total) after each step, returns its result (numpy and plain
 # Python only). Made on the worker thread from the predictor and a cancel check.
 AnalysisSteps = Generator[tuple[int, int], None, object]
-AnalysisStart = Callable[[PredictorLike, Callable[[], bool]], AnalysisSteps]
+
+
+@dataclass(frozen=True)
+class StepChecks:
+    """What an analysis's steps ask between blocks of a reconstruction."""
+
+    cancelled: Callable[[], bool]  # the analysis was dropped (or the worker stops): raise Cancelled
+    give_way: Callable[[], bool]  # a brush request waits: end this step, run the work again later
+
+    def either(self) -> bool:
+        """The cancel check to hand a reconstruction that may give way."""
+        return self.cancelled() or self.give_way()
+
+
+AnalysisStart = Callable[[PredictorLike, StepChecks], AnalysisSteps]
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,7 @@ class AnalysisJob:
     fit: str
     start: AnalysisStart | None  # with the first step: makes the steps; None for later steps
     close: bool = False  # the analysis was dropped: end its steps, free what they hold
+    step: int = 0  # this step's number (worker.give_way_upto names steps by it)
 
 
 def describe_error(e: BaseException) -> str:
@@ -128,6 +146,8 @@ class InferenceWorker(QThread):
         self._cancel_upto = -1  # runs with generation <= this stop at the next block
         self._cancel_analysis_upto = -1  # analyses with id <= this stop at the next block
         self._analysis: tuple[int, AnalysisSteps] | None = None  # id and steps of the one in progress
+        self._step = 0  # the analysis step running
+        self._give_way_upto = -1  # analysis steps with a number <= this give way to the brush
         self._predictor: PredictorLike | None = None
         self._image_id = -1  # the image the predictor holds
 
@@ -148,6 +168,11 @@ class InferenceWorker(QThread):
     def cancel_analysis_upto(self, analysis_id: int) -> None:
         """Stop an analysis of this id or older at its next block boundary."""
         self._cancel_analysis_upto = max(self._cancel_analysis_upto, analysis_id)
+
+    def give_way_upto(self, step: int) -> None:
+        """A brush request waits: an analysis step of this number or older ends at its next block
+        (the work it stopped runs again at the next step)."""
+        self._give_way_upto = max(self._give_way_upto, step)
 
     def stop(self) -> None:
         """Ask the thread to end: a run stops at its next block, nothing more is emitted."""
@@ -275,6 +300,10 @@ class InferenceWorker(QThread):
         def should_cancel() -> bool:
             return self._stopping or job.analysis_id <= self._cancel_analysis_upto
 
+        def give_way() -> bool:  # read during later steps too: the step running then
+            return self._step <= self._give_way_upto
+
+        self._step = job.step
         try:
             self._apply_precision(predictor)
             if job.image is not None and self._image_id != job.image_id:
@@ -282,7 +311,7 @@ class InferenceWorker(QThread):
                 predictor.set_image(job.image, fit=job.fit)
                 self._image_id = job.image_id
             if job.start is not None:
-                self._analysis = (job.analysis_id, job.start(predictor, should_cancel))
+                self._analysis = (job.analysis_id, job.start(predictor, StepChecks(should_cancel, give_way)))
             if self._analysis is None or self._analysis[0] != job.analysis_id:
                 raise RuntimeError(f"analysis {job.analysis_id} is not in progress")
             if should_cancel():

@@ -8,9 +8,10 @@ import math
 import numpy as np
 import pytest
 
+from mae_studio.core.errormap import run_all
 from mae_studio.core.masks import random_mask
 from mae_studio.core.results import Reconstruction
-from mae_studio.core.sweep import DEFAULT_RATIOS, Point, summarize, sweep, sweep_masks
+from mae_studio.core.sweep import DEFAULT_RATIOS, Point, summarize, sweep, sweep_masks, sweep_runs
 
 
 def _fake_many(calls: list[list[np.ndarray]]):  # type: ignore[no-untyped-def]
@@ -87,3 +88,17 @@ def test_summarize_mean_spread_and_empty_ratio():
     assert rows[2]["psnr_std"] == 0.0  # one seed: no spread, not nan
     assert DEFAULT_RATIOS[0] == 0.1 and DEFAULT_RATIOS[-1] == 0.95
     assert all(b > a for a, b in itertools.pairwise(DEFAULT_RATIOS))
+
+
+def test_sweep_runs_one_mask_at_a_time_gives_the_sweeps_points():
+    chunks = list(sweep((4, 5), [0.25, 0.5], [7, 8], _fake_many([]), batch_size=2))
+    runs = sweep_runs((4, 5), [0.25, 0.5], [7, 8])
+    asked: list[np.ndarray] = []
+
+    def one(mask: np.ndarray) -> Reconstruction:
+        asked.append(mask)
+        return _fake_many([])([mask])[0]
+
+    assert run_all(runs, one) == [p for c in chunks for p in c]
+    assert len(asked) == 4
+    np.testing.assert_array_equal(asked[1], random_mask((4, 5), 0.25, 8))

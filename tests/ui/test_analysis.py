@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from mae_studio.core import masks
+from mae_studio.core.errors import Cancelled
 from mae_studio.core.heatmap import HeatStyle, heat_layer
 from mae_studio.core.sweep import DEFAULT_RATIOS
 from mae_studio.ui.analysis_jobs import AttentionResult, CompareResult, ErrorMapResult, SweepResult
@@ -332,3 +333,51 @@ def test_compare_heat_shows_removed_patches_on_one_scale(window, qtbot):
     assert d.bar.cmap() == "magma"
     d.heat.setChecked(False)
     assert d.views[0].heat() is None and d.bar.isHidden()
+
+
+class GatedPredictor(FakePredictor):
+    """A fake whose reconstructions of masks removing `held` or more patches (the analysis's)
+    run until the gate opens, checking should_cancel as a real model does between blocks."""
+
+    def __init__(self, held: int) -> None:
+        super().__init__()
+        self.held = held
+        self.gate = threading.Event()
+        self.gate.set()
+        self.gave_way = 0  # held runs stopped by should_cancel
+
+    def reconstruct(self, mask, should_cancel=None):  # type: ignore[no-untyped-def]
+        if mask.sum() >= self.held:
+            self.running.set()
+            while not self.gate.wait(0.002):
+                if should_cancel is not None and should_cancel():
+                    self.gave_way += 1
+                    self.running.clear()
+                    raise Cancelled("cancelled")
+        return super().reconstruct(mask, should_cancel)
+
+
+def test_a_brush_request_does_not_wait_for_an_analysis_step(window, qtbot):
+    fake = GatedPredictor(held=12)  # the error map removes 12 of 16 patches in every run
+    use_fake(window, qtbot, fake)
+    d = window.analysis.dialog("errormap")
+    with qtbot.waitSignal(window.controller.analysis_ready, timeout=TIMEOUT_MS):
+        d.compute()  # uninterrupted, for reference
+    reference = d.last_result
+    fake.gate.clear()  # from now on an analysis step ends only if it gives way
+    d.compute()
+    qtbot.waitUntil(fake.running.is_set, timeout=TIMEOUT_MS)
+    one = np.zeros((4, 4), dtype=bool)
+    one[1, 2] = True
+    with qtbot.waitSignal(window.result_shown, timeout=TIMEOUT_MS):
+        window.doc.apply(one, "one patch")  # the brush, while the step cannot end by itself
+    assert np.array_equal(window.results.result.mask, one) and fake.gave_way >= 1
+    assert d.running and window.controller.analysis_id is not None  # the analysis waits, alive
+    with qtbot.waitSignal(window.controller.analysis_ready, timeout=TIMEOUT_MS):
+        fake.gate.set()
+    r = d.last_result
+    assert isinstance(r, ErrorMapResult) and isinstance(reference, ErrorMapResult)
+    np.testing.assert_array_equal(r.per_patch, reference.per_patch)  # the stopped run ran again
+    np.testing.assert_array_equal(r.reconstruction, reference.reconstruction)
+    np.testing.assert_array_equal(r.uncertainty, reference.uncertainty)
+    assert d.progress.isHidden() and d.status.text().startswith("4 runs")
