@@ -281,6 +281,8 @@ def run_bench(args: argparse.Namespace) -> int:
         print("mae-studio --bench: no reconstruction within 120 s", file=sys.stderr)
         return 1
     window.canvas.set_brush_radius(12)
+    if getattr(args, "quiet_ms", None) is not None:
+        window.controller.set_quiet_ms(args.quiet_ms)
     model_ms, trip_ms = measure_idle_round_trip(window)
     idle_ms = measure_idle_stall()
     rows = [run_stroke(window, run) for run in range(getattr(args, "runs", 3))]
@@ -318,6 +320,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="strokes to run")
     parser.add_argument("--arch", choices=sorted(ARCHS), help="a preset with random weights instead")
     parser.add_argument("--precision", choices=("exact", "fast"), help="default: the saved setting")
+    parser.add_argument(
+        "--quiet-ms",
+        type=int,
+        help="how long a drag's mask must rest before its newest mask pre-empts the run in flight "
+        "(controller.QUIET_MS by default; a large value lets every run of a drag finish)",
+    )
     args = parser.parse_args(argv)
     return run_bench(args)
 
