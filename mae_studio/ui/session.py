@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 
 from mae_studio.core import masks
 from mae_studio.core.errors import InputFileError, MaeStudioError
@@ -143,24 +144,41 @@ def read_session(path: str | Path) -> Session:
         doc = json.loads(read_regular_file(path, "session file", MAX_SESSION_BYTES).decode("utf-8"))
         return _parse(doc, path.parent)
     except InputFileError as e:
-        raise SessionFileError(path, f"cannot be read ({e.reason})") from e
+        raise SessionFileError(path, _tr_unreadable(e.reason)) from e
     except OSError as e:
-        raise SessionFileError(path, f"cannot be read ({e.strerror or e})") from e
+        raise SessionFileError(path, _tr_unreadable(e.strerror or str(e))) from e
     except UnicodeDecodeError as e:
-        raise SessionFileError(path, "not a session file (not UTF-8 text)") from e
+        reason = QCoreApplication.translate("session", "not a session file (not UTF-8 text)")
+        raise SessionFileError(path, reason) from e
     except json.JSONDecodeError as e:
-        raise SessionFileError(path, f"damaged: not valid JSON ({e.msg}, line {e.lineno})") from e
+        detail = QCoreApplication.translate("session", "not valid JSON ({error}, line {line})")
+        raise SessionFileError(path, _tr_damaged(detail.format(error=e.msg, line=e.lineno))) from e
     except _Damaged as e:
-        raise SessionFileError(path, f"damaged: {e}") from e
+        raise SessionFileError(path, _tr_damaged(str(e))) from e
     except (ValueError, RecursionError) as e:  # e.g. an integer of 5,000 digits, or deep nesting
-        raise SessionFileError(path, f"damaged: not readable as a session ({type(e).__name__})") from e
+        detail = QCoreApplication.translate("session", "not readable as a session ({error})")
+        raise SessionFileError(path, _tr_damaged(detail.format(error=type(e).__name__))) from e
+
+
+def _tr_unreadable(reason: str) -> str:
+    return QCoreApplication.translate("session", "cannot be read ({reason})").format(reason=reason)
+
+
+def _tr_damaged(detail: str) -> str:
+    """The file's damage in the interface's language; a field's own diagnostic names JSON keys
+    and stays as written."""
+    return QCoreApplication.translate("session", "damaged: {detail}").format(detail=detail)
 
 
 def _parse(doc: Any, folder: Path) -> Session:
     if not isinstance(doc, dict) or doc.get("format") != SESSION_FORMAT:
-        raise _Damaged("not an MAE Studio session")
+        raise _Damaged(QCoreApplication.translate("session", "not an MAE Studio session"))
     if doc.get("version") != SESSION_VERSION:
-        raise _Damaged(f"session version {doc.get('version')!r}; this MAE Studio reads {SESSION_VERSION}")
+        raise _Damaged(
+            QCoreApplication.translate(
+                "session", "session version {found}; this MAE Studio reads {version}"
+            ).format(found=repr(doc.get("version")), version=SESSION_VERSION)
+        )
     image, model, recipe = _section(doc, "image"), _section(doc, "model"), _section(doc, "recipe")
     view, compute = _section(doc, "view"), _section(doc, "compute")
 
@@ -173,7 +191,11 @@ def _parse(doc: Any, folder: Path) -> Session:
             raise _Damaged(f"the pasted photo's copy has an unexpected name {file!r}")
         image_file = folder / file if pasted else Path(file)
         if not image_file.is_file():
-            raise _Damaged(f"the photo {image_file} no longer exists")
+            raise _Damaged(
+                QCoreApplication.translate("session", "the photo {file} no longer exists").format(
+                    file=image_file
+                )
+            )
 
     model_path = _field(model, "path", (str,), optional=True)
     device = _field(model, "device", (str,), optional=True)

@@ -14,6 +14,13 @@
 <context>
     <name>ErrorMapDialog</name>
     <message numerus="yes">
+        <source>%n pixel(s) above the top, shown in its colour (max {value}).</source>
+        <translation>
+            <numerusform>%n pixel above the top, shown in its colour (max {value}).</numerusform>
+            <numerusform>%n pixels above the top, shown in its colour (max {value}).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n patch(es) above the colour bar&apos;s top (worst {worst}).</source>
         <translation>
             <numerusform>%n patch above the colour bar&apos;s top (worst {worst}).</numerusform>
@@ -45,6 +52,16 @@
         <translation>
             <numerusform>%n thread</numerusform>
             <numerusform>%n threads</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SweepChart</name>
+    <message numerus="yes">
+        <source>mean of %n seed(s)</source>
+        <translation>
+            <numerusform>mean of %n seed</numerusform>
+            <numerusform>mean of %n seeds</numerusform>
         </translation>
     </message>
 </context>

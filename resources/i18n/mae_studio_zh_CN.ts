@@ -2,37 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>&amp;Layout</source>
-        <translation>布局(&amp;L)</translation>
-    </message>
-    <message>
-        <source>Large &amp;Result</source>
-        <translation>放大显示的结果(&amp;R)</translation>
-    </message>
-    <message>
-        <source>Large result: {panel}</source>
-        <translation>放大显示的结果:{panel}</translation>
-    </message>
-    <message>
-        <source>&amp;Link Zoom and Pan</source>
-        <translation>联动缩放与平移(&amp;L)</translation>
-    </message>
-    <message>
-        <source>Zooming or panning the canvas or any result moves all of them to the same region</source>
-        <translation>缩放或平移画布及任一结果时,所有视图同步到同一区域</translation>
-    </message>
-    <message>
-        <source>&amp;Untrained Visible Patches Undimmed</source>
-        <translation>不调暗未经训练的可见图像块(&amp;U)</translation>
-    </message>
-    <message>
-        <source>Show the raw reconstruction&apos;s visible patches at full brightness. MAE&apos;s loss covers only removed patches, so its outputs there were never trained; they are dimmed by default.</source>
-        <translation>以原亮度显示原始修复结果中的可见图像块。MAE 的损失函数只计算被遮挡的图像块,可见图像块上的输出从未经过训练,因此默认调暗显示。</translation>
-    </message>
-</context>
-<context>
     <name>AnalysisDialog</name>
     <message>
         <source>Compute</source>
@@ -73,6 +42,17 @@
     <message>
         <source>Stopped: {reason}.</source>
         <translation>已停止:{reason}。</translation>
+    </message>
+</context>
+<context>
+    <name>AnalysisSlot</name>
+    <message>
+        <source>another analysis started</source>
+        <translation>另一项分析已开始</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
     </message>
 </context>
 <context>
@@ -441,6 +421,16 @@
         <translation>点击“计算”查看误差图</translation>
     </message>
     <message>
+        <source>Colour scale set for this map: its top ({top}) is the 99th percentile of the pixels&apos; spread.</source>
+        <translation>色标按本图设定:上限({top})是像素离散程度的第 99 百分位数。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pixel(s) above the top, shown in its colour (max {value}).</source>
+        <translation>
+            <numerusform>%n 个像素超出上限,以上限颜色显示(最大 {value})。</numerusform>
+        </translation>
+    </message>
+    <message>
         <source>{k} runs for the error map and {n} masks for the uncertainty in {s:.1f} s.</source>
         <translation>误差图运行 {k} 次、不确定性使用 {n} 个遮挡,共用时 {s:.1f} 秒。</translation>
     </message>
@@ -711,20 +701,12 @@
         <translation>正在加载另一个模型</translation>
     </message>
     <message>
-        <source>another analysis started</source>
-        <translation>另一项分析已开始</translation>
-    </message>
-    <message>
         <source>open a photo first</source>
         <translation>请先打开一张照片</translation>
     </message>
     <message>
         <source>no model is loaded</source>
         <translation>尚未加载模型</translation>
-    </message>
-    <message>
-        <source>cancelled</source>
-        <translation>已取消</translation>
     </message>
 </context>
 <context>
@@ -764,6 +746,34 @@
         <source>One &amp;Large Result</source>
         <translation>单个放大结果(&amp;L)</translation>
     </message>
+    <message>
+        <source>&amp;Layout</source>
+        <translation>布局(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Large &amp;Result</source>
+        <translation>放大显示的结果(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Large result: {panel}</source>
+        <translation>放大显示的结果:{panel}</translation>
+    </message>
+    <message>
+        <source>&amp;Link Zoom and Pan</source>
+        <translation>联动缩放与平移(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Zooming or panning the canvas or any result moves all of them to the same region</source>
+        <translation>缩放或平移画布及任一结果时,所有视图同步到同一区域</translation>
+    </message>
+    <message>
+        <source>&amp;Untrained Visible Patches Undimmed</source>
+        <translation>不调暗未经训练的可见图像块(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Show the raw reconstruction&apos;s visible patches at full brightness. MAE&apos;s loss covers only removed patches, so its outputs there were never trained; they are dimmed by default.</source>
+        <translation>以原亮度显示原始修复结果中的可见图像块。MAE 的损失函数只计算被遮挡的图像块,可见图像块上的输出从未经过训练,因此默认调暗显示。</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -782,6 +792,10 @@
     <message>
         <source>Model</source>
         <translation>模型</translation>
+    </message>
+    <message>
+        <source>Random mask</source>
+        <translation>随机遮挡</translation>
     </message>
     <message>
         <source>Open a photo: File &gt; Open, drop a file here, or paste (Ctrl+V)</source>
@@ -1605,6 +1619,10 @@
         <translation>遮挡颜色</translation>
     </message>
     <message>
+        <source>Mask</source>
+        <translation>遮挡</translation>
+    </message>
+    <message>
         <source>Opacity of the mask colour on the photo</source>
         <translation>照片上遮挡颜色的不透明度</translation>
     </message>
@@ -1733,6 +1751,38 @@
         <translation>平移</translation>
     </message>
     <message>
+        <source>Mouse wheel on a result</source>
+        <translation>在结果上滚动鼠标滚轮</translation>
+    </message>
+    <message>
+        <source>Zoom it at the pointer; linked views (L) follow</source>
+        <translation>以指针为中心缩放;联动的视图(L)同步跟随</translation>
+    </message>
+    <message>
+        <source>Drag on a zoomed result</source>
+        <translation>在放大的结果上拖动</translation>
+    </message>
+    <message>
+        <source>Pan it; linked views (L) follow</source>
+        <translation>平移;联动的视图(L)同步跟随</translation>
+    </message>
+    <message>
+        <source>Double-click a result</source>
+        <translation>双击一个结果</translation>
+    </message>
+    <message>
+        <source>Show it large (layout One Large Result)</source>
+        <translation>放大显示它(布局:单个放大结果)</translation>
+    </message>
+    <message>
+        <source>Click a thumbnail (One Large Result)</source>
+        <translation>单击缩略图(单个放大结果布局)</translation>
+    </message>
+    <message>
+        <source>Show that result large</source>
+        <translation>放大显示该结果</translation>
+    </message>
+    <message>
         <source>Hold O</source>
         <translation>按住 O</translation>
     </message>
@@ -1749,6 +1799,38 @@
         <translation>显示该图像块的 MSE</translation>
     </message>
     <message>
+        <source>Hover the photo or a result</source>
+        <translation>鼠标悬停在照片或结果上</translation>
+    </message>
+    <message>
+        <source>Outline that patch in every view</source>
+        <translation>在所有视图中框出该图像块</translation>
+    </message>
+    <message>
+        <source>Click a point of the ratio sweep&apos;s chart</source>
+        <translation>单击遮挡比例扫描图中的一个点</translation>
+    </message>
+    <message>
+        <source>Use that ratio&apos;s mask (Analysis &gt; Mask-Ratio Sweep)</source>
+        <translation>使用该比例的遮挡(分析 &gt; 遮挡比例扫描)</translation>
+    </message>
+    <message>
+        <source>Click a patch in Decoder Attention</source>
+        <translation>在“解码器注意力”中单击一个图像块</translation>
+    </message>
+    <message>
+        <source>Show where the decoder looks when it predicts that patch</source>
+        <translation>显示解码器预测该图像块时关注哪里</translation>
+    </message>
+    <message>
+        <source>Hover an analysis map</source>
+        <translation>鼠标悬停在分析图上</translation>
+    </message>
+    <message>
+        <source>Read out that patch&apos;s values</source>
+        <translation>显示该图像块的数值</translation>
+    </message>
+    <message>
         <source>Drop a file on the window</source>
         <translation>把文件拖放到窗口</translation>
     </message>
@@ -1761,8 +1843,12 @@
         <translation>快捷键</translation>
     </message>
     <message>
-        <source>Keys / mouse</source>
-        <translation>按键 / 鼠标</translation>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>Mouse and held keys</source>
+        <translation>鼠标与按住的键</translation>
     </message>
     <message>
         <source>Does</source>
@@ -1827,6 +1913,20 @@
     <message>
         <source>mask ratio (% of patches removed)</source>
         <translation>遮挡比例(被遮挡图像块的百分比)</translation>
+    </message>
+    <message numerus="yes">
+        <source>mean of %n seed(s)</source>
+        <translation>
+            <numerusform>%n 个种子的平均</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>±1 standard deviation</source>
+        <translation>±1 个标准差</translation>
+    </message>
+    <message>
+        <source>lowest and highest</source>
+        <translation>最低与最高</translation>
     </message>
     <message>
         <source>trained at {pct:.0f}%</source>
@@ -2139,6 +2239,41 @@ Model: {model}</source>
     <message>
         <source>The default model ({file}) is not installed. Reconstructions come from an untrained model with random weights; open a checkpoint with Model &gt; Open Model File.</source>
         <translation>默认模型({file})未安装。修复结果来自随机权重的未训练模型;请通过“模型 &gt; 打开模型文件”打开一个检查点。</translation>
+    </message>
+</context>
+<context>
+    <name>session</name>
+    <message>
+        <source>not a session file (not UTF-8 text)</source>
+        <translation>不是会话文件(不是 UTF-8 文本)</translation>
+    </message>
+    <message>
+        <source>not valid JSON ({error}, line {line})</source>
+        <translation>不是有效的 JSON({error},第 {line} 行)</translation>
+    </message>
+    <message>
+        <source>not readable as a session ({error})</source>
+        <translation>无法作为会话读取({error})</translation>
+    </message>
+    <message>
+        <source>cannot be read ({reason})</source>
+        <translation>无法读取({reason})</translation>
+    </message>
+    <message>
+        <source>damaged: {detail}</source>
+        <translation>已损坏:{detail}</translation>
+    </message>
+    <message>
+        <source>not an MAE Studio session</source>
+        <translation>不是 MAE Studio 会话</translation>
+    </message>
+    <message>
+        <source>session version {found}; this MAE Studio reads {version}</source>
+        <translation>会话版本为 {found};此版本的 MAE Studio 只能读取版本 {version}</translation>
+    </message>
+    <message>
+        <source>the photo {file} no longer exists</source>
+        <translation>照片 {file} 已不存在</translation>
     </message>
 </context>
 <context>
