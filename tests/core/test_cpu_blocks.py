@@ -16,6 +16,12 @@ NEEDS_ONEDNN = pytest.mark.skipif(not cpu_blocks.available(), reason="no oneDNN 
 CPU = torch.device("cpu")
 
 
+@pytest.fixture(autouse=True)
+def any_width(monkeypatch):
+    """The test models are narrower than cpu_blocks.MIN_WIDTH: let them take the fused path."""
+    monkeypatch.setattr(cpu_blocks, "MIN_WIDTH", 0)
+
+
 @NEEDS_ONEDNN
 @pytest.mark.parametrize("case", CASES)
 def test_exact_on_onednn_is_within_1e_5_of_the_reference_and_of_timm(case):
@@ -34,6 +40,14 @@ def test_exact_on_onednn_is_within_1e_5_of_the_reference_and_of_timm(case):
 
 
 @NEEDS_ONEDNN
+def test_narrow_blocks_stay_on_blas(monkeypatch):
+    model = tiny_model()
+    x = torch.randn(1, 5, model.config.embed_dim)
+    monkeypatch.setattr(cpu_blocks, "MIN_WIDTH", model.config.embed_dim + 1)
+    with torch.no_grad():
+        assert not cpu_blocks.usable(x, model.blocks[0])
+
+
 def test_the_fused_block_runs_only_in_float32_cpu_inference():
     model = tiny_model()
     block = model.blocks[0]
