@@ -52,10 +52,17 @@ def create_application(argv: list[str] | None = None) -> object:
     return app
 
 
+# The standard buttons of message boxes, file, input and our own dialogs carry the platform
+# style's icons, drawn for a light theme: on the dark style Close's black cross, Cancel's dark red
+# one and Save's dark disk are smudges. The words alone say it.
+NO_BUTTON_ICONS = "QDialogButtonBox { dialogbuttonbox-buttons-have-icons: 0; }"
+
+
 def apply_dark_style(app: object) -> None:
     import qdarkstyle
 
-    app.setStyleSheet(qdarkstyle.load_stylesheet(qt_api="pyside6"))  # type: ignore[attr-defined]
+    sheet = qdarkstyle.load_stylesheet(qt_api="pyside6") + "\n" + NO_BUTTON_ICONS
+    app.setStyleSheet(sheet)  # type: ignore[attr-defined]
 
 
 def new_window(

@@ -1,14 +1,15 @@
-"""Help > Keyboard Shortcuts: every action with a shortcut, plus the mouse gestures."""
+"""Help > Keyboard Shortcuts: every action with a shortcut, and the mouse gestures beside them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QHeaderView,
     QTableWidget,
     QTableWidgetItem,
@@ -38,12 +39,44 @@ GESTURES = (  # English; shown through QCoreApplication.translate(_CONTEXT, ...)
         QT_TRANSLATE_NOOP("ShortcutsDialog", "Pan"),
     ),
     (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Mouse wheel on a result"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Zoom it at the pointer; linked views (L) follow"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Drag on a zoomed result"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Pan it; linked views (L) follow"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Double-click a result"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Show it large (layout One Large Result)"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Click a thumbnail (One Large Result)"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Show that result large"),
+    ),
+    (
         QT_TRANSLATE_NOOP("ShortcutsDialog", "Hold O"),
         QT_TRANSLATE_NOOP("ShortcutsDialog", "Show the original in place of the reconstruction"),
     ),
     (
         QT_TRANSLATE_NOOP("ShortcutsDialog", "Hover a result"),
         QT_TRANSLATE_NOOP("ShortcutsDialog", "Read out one patch's MSE"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Hover the photo or a result"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Outline that patch in every view"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Click a point of the ratio sweep's chart"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Use that ratio's mask (Analysis > Mask-Ratio Sweep)"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Click a patch in Decoder Attention"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Show where the decoder looks when it predicts that patch"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Hover an analysis map"),
+        QT_TRANSLATE_NOOP("ShortcutsDialog", "Read out that patch's values"),
     ),
     (
         QT_TRANSLATE_NOOP("ShortcutsDialog", "Drop a file on the window"),
@@ -73,29 +106,37 @@ def gesture_rows() -> list[tuple[str, str]]:
 
 
 class ShortcutsDialog(QDialog):
+    """Two tables side by side: the keyboard shortcuts (menu order) and the mouse gestures and
+    held keys, so the gestures show without scrolling past every shortcut."""
+
     def __init__(self, actions: Iterable[QAction], parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self.setWindowTitle(self.tr("Keyboard Shortcuts"))
-        rows = [*shortcut_rows(actions), *gesture_rows()]
-        self.table = QTableWidget(len(rows), 2)
-        self.table.setHorizontalHeaderLabels([self.tr("Keys / mouse"), self.tr("Does")])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.table = self._table(shortcut_rows(actions), self.tr("Keys"))
+        self.gestures = self._table(gesture_rows(), self.tr("Mouse and held keys"))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)  # no icon: app.NO_BUTTON_ICONS
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        tables = QHBoxLayout()
+        tables.addWidget(self.table, 5)
+        tables.addWidget(self.gestures, 6)
+        layout = QVBoxLayout(self)
+        layout.addLayout(tables)
+        layout.addWidget(buttons)
+        self.resize(1180, 780)
+
+    def _table(self, rows: list[tuple[str, str]], first: str) -> QTableWidget:
+        table = QTableWidget(len(rows), 2)
+        table.setHorizontalHeaderLabels([first, self.tr("Does")])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        table.setWordWrap(True)
         for i, (keys, what) in enumerate(rows):
-            self.table.setItem(i, 0, QTableWidgetItem(keys))
-            self.table.setItem(i, 1, QTableWidgetItem(what))
-        header = self.table.horizontalHeader()
+            table.setItem(i, 0, QTableWidgetItem(keys))
+            table.setItem(i, 1, QTableWidgetItem(what))
+        header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        # The platform style's close icon is a black cross, drawn for a light theme: on the dark
-        # style it was a black smudge. The word alone says it, as on every other button here.
-        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
-        self.close_button.setIcon(QIcon())
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        layout.addWidget(buttons)
-        self.resize(580, 820)
-        self.table.setCurrentCell(-1, -1)
+        table.setCurrentCell(-1, -1)
+        return table

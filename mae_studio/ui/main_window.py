@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QSplitter, QWidget
 
 from mae_studio import __version__
@@ -452,8 +452,12 @@ class MainWindow(QMainWindow):
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
 
+    def shortcut_actions(self) -> list[QAction]:
+        """Every action Help > Keyboard Shortcuts lists (those with a shortcut are shown)."""
+        return [*self.actions_by_name.values(), *self.heat.actions.values()]
+
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(self.actions_by_name.values(), self).exec()
+        ShortcutsDialog(self.shortcut_actions(), self).exec()
 
     def show_about(self) -> None:
         text = self.tr(

@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     _save(window, args.out / "overlay.png")
     _heat_scale_shot(window, args.out)
 
-    dialog = ShortcutsDialog(window.actions_by_name.values(), window)
+    dialog = ShortcutsDialog(window.shortcut_actions(), window)
     dialog.show()
     _spin(300)
     _save(dialog, args.out / "shortcuts.png")

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QLabel, QLineEdit, QToolButton
 
 from mae_studio.core.recipes import MaskRecipe
+from mae_studio.ui.app import apply_dark_style
 from mae_studio.ui.document import Document
 from mae_studio.ui.help_dialog import ShortcutsDialog
 from mae_studio.ui.keys import types_text
@@ -137,16 +138,14 @@ def test_moving_the_slider_replaces_a_painted_mask(panel):
 
 
 def test_the_shortcuts_dialog_close_button_has_no_dark_icon(qtbot):
-    import qdarkstyle
-
-    QApplication.instance().setStyleSheet(qdarkstyle.load_stylesheet(qt_api="pyside6"))  # the app's style
+    apply_dark_style(QApplication.instance())  # the app's style (tests/ui/test_dark_style.py: icons)
     try:
         dialog = ShortcutsDialog([])
         qtbot.addWidget(dialog)
         button = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
         assert button is dialog.close_button and button.text() and button.icon().isNull()
-        assert dialog.table.rowCount() >= 8  # the gestures, translated through their context
-        assert dialog.table.item(0, 0).text() == "Left drag on the photo"
+        assert dialog.gestures.rowCount() >= 8  # the gestures, translated through their context
+        assert dialog.gestures.item(0, 0).text() == "Left drag on the photo"
     finally:
         QApplication.instance().setStyleSheet("")
 
