@@ -2,16 +2,15 @@
 chosen by measurement the first time a model architecture meets this CPU and torch, and
 remembered in the data folder (fast_choice.json) so later starts take it at once.
 
-The measurement (about a second or two; longer for ViT-L and up) runs `exact` and each
-candidate interleaved on the model at hand, at batch 1 on a sample photo with 75% of the
-patches removed, and
-keeps the candidate with the lowest median whose prediction stays within FAST_REL_L2_BOUND of
-exact's (relative L2). Candidates: dynamic int8 linear layers, and on CPUs with native bf16
-also bf16 weights and bf16 autocast. Emulated bf16 (AVX2 and older) is slower than float32 and
-is not tried; int8 in the encoder only (the `int8-encoder` variant, rel L2 ~8e-3) measured
-1.05x exact on a 2-core AVX2 EPYC against int8's 2.0x and is not tried either (`mae-studio
-bench --variants int8-encoder` times it). Float32 itself (exact) is the choice when nothing
-beats it.
+The measurement (a second or two, plus building the int8 copy: ~1 s for ViT-B, ~4 s for ViT-L)
+runs `exact` and each candidate on the model at hand, at batch 1 on a sample photo with 75% of
+the patches removed (`measure` says how), and keeps the fastest candidate whose prediction stays
+within FAST_REL_L2_BOUND of exact's (relative L2). Candidates: dynamic int8 linear layers, and
+on CPUs with native bf16 also bf16 weights and bf16 autocast. Emulated bf16 (AVX2 and older) is
+slower than float32 and is not tried; int8 in the encoder only (the `int8-encoder` variant, rel
+L2 ~8e-3) measured 1.05-1.6x exact on a 2-core AVX2 EPYC against int8's 1.7-2.0x and is not
+tried either (`mae-studio bench --variants int8-encoder` times it). Float32 itself (exact) is
+the choice when nothing beats it.
 
 Keyed by CPU model name, torch version, threads and the architecture (not the weights: speed
 depends on shapes only; the error bound is checked on the weights measured first). A cache
@@ -36,7 +35,7 @@ from .images import normalize
 from .masks import random_mask
 from .model import MaskedAutoencoderViT
 from .places import data_folder
-from .precision import Variant, cpu_has_native_bf16, cpu_name, int8_available, variant_named
+from .precision import Variant, compute_mode, cpu_has_native_bf16, cpu_name, int8_available, variant_named
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +43,8 @@ CACHE_FILE = "fast_choice.json"
 CACHE_VERSION = 1
 FAST_REL_L2_BOUND = 5e-2  # ||pred - exact pred|| / ||exact pred||; int8 measures 2-3e-2, bf16 ~7e-3
 MEASURE_RATIO = 0.75
-MIN_ROUNDS, MAX_ROUNDS = 3, 7  # timed rounds after one warm-up round
-BUDGET_S = 1.5  # stop adding rounds past this (once MIN_ROUNDS are done)
+MIN_ROUNDS, MAX_ROUNDS = 5, 40  # timed rounds of one encoder and one decoder block each
+BUDGET_S = 1.0  # stop adding rounds past this (once MIN_ROUNDS are done)
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,8 @@ class Choice:
         where = "cached measurement" if self.cached else "measured now"
         if self.variant == "fp32":
             return f"{where}: nothing beat float32 within rel L2 {FAST_REL_L2_BOUND:g}"
-        return f"{where}: {self.speedup:.2f}x exact, rel L2 {self.rel_l2:.1e} (bound {FAST_REL_L2_BOUND:g})"
+        speed = f"transformer blocks {self.speedup:.2f}x exact's"
+        return f"{where}: {speed}, rel L2 {self.rel_l2:.1e} (bound {FAST_REL_L2_BOUND:g})"
 
 
 def candidates() -> list[str]:
@@ -113,7 +113,11 @@ def cached_variant(model: MaskedAutoencoderViT) -> Variant | None:
 
 
 def measure(model: MaskedAutoencoderViT) -> tuple[Choice, dict[str, Engine]]:
-    """Time exact and every candidate interleaved on `model` (see the module docstring)."""
+    """Exact and every candidate on `model` (see the module docstring): one whole forward each
+    for its error (and warm-up), then one encoder and one decoder block each, interleaved, for
+    the time: blocks are all alike, so a forward takes depth x encoder block + decoder_depth x
+    decoder block plus small steps every variant shares, and single blocks give many rounds in
+    the time of a few forwards."""
     start = time.perf_counter()
     device = torch.device("cpu")
     engines = {"fp32": Engine(model, variant_named("fp32"), device)}
@@ -128,25 +132,28 @@ def measure(model: MaskedAutoencoderViT) -> tuple[Choice, dict[str, Engine]]:
     imgs = normalize(bench_image(c.img_size))[None]  # a sample photo: errors as on real pictures
     keep, restore = ids_from_mask(random_mask(c.grid_size, MEASURE_RATIO, 0).reshape(-1))
     ids_keep, ids_restore = torch.from_numpy(keep)[None], torch.from_numpy(restore)[None]
-    tokens = {name: e.embed(imgs) for name, e in engines.items()}
-    times: dict[str, list[float]] = {name: [] for name in engines}
-    preds: dict[str, torch.Tensor] = {}
-    for round_ in range(1 + MAX_ROUNDS):
+    preds = {n: e.forward(*e.embed(imgs), ids_keep, ids_restore).float() for n, e in engines.items()}
+    g = torch.Generator().manual_seed(0)
+    enc_in = torch.randn(1, 1 + keep.size, c.embed_dim, generator=g)  # [1, 1 + kept, D]
+    dec_in = torch.randn(1, 1 + c.num_patches, c.decoder_embed_dim, generator=g)  # [1, 1 + L, Dd]
+    times: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in engines}
+    for round_ in range(MAX_ROUNDS):
         for name, engine in engines.items():
-            t0 = time.perf_counter()
-            pred = engine.forward(*tokens[name], ids_keep, ids_restore)
-            if round_ > 0:
-                times[name].append(time.perf_counter() - t0)
-            preds[name] = pred
-        if round_ >= MIN_ROUNDS and time.perf_counter() - start > BUDGET_S:
+            enc, dec = engine.model.blocks[0], engine.model.decoder_blocks[0]
+            with torch.inference_mode(), compute_mode(engine.variant, device):
+                for block, x, out in ((enc, enc_in, times[name][0]), (dec, dec_in, times[name][1])):
+                    x = x.to(engine.dtype)
+                    t0 = time.perf_counter()
+                    block(x)
+                    out.append(time.perf_counter() - t0)
+        if round_ + 1 >= MIN_ROUNDS and time.perf_counter() - start > BUDGET_S:
             break
-    exact = preds["fp32"].float()
     measured = {
         name: (
-            statistics.median(times[name]) * 1000,
-            float((preds[name].float() - exact).norm() / exact.norm()),
+            1000 * (c.depth * statistics.median(t_enc) + c.decoder_depth * statistics.median(t_dec)),
+            float((preds[name] - preds["fp32"]).norm() / preds["fp32"].norm()),
         )
-        for name in engines
+        for name, (t_enc, t_dec) in times.items()
     }
     within = [n for n, (_, err) in measured.items() if err <= FAST_REL_L2_BOUND]
     best = min(within, key=lambda n: measured[n][0])  # fp32 (error 0) is always within

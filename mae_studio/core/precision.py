@@ -139,7 +139,8 @@ def build_model(model: nn.Module, variant: Variant) -> nn.Module:
             from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
 
             spec = {variant.int8_scope: default_dynamic_qconfig} if variant.int8_scope else {nn.Linear}
-            return quantize_dynamic(copy.deepcopy(model), spec, dtype=torch.qint8).eval()
+            # inplace on our copy: quantize_dynamic would otherwise copy the whole model again
+            return quantize_dynamic(copy.deepcopy(model), spec, dtype=torch.qint8, inplace=True).eval()
     return copy.deepcopy(model).to(variant.dtype).eval()
 
 
