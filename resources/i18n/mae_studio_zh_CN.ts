@@ -13,7 +13,7 @@
     </message>
     <message>
         <source>The photo changed: Compute for this one.</source>
-        <translation>照片已更换:请为这张照片重新计算。</translation>
+        <translation>照片已更换：请为这张照片重新计算。</translation>
     </message>
     <message>
         <source>Done.</source>
@@ -21,7 +21,7 @@
     </message>
     <message>
         <source>Computing on the model&apos;s thread; you can keep painting.</source>
-        <translation>正在模型线程上计算;可以继续绘制遮挡。</translation>
+        <translation>正在模型线程上计算；可以继续绘制遮挡。</translation>
     </message>
     <message>
         <source>cancelled</source>
@@ -29,7 +29,7 @@
     </message>
     <message>
         <source>The mask has changed since: Compute again for the current mask.</source>
-        <translation>遮挡在计算之后已改变:请重新计算以对应当前遮挡。</translation>
+        <translation>遮挡在计算之后已改变：请重新计算以对应当前遮挡。</translation>
     </message>
     <message>
         <source>%v of %m</source>
@@ -37,11 +37,11 @@
     </message>
     <message>
         <source>Failed: {message}</source>
-        <translation>失败:{message}</translation>
+        <translation>失败：{message}</translation>
     </message>
     <message>
         <source>Stopped: {reason}.</source>
-        <translation>已停止:{reason}。</translation>
+        <translation>已停止：{reason}。</translation>
     </message>
 </context>
 <context>
@@ -67,7 +67,7 @@
     </message>
     <message>
         <source>Every patch&apos;s error, each predicted once, and how unsure the model is</source>
-        <translation>每个图像块各预测一次得到的误差,以及模型的不确定程度</translation>
+        <translation>每个图像块各预测一次得到的误差，以及模型的不确定程度</translation>
     </message>
     <message>
         <source>Mask-Ratio &amp;Sweep…</source>
@@ -106,15 +106,15 @@
     </message>
     <message>
         <source>Click a patch, best a removed (hatched) one, to see which patches the decoder attends to when it predicts that patch. Hatched patches are mask tokens: the decoder knows only their position there, not their content.</source>
-        <translation>点击一个图像块(最好是带斜线的被遮挡块),查看解码器预测它时关注哪些图像块。带斜线的是遮挡标记(mask token):解码器只知道它们的位置,不知道内容。</translation>
+        <translation>点击一个图像块（最好是带斜线的被遮挡块），查看解码器预测它时关注哪些图像块。带斜线的是遮挡标记（mask token）：解码器只知道它们的位置，不知道内容。</translation>
     </message>
     <message>
         <source>Block:</source>
-        <translation>层:</translation>
+        <translation>层：</translation>
     </message>
     <message>
         <source>Head:</source>
-        <translation>注意力头:</translation>
+        <translation>注意力头：</translation>
     </message>
     <message>
         <source>Compute for the Chosen Patch</source>
@@ -166,11 +166,11 @@
     </message>
     <message>
         <source>Attention from patch ({row}, {col}), {kind} · {block} · {head}</source>
-        <translation>图像块 ({row}, {col})({kind})的注意力 · {block} · {head}</translation>
+        <translation>图像块 ({row}, {col})（{kind}）的注意力 · {block} · {head}</translation>
     </message>
     <message>
         <source>Of this attention, {v:.0%} goes to visible patches, {m:.0%} to mask tokens and {c:.0%} to the class token. Hover a patch for its weight; click another patch to look from there.</source>
-        <translation>这份注意力中,{v:.0%} 分给可见图像块,{m:.0%} 分给遮挡标记,{c:.0%} 分给类别标记(class token)。鼠标悬停查看某块的权重;点击其他图像块从那里查看。</translation>
+        <translation>这份注意力中，{v:.0%} 分给可见图像块，{m:.0%} 分给遮挡标记，{c:.0%} 分给类别标记（class token）。鼠标悬停查看某块的权重；点击其他图像块从那里查看。</translation>
     </message>
     <message>
         <source>Computed in {ms:.0f} ms.</source>
@@ -186,22 +186,22 @@
     </message>
     <message>
         <source>Patch ({row}, {col}), {kind}: weight {w:.4f}</source>
-        <translation>图像块 ({row}, {col}),{kind}:权重 {w:.4f}</translation>
+        <translation>图像块 ({row}, {col})，{kind}：权重 {w:.4f}</translation>
     </message>
 </context>
 <context>
     <name>Autosave</name>
     <message>
         <source>Autosave is off: {reason}</source>
-        <translation>自动保存已关闭:{reason}</translation>
+        <translation>自动保存已关闭：{reason}</translation>
     </message>
     <message>
         <source>Autosave is off: another MAE Studio window is autosaving its own session</source>
-        <translation>自动保存已关闭:另一个 MAE Studio 窗口正在自动保存它自己的会话</translation>
+        <translation>自动保存已关闭：另一个 MAE Studio 窗口正在自动保存它自己的会话</translation>
     </message>
     <message>
         <source>Autosave failed: {reason}</source>
-        <translation>自动保存失败:{reason}</translation>
+        <translation>自动保存失败：{reason}</translation>
     </message>
     <message>
         <source>The autosaved session cannot be restored</source>
@@ -213,7 +213,7 @@
     </message>
     <message>
         <source>It was kept as {file}; MAE Studio starts with a new session.</source>
-        <translation>该文件已另存为 {file};MAE Studio 将以新会话启动。</translation>
+        <translation>该文件已另存为 {file}；MAE Studio 将以新会话启动。</translation>
     </message>
 </context>
 <context>
@@ -244,7 +244,7 @@
     </message>
     <message>
         <source>{url} (click to open)</source>
-        <translation>{url}(点击打开)</translation>
+        <translation>{url}（点击打开）</translation>
     </message>
 </context>
 <context>
@@ -271,16 +271,16 @@
     </message>
     <message>
         <source>Colour scale fixed at {top}: results are coloured alike, so edits compare.</source>
-        <translation>色标上限固定为 {top}:各次结果用同一标准着色,便于比较修改前后。</translation>
+        <translation>色标上限固定为 {top}：各次结果用同一标准着色，便于比较修改前后。</translation>
     </message>
     <message>
         <source>Colour scale set for this result: its top ({top}) is the 99th percentile of the removed patches&apos; errors.</source>
-        <translation>色标按本次结果设定:上限({top})是被遮挡图像块误差的第 99 百分位数。</translation>
+        <translation>色标按本次结果设定：上限（{top}）是被遮挡图像块误差的第 99 百分位数。</translation>
     </message>
     <message numerus="yes">
         <source>%n removed patch(es) above the top, shown in its colour (max {value}).</source>
         <translation>
-            <numerusform>%n 个被遮挡的图像块超出上限,以上限颜色显示(最大 {value})。</numerusform>
+            <numerusform>%n 个被遮挡的图像块超出上限，以上限颜色显示（最大 {value}）。</numerusform>
         </translation>
     </message>
     <message>
@@ -296,19 +296,19 @@
     </message>
     <message>
         <source>The model in use and a second model reconstruct the photo under the same mask. The second model is loaded only for the comparison; your model stays as it is.</source>
-        <translation>当前模型和另一个模型在同一遮挡下修复这张照片。第二个模型只为比较而加载;当前模型保持不变。</translation>
+        <translation>当前模型和另一个模型在同一遮挡下修复这张照片。第二个模型只为比较而加载；当前模型保持不变。</translation>
     </message>
     <message>
         <source>The second model: the shipped default, a downloaded one or a file</source>
-        <translation>第二个模型:自带的默认模型、已下载的模型或模型文件</translation>
+        <translation>第二个模型：自带的默认模型、已下载的模型或模型文件</translation>
     </message>
     <message>
         <source>Heat map (one scale for both)</source>
-        <translation>热力图(两者使用同一色标)</translation>
+        <translation>热力图（两者使用同一色标）</translation>
     </message>
     <message>
         <source>Second model:</source>
-        <translation>第二个模型:</translation>
+        <translation>第二个模型：</translation>
     </message>
     <message>
         <source>Compute to compare</source>
@@ -332,7 +332,7 @@
     </message>
     <message>
         <source>{name} is no longer downloaded: Model &gt; Get Models</source>
-        <translation>{name} 已不在本地:请通过“模型 &gt; 获取模型”下载</translation>
+        <translation>{name} 已不在本地：请通过“模型 &gt; 获取模型”下载</translation>
     </message>
     <message>
         <source>Choose the second model first.</source>
@@ -344,11 +344,11 @@
     </message>
     <message>
         <source>{h}x{w} patches of {p} px, {masked} removed · masked MSE {mse:.5f} · PSNR {psnr:.2f} dB · {ms:.0f} ms</source>
-        <translation>{h}x{w} 个图像块,每块 {p} 像素,遮挡 {masked} 个 · 遮挡区 MSE {mse:.5f} · PSNR {psnr:.2f} dB · {ms:.0f} 毫秒</translation>
+        <translation>{h}x{w} 个图像块，每块 {p} 像素，遮挡 {masked} 个 · 遮挡区 MSE {mse:.5f} · PSNR {psnr:.2f} dB · {ms:.0f} 毫秒</translation>
     </message>
     <message>
         <source>{name} loaded in {s:.1f} s and dropped after the comparison.</source>
-        <translation>{name} 加载用时 {s:.1f} 秒,比较完成后已卸载。</translation>
+        <translation>{name} 加载用时 {s:.1f} 秒，比较完成后已卸载。</translation>
     </message>
 </context>
 <context>
@@ -386,11 +386,11 @@
     </message>
     <message>
         <source>One reconstruction only predicts the removed patches. The error map splits the photo into K parts and removes each in turn (with other patches up to 75%), so every patch is predicted exactly once. The uncertainty is how much the prediction of each pixel changes over random 75% masks. Neither depends on the mask you painted.</source>
-        <translation>一次修复只预测被遮挡的图像块。误差图把照片分成 K 份,依次遮挡每一份(连同其他图像块共遮挡约 75%),使每个图像块恰好被预测一次。不确定性是每个像素的预测在多次随机 75% 遮挡下的变化程度。两者都与你绘制的遮挡无关。</translation>
+        <translation>一次修复只预测被遮挡的图像块。误差图把照片分成 K 份，依次遮挡每一份（连同其他图像块共遮挡约 75%），使每个图像块恰好被预测一次。不确定性是每个像素的预测在多次随机 75% 遮挡下的变化程度。两者都与你绘制的遮挡无关。</translation>
     </message>
     <message>
         <source>Runs of the error map: each removes one part of the photo</source>
-        <translation>误差图的运行次数:每次遮挡照片的一份</translation>
+        <translation>误差图的运行次数：每次遮挡照片的一份</translation>
     </message>
     <message>
         <source>Random masks the uncertainty is measured over</source>
@@ -398,19 +398,19 @@
     </message>
     <message>
         <source>Parts (K):</source>
-        <translation>份数 (K):</translation>
+        <translation>份数 (K)：</translation>
     </message>
     <message>
         <source>Random masks:</source>
-        <translation>随机遮挡数:</translation>
+        <translation>随机遮挡数：</translation>
     </message>
     <message>
         <source>Error of every patch (MSE)</source>
-        <translation>每个图像块的误差(MSE)</translation>
+        <translation>每个图像块的误差（MSE）</translation>
     </message>
     <message>
         <source>Uncertainty (std of [0, 1] pixels)</source>
-        <translation>不确定性([0, 1] 像素值的标准差)</translation>
+        <translation>不确定性（[0，1] 像素值的标准差）</translation>
     </message>
     <message>
         <source>std</source>
@@ -422,27 +422,27 @@
     </message>
     <message>
         <source>Colour scale set for this map: its top ({top}) is the 99th percentile of the pixels&apos; spread.</source>
-        <translation>色标按本图设定:上限({top})是像素离散程度的第 99 百分位数。</translation>
+        <translation>色标按本图设定：上限（{top}）是像素离散程度的第 99 百分位数。</translation>
     </message>
     <message numerus="yes">
         <source>%n pixel(s) above the top, shown in its colour (max {value}).</source>
         <translation>
-            <numerusform>%n 个像素超出上限,以上限颜色显示(最大 {value})。</numerusform>
+            <numerusform>%n 个像素超出上限，以上限颜色显示（最大 {value}）。</numerusform>
         </translation>
     </message>
     <message>
         <source>{k} runs for the error map and {n} masks for the uncertainty in {s:.1f} s.</source>
-        <translation>误差图运行 {k} 次、不确定性使用 {n} 个遮挡,共用时 {s:.1f} 秒。</translation>
+        <translation>误差图运行 {k} 次、不确定性使用 {n} 个遮挡，共用时 {s:.1f} 秒。</translation>
     </message>
     <message numerus="yes">
         <source>%n patch(es) above the colour bar&apos;s top (worst {worst}).</source>
         <translation>
-            <numerusform>%n 个图像块超出色标上限(最差 {worst})。</numerusform>
+            <numerusform>%n 个图像块超出色标上限（最差 {worst}）。</numerusform>
         </translation>
     </message>
     <message>
         <source>Patch ({row}, {col}): MSE {mse} · uncertainty {std}</source>
-        <translation>图像块 ({row}, {col}):MSE {mse} · 不确定性 {std}</translation>
+        <translation>图像块 ({row}, {col})：MSE {mse} · 不确定性 {std}</translation>
     </message>
 </context>
 <context>
@@ -497,11 +497,11 @@
     </message>
     <message>
         <source>Replace existing files?</source>
-        <translation>替换已有文件?</translation>
+        <translation>替换已有文件？</translation>
     </message>
     <message>
         <source>In {folder} these files exist and would be replaced:</source>
-        <translation>{folder} 中已有以下文件,将被替换:</translation>
+        <translation>{folder} 中已有以下文件，将被替换：</translation>
     </message>
     <message>
         <source>there is no reconstruction yet</source>
@@ -509,11 +509,11 @@
     </message>
     <message>
         <source>of the previous model, not of {model}</source>
-        <translation>来自上一个模型,而不是 {model}</translation>
+        <translation>来自上一个模型，而不是 {model}</translation>
     </message>
     <message>
         <source>of the {shown} fit, not {now}</source>
-        <translation>对应适配方式“{shown}”,而不是“{now}”</translation>
+        <translation>对应适配方式“{shown}”，而不是“{now}”</translation>
     </message>
     <message>
         <source>of the previous photo</source>
@@ -525,7 +525,7 @@
     </message>
     <message>
         <source>computed in {shown} precision, not {now}</source>
-        <translation>以 {shown} 精度计算,而不是 {now}</translation>
+        <translation>以 {shown} 精度计算，而不是 {now}</translation>
     </message>
     <message>
         <source>the result on screen is {what}</source>
@@ -533,7 +533,7 @@
     </message>
     <message>
         <source>; reconstructing the current one failed: {reason}</source>
-        <translation>;修复当前遮挡失败:{reason}</translation>
+        <translation>；修复当前遮挡失败：{reason}</translation>
     </message>
     <message>
         <source>The comparison cannot be saved</source>
@@ -612,7 +612,7 @@
     <message numerus="yes">
         <source>Loaded mask {name} (%n patch(es))</source>
         <translation>
-            <numerusform>已载入遮挡 {name}(%n 个图像块)</numerusform>
+            <numerusform>已载入遮挡 {name}（%n 个图像块）</numerusform>
         </translation>
     </message>
 </context>
@@ -636,11 +636,11 @@
     </message>
     <message>
         <source>Cividis (colour-blind safe)</source>
-        <translation>Cividis(色盲友好)</translation>
+        <translation>Cividis（色盲友好）</translation>
     </message>
     <message>
         <source>Turbo (rainbow)</source>
-        <translation>Turbo(彩虹)</translation>
+        <translation>Turbo（彩虹）</translation>
     </message>
     <message>
         <source>Grey</source>
@@ -652,7 +652,7 @@
     </message>
     <message>
         <source>Keep the colour scale&apos;s top where it is now, so that edits compare</source>
-        <translation>保持色标上限不变,便于比较修改前后</translation>
+        <translation>保持色标上限不变，便于比较修改前后</translation>
     </message>
     <message>
         <source>&amp;Set Scale…</source>
@@ -660,7 +660,7 @@
     </message>
     <message>
         <source>Type the top of the colour scale (an MSE)</source>
-        <translation>输入色标上限(一个 MSE 值)</translation>
+        <translation>输入色标上限（一个 MSE 值）</translation>
     </message>
     <message>
         <source>Set Colour Scale</source>
@@ -668,11 +668,11 @@
     </message>
     <message>
         <source>Top of the heat map&apos;s colour scale (MSE of 0–1 pixel values):</source>
-        <translation>热力图色标上限(0–1 像素值的 MSE):</translation>
+        <translation>热力图色标上限（0–1 像素值的 MSE）：</translation>
     </message>
     <message>
         <source>&amp;Fix Scale (at {top})</source>
-        <translation>固定色标(上限 {top})(&amp;F)</translation>
+        <translation>固定色标（上限 {top}）(&amp;F)</translation>
     </message>
     <message>
         <source>Heat Map &amp;Colours and Scale</source>
@@ -713,7 +713,7 @@
     <name>LanguageMenu</name>
     <message>
         <source>Language: {language}</source>
-        <translation>界面语言:{language}</translation>
+        <translation>界面语言：{language}</translation>
     </message>
     <message>
         <source>MAE Studio will be in {language} from the next time it starts.</source>
@@ -729,7 +729,7 @@
     </message>
     <message>
         <source>System Language ({language})</source>
-        <translation>跟随系统({language})</translation>
+        <translation>跟随系统（{language}）</translation>
     </message>
 </context>
 <context>
@@ -756,7 +756,7 @@
     </message>
     <message>
         <source>Large result: {panel}</source>
-        <translation>放大显示的结果:{panel}</translation>
+        <translation>放大显示的结果：{panel}</translation>
     </message>
     <message>
         <source>&amp;Link Zoom and Pan</source>
@@ -764,7 +764,7 @@
     </message>
     <message>
         <source>Zooming or panning the canvas or any result moves all of them to the same region</source>
-        <translation>缩放或平移画布及任一结果时,所有视图同步到同一区域</translation>
+        <translation>缩放或平移画布及任一结果时，所有视图同步到同一区域</translation>
     </message>
     <message>
         <source>&amp;Untrained Visible Patches Undimmed</source>
@@ -772,7 +772,7 @@
     </message>
     <message>
         <source>Show the raw reconstruction&apos;s visible patches at full brightness. MAE&apos;s loss covers only removed patches, so its outputs there were never trained; they are dimmed by default.</source>
-        <translation>以原亮度显示原始修复结果中的可见图像块。MAE 的损失函数只计算被遮挡的图像块,可见图像块上的输出从未经过训练,因此默认调暗显示。</translation>
+        <translation>以原亮度显示原始修复结果中的可见图像块。MAE 的损失函数只计算被遮挡的图像块，可见图像块上的输出从未经过训练，因此默认调暗显示。</translation>
     </message>
 </context>
 <context>
@@ -799,7 +799,7 @@
     </message>
     <message>
         <source>Open a photo: File &gt; Open, drop a file here, or paste (Ctrl+V)</source>
-        <translation>打开照片:“文件 &gt; 打开照片”,把文件拖到这里,或粘贴(Ctrl+V)</translation>
+        <translation>打开照片：“文件 &gt; 打开照片”，把文件拖到这里，或粘贴（Ctrl+V）</translation>
     </message>
     <message>
         <source>{name} — MAE Studio</source>
@@ -811,15 +811,15 @@
     </message>
     <message>
         <source>Reconstruction failed: {message}</source>
-        <translation>修复失败:{message}</translation>
+        <translation>修复失败：{message}</translation>
     </message>
     <message>
         <source>Eraser: left button restores patches</source>
-        <translation>橡皮擦:左键恢复图像块</translation>
+        <translation>橡皮擦：左键恢复图像块</translation>
     </message>
     <message>
         <source>Brush: left button removes</source>
-        <translation>画笔:左键遮挡图像块</translation>
+        <translation>画笔：左键遮挡图像块</translation>
     </message>
     <message>
         <source>Restored the session autosaved at {time}</source>
@@ -827,7 +827,7 @@
     </message>
     <message>
         <source>&lt;b&gt;MAE Studio {version}&lt;/b&gt;&lt;p&gt;See what a Masked Autoencoder does (He et al. 2021, &lt;i&gt;Masked Autoencoders Are Scalable Vision Learners&lt;/i&gt;).&lt;/p&gt;&lt;p&gt;Model: {model}&lt;/p&gt;</source>
-        <translation>&lt;b&gt;MAE Studio {version}&lt;/b&gt;&lt;p&gt;亲眼看看掩码自编码器(MAE)如何修复被遮挡的图像(He 等,2021,&lt;i&gt;Masked Autoencoders Are Scalable Vision Learners&lt;/i&gt;)。&lt;/p&gt;&lt;p&gt;模型:{model}&lt;/p&gt;</translation>
+        <translation>&lt;b&gt;MAE Studio {version}&lt;/b&gt;&lt;p&gt;亲眼看看掩码自编码器（MAE）如何修复被遮挡的图像（He 等，2021，&lt;i&gt;Masked Autoencoders Are Scalable Vision Learners&lt;/i&gt;）。&lt;/p&gt;&lt;p&gt;模型：{model}&lt;/p&gt;</translation>
     </message>
     <message>
         <source>About MAE Studio</source>
@@ -857,23 +857,23 @@
     <name>MaskPanel</name>
     <message>
         <source>{removed}/{total} patches removed, {percent}%</source>
-        <translation>已遮挡 {removed}/{total} 个图像块,{percent}%</translation>
+        <translation>已遮挡 {removed}/{total} 个图像块，{percent}%</translation>
     </message>
     <message>
         <source>How the photo meets the model (one undo step; Ctrl+1, 2, 3)</source>
-        <translation>照片如何送入模型(可一步撤销;Ctrl+1、2、3)</translation>
+        <translation>照片如何送入模型（可一步撤销；Ctrl+1、2、3）</translation>
     </message>
     <message>
         <source>The patch grid the model runs on: rows x columns</source>
-        <translation>模型所用的图像块网格:行 x 列</translation>
+        <translation>模型所用的图像块网格：行 x 列</translation>
     </message>
     <message>
         <source>How the mask is generated; the ratio and seed apply to it</source>
-        <translation>遮挡的生成方式;比例和随机种子作用于它</translation>
+        <translation>遮挡的生成方式；比例和随机种子作用于它</translation>
     </message>
     <message>
         <source>The pattern&apos;s mask ratio: the share of patches it removes (a new mask as it moves). A painted mask has its own count, shown below.</source>
-        <translation>图案的遮挡比例:被遮挡图像块所占的比例(拖动时生成新的遮挡)。手绘遮挡有自己的数量,显示在下方。</translation>
+        <translation>图案的遮挡比例：被遮挡图像块所占的比例（拖动时生成新的遮挡）。手绘遮挡有自己的数量，显示在下方。</translation>
     </message>
     <message>
         <source>Pattern mask ratio</source>
@@ -881,7 +881,7 @@
     </message>
     <message>
         <source>Patches removed by the current mask, as the model gets it</source>
-        <translation>当前遮挡中被遮挡的图像块(即模型实际收到的)</translation>
+        <translation>当前遮挡中被遮挡的图像块（即模型实际收到的）</translation>
     </message>
     <message>
         <source>Seed of the random and block-wise patterns</source>
@@ -893,7 +893,7 @@
     </message>
     <message>
         <source>New random seed (R)</source>
-        <translation>新的随机种子(R)</translation>
+        <translation>新的随机种子（R）</translation>
     </message>
     <message>
         <source>Apply pattern</source>
@@ -909,7 +909,7 @@
     </message>
     <message>
         <source>Removed patches become visible and vice versa (I)</source>
-        <translation>被遮挡的图像块变为可见,反之亦然(I)</translation>
+        <translation>被遮挡的图像块变为可见，反之亦然（I）</translation>
     </message>
     <message>
         <source>Clear</source>
@@ -917,7 +917,7 @@
     </message>
     <message>
         <source>Show every patch (Delete)</source>
-        <translation>显示所有图像块(Delete)</translation>
+        <translation>显示所有图像块（Delete）</translation>
     </message>
     <message>
         <source>Photo</source>
@@ -953,7 +953,7 @@
     </message>
     <message>
         <source>{rows} x {cols} patches of {size} px</source>
-        <translation>{rows} x {cols} 个图像块,每块 {size} 像素</translation>
+        <translation>{rows} x {cols} 个图像块，每块 {size} 像素</translation>
     </message>
     <message>
         <source>{percent}%</source>
@@ -961,7 +961,7 @@
     </message>
     <message>
         <source>From the pattern ({pattern}, seed {seed})</source>
-        <translation>来自图案({pattern},种子 {seed})</translation>
+        <translation>来自图案（{pattern}，种子 {seed}）</translation>
     </message>
     <message>
         <source>{percent}%*</source>
@@ -969,11 +969,11 @@
     </message>
     <message>
         <source>* the pattern&apos;s ratio; the painted mask removes {percent}%</source>
-        <translation>* 图案的比例;手绘遮挡实际遮挡了 {percent}%</translation>
+        <translation>* 图案的比例；手绘遮挡实际遮挡了 {percent}%</translation>
     </message>
     <message>
         <source>* Painted by hand: removes {actual}%. The Ratio slider ({ratio}%) is the pattern&apos;s setting; Apply pattern or moving the slider replaces this mask.</source>
-        <translation>* 手绘遮挡:实际遮挡 {actual}%。比例滑块({ratio}%)是图案的设置;点击“应用图案”或拖动滑块会替换这个遮挡。</translation>
+        <translation>* 手绘遮挡：实际遮挡 {actual}%。比例滑块（{ratio}%）是图案的设置；点击“应用图案”或拖动滑块会替换这个遮挡。</translation>
     </message>
     <message>
         <source>Mask ratio</source>
@@ -1028,7 +1028,7 @@
     </message>
     <message>
         <source>The next photo of this photo&apos;s folder, keeping the mask</source>
-        <translation>打开同一文件夹中的下一张照片,保留当前遮挡</translation>
+        <translation>打开同一文件夹中的下一张照片，保留当前遮挡</translation>
     </message>
     <message>
         <source>Pre&amp;vious Photo in Folder</source>
@@ -1036,7 +1036,7 @@
     </message>
     <message>
         <source>The previous photo of this photo&apos;s folder, keeping the mask</source>
-        <translation>打开同一文件夹中的上一张照片,保留当前遮挡</translation>
+        <translation>打开同一文件夹中的上一张照片，保留当前遮挡</translation>
     </message>
     <message>
         <source>&amp;Save Comparison…</source>
@@ -1044,7 +1044,7 @@
     </message>
     <message>
         <source>All panels with labels, as PNG</source>
-        <translation>所有面板及其标题,保存为 PNG</translation>
+        <translation>所有面板及其标题，保存为 PNG</translation>
     </message>
     <message>
         <source>Save &amp;Each Panel…</source>
@@ -1104,7 +1104,7 @@
     </message>
     <message>
         <source>Download an official MAE or a Hugging Face ViTMAE, or load one already on disk</source>
-        <translation>下载官方 MAE 或 Hugging Face ViTMAE 模型,或加载已下载的模型</translation>
+        <translation>下载官方 MAE 或 Hugging Face ViTMAE 模型，或加载已下载的模型</translation>
     </message>
     <message>
         <source>&amp;Default Model</source>
@@ -1128,7 +1128,7 @@
     </message>
     <message>
         <source>Photo fit: {fit}</source>
-        <translation>照片适配:{fit}</translation>
+        <translation>照片适配：{fit}</translation>
     </message>
     <message>
         <source>&amp;Tools</source>
@@ -1148,7 +1148,7 @@
     </message>
     <message>
         <source>&amp;Eraser (left button restores)</source>
-        <translation>橡皮擦(左键恢复)(&amp;E)</translation>
+        <translation>橡皮擦（左键恢复）(&amp;E)</translation>
     </message>
     <message>
         <source>Smaller Brush</source>
@@ -1200,7 +1200,7 @@
     </message>
     <message>
         <source>(none)</source>
-        <translation>(无)</translation>
+        <translation>（无）</translation>
     </message>
     <message>
         <source>Clear Recent</source>
@@ -1231,23 +1231,23 @@
     </message>
     <message>
         <source>{message}; loading on the best available device instead</source>
-        <translation>{message};改为在最合适的可用设备上加载</translation>
+        <translation>{message}；改为在最合适的可用设备上加载</translation>
     </message>
     <message>
         <source>The GPU ({gpu}) ran out of memory while loading the model</source>
-        <translation>GPU({gpu})在加载模型时显存不足</translation>
+        <translation>GPU（{gpu}）在加载模型时显存不足</translation>
     </message>
     <message>
         <source>The GPU ({gpu}) ran out of memory while reconstructing</source>
-        <translation>GPU({gpu})在修复时显存不足</translation>
+        <translation>GPU（{gpu}）在修复时显存不足</translation>
     </message>
     <message>
         <source>The GPU ({gpu}) stopped working while loading the model</source>
-        <translation>GPU({gpu})在加载模型时停止工作</translation>
+        <translation>GPU（{gpu}）在加载模型时停止工作</translation>
     </message>
     <message>
         <source>The GPU ({gpu}) stopped working while reconstructing</source>
-        <translation>GPU({gpu})在修复时停止工作</translation>
+        <translation>GPU（{gpu}）在修复时停止工作</translation>
     </message>
     <message>
         <source>{what}: {message}</source>
@@ -1255,11 +1255,11 @@
     </message>
     <message>
         <source>It is slower, but uses the computer&apos;s main memory.</source>
-        <translation>在 CPU 上运行较慢,但使用的是计算机的主内存。</translation>
+        <translation>在 CPU 上运行较慢，但使用的是计算机的主内存。</translation>
     </message>
     <message>
         <source>The model is loaded again there; the GPU may need MAE Studio to restart.</source>
-        <translation>模型将在 CPU 上重新加载;GPU 可能需要重启 MAE Studio 才能恢复。</translation>
+        <translation>模型将在 CPU 上重新加载；GPU 可能需要重启 MAE Studio 才能恢复。</translation>
     </message>
     <message>
         <source>The GPU ran out of memory</source>
@@ -1271,7 +1271,7 @@
     </message>
     <message>
         <source>{what}. Switch to the CPU?</source>
-        <translation>{what}。切换到 CPU 吗?</translation>
+        <translation>{what}。切换到 CPU 吗？</translation>
     </message>
     <message>
         <source>Switch to CPU</source>
@@ -1294,18 +1294,18 @@
     </message>
     <message>
         <source>The {size} downloaded so far are kept; the next download resumes there.</source>
-        <translation>已下载的 {size} 会保留;下次下载将从此处继续。</translation>
+        <translation>已下载的 {size} 会保留；下次下载将从此处继续。</translation>
     </message>
 </context>
 <context>
     <name>ModelInfo</name>
     <message>
         <source>untrained (random weights)</source>
-        <translation>未训练(随机权重)</translation>
+        <translation>未训练（随机权重）</translation>
     </message>
     <message>
         <source>{name} · {size}px, {patch}px patches ({grid}x{grid})</source>
-        <translation>{name} · {size} 像素,图像块 {patch} 像素({grid}x{grid})</translation>
+        <translation>{name} · {size} 像素，图像块 {patch} 像素（{grid}x{grid}）</translation>
     </message>
 </context>
 <context>
@@ -1340,27 +1340,27 @@
     </message>
     <message>
         <source>A Hugging Face model folder (config.json + weights)</source>
-        <translation>Hugging Face 模型文件夹(config.json 和权重)</translation>
+        <translation>Hugging Face 模型文件夹（config.json 和权重）</translation>
     </message>
     <message>
         <source>Where the model runs (reloads the model)</source>
-        <translation>模型运行的设备(更改后重新加载模型)</translation>
+        <translation>模型运行的设备（更改后重新加载模型）</translation>
     </message>
     <message>
         <source>CPU threads for the model (Auto: all cores on 2-3 core machines, else one left free)</source>
-        <translation>模型使用的 CPU 线程数(自动:2-3 核的机器用全部核心,否则留出一个核心)</translation>
+        <translation>模型使用的 CPU 线程数（自动：2-3 核的机器用全部核心，否则留出一个核心）</translation>
     </message>
     <message>
         <source>Exact (float32)</source>
-        <translation>精确(float32)</translation>
+        <translation>精确（float32）</translation>
     </message>
     <message>
         <source>Fast (bf16 / int8 / TF32)</source>
-        <translation>快速(bf16 / int8 / TF32)</translation>
+        <translation>快速（bf16 / int8 / TF32）</translation>
     </message>
     <message>
         <source>Fast: what this hardware runs fastest, within a small error of Exact</source>
-        <translation>快速:使用本机硬件最快的计算方式,与“精确”只有很小的误差</translation>
+        <translation>快速：使用本机硬件最快的计算方式，与“精确”只有很小的误差</translation>
     </message>
     <message>
         <source>Model</source>
@@ -1396,11 +1396,11 @@
     </message>
     <message>
         <source>{size}px, {patch}px patches ({grid}x{grid})</source>
-        <translation>{size} 像素,图像块 {patch} 像素({grid}x{grid})</translation>
+        <translation>{size} 像素，图像块 {patch} 像素（{grid}x{grid}）</translation>
     </message>
     <message>
         <source>{millions}M parameters on {device}</source>
-        <translation>{millions}M 参数,运行于 {device}</translation>
+        <translation>{millions}M 参数，运行于 {device}</translation>
     </message>
 </context>
 <context>
@@ -1415,15 +1415,15 @@
     </message>
     <message>
         <source>Official facebookresearch/mae releases and Hugging Face ViTMAE repos. A model is downloaded once, verified, and kept in the torch hub or Hugging Face cache (&lt;code&gt;{torch_cache}&lt;/code&gt;, &lt;code&gt;{hub_cache}&lt;/code&gt;). The current model keeps working while another one downloads.</source>
-        <translation>官方 facebookresearch/mae 发布的模型和 Hugging Face 上的 ViTMAE 仓库。每个模型只下载一次,校验后保存在 torch hub 或 Hugging Face 缓存中(&lt;code&gt;{torch_cache}&lt;/code&gt;、&lt;code&gt;{hub_cache}&lt;/code&gt;)。下载新模型时,当前模型照常工作。</translation>
+        <translation>官方 facebookresearch/mae 发布的模型和 Hugging Face 上的 ViTMAE 仓库。每个模型只下载一次，校验后保存在 torch hub 或 Hugging Face 缓存中（&lt;code&gt;{torch_cache}&lt;/code&gt;、&lt;code&gt;{hub_cache}&lt;/code&gt;）。下载新模型时，当前模型照常工作。</translation>
     </message>
     <message>
         <source>Downloads are off (HF_HUB_OFFLINE is set): only models already on disk can be loaded.</source>
-        <translation>下载已关闭(设置了 HF_HUB_OFFLINE):只能加载已在本地的模型。</translation>
+        <translation>下载已关闭（设置了 HF_HUB_OFFLINE）：只能加载已在本地的模型。</translation>
     </message>
     <message>
         <source>Hugging Face repo (owner/name) or https:// URL of a checkpoint</source>
-        <translation>Hugging Face 仓库(owner/name)或检查点的 https:// 地址</translation>
+        <translation>Hugging Face 仓库（owner/name）或检查点的 https:// 地址</translation>
     </message>
     <message>
         <source>Get</source>
@@ -1431,7 +1431,7 @@
     </message>
     <message>
         <source>Download it (or load it, when it is on disk)</source>
-        <translation>下载(已在本地时直接加载)</translation>
+        <translation>下载（已在本地时直接加载）</translation>
     </message>
     <message>
         <source>Download</source>
@@ -1447,23 +1447,23 @@
     </message>
     <message>
         <source>Other model:</source>
-        <translation>其他模型:</translation>
+        <translation>其他模型：</translation>
     </message>
     <message>
         <source>{source} is loaded: {name}.</source>
-        <translation>{source} 已加载:{name}。</translation>
+        <translation>{source} 已加载：{name}。</translation>
     </message>
     <message>
         <source>{what} is on disk but was not loaded: {message}</source>
-        <translation>{what} 已在本地,但未能加载:{message}</translation>
+        <translation>{what} 已在本地，但未能加载：{message}</translation>
     </message>
     <message>
         <source>{text}: no such file, and not a Hub repo id (owner/name) or URL</source>
-        <translation>{text}:没有这个文件,也不是 Hub 仓库名(owner/name)或网址</translation>
+        <translation>{text}：没有这个文件，也不是 Hub 仓库名（owner/name）或网址</translation>
     </message>
     <message>
         <source>Another download is in progress: wait for it, or cancel it first.</source>
-        <translation>另一个下载正在进行:请等待它完成,或先取消它。</translation>
+        <translation>另一个下载正在进行：请等待它完成，或先取消它。</translation>
     </message>
     <message>
         <source>Licence of {name}</source>
@@ -1471,7 +1471,7 @@
     </message>
     <message>
         <source>&lt;p&gt;&lt;b&gt;{name}&lt;/b&gt; is released under &lt;b&gt;{licence}&lt;/b&gt;: you may use it for non-commercial purposes only, crediting its authors.&lt;/p&gt;&lt;p&gt;The licence: &lt;a href=&quot;{url}&quot;&gt;{url}&lt;/a&gt;&lt;/p&gt;&lt;p&gt;Accept it to download {name} ({size})? MAE Studio asks once for each licence.&lt;/p&gt;</source>
-        <translation>&lt;p&gt;&lt;b&gt;{name}&lt;/b&gt; 以 &lt;b&gt;{licence}&lt;/b&gt; 许可证发布:仅可用于非商业用途,并须注明作者。&lt;/p&gt;&lt;p&gt;许可证全文:&lt;a href=&quot;{url}&quot;&gt;{url}&lt;/a&gt;&lt;/p&gt;&lt;p&gt;接受该许可证并下载 {name}({size})吗?每种许可证 MAE Studio 只询问一次。&lt;/p&gt;</translation>
+        <translation>&lt;p&gt;&lt;b&gt;{name}&lt;/b&gt; 以 &lt;b&gt;{licence}&lt;/b&gt; 许可证发布：仅可用于非商业用途，并须注明作者。&lt;/p&gt;&lt;p&gt;许可证全文：&lt;a href=&quot;{url}&quot;&gt;{url}&lt;/a&gt;&lt;/p&gt;&lt;p&gt;接受该许可证并下载 {name}（{size}）吗？每种许可证 MAE Studio 只询问一次。&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Accept and Download</source>
@@ -1479,7 +1479,7 @@
     </message>
     <message>
         <source>Not downloaded: the licence ({licence}) was not accepted.</source>
-        <translation>未下载:没有接受许可证({licence})。</translation>
+        <translation>未下载：没有接受许可证（{licence}）。</translation>
     </message>
     <message>
         <source>Connecting to {where}…</source>
@@ -1499,16 +1499,16 @@
     </message>
     <message>
         <source>Checking {what} (checksum and a strict load)…</source>
-        <translation>正在检查 {what}(校验和与严格加载)…</translation>
+        <translation>正在检查 {what}（校验和与严格加载）…</translation>
     </message>
     <message>
         <source>Downloading {what}: {progress}</source>
-        <translation>正在下载 {what}:{progress}</translation>
+        <translation>正在下载 {what}：{progress}</translation>
     </message>
     <message>
         <source>Download failed: {message}
 {model} stays loaded.</source>
-        <translation>下载失败:{message}
+        <translation>下载失败：{message}
 {model} 保持加载。</translation>
     </message>
     <message>
@@ -1533,11 +1533,11 @@
     </message>
     <message>
         <source>downloads from {source}</source>
-        <translation>下载地址:{source}</translation>
+        <translation>下载地址：{source}</translation>
     </message>
     <message>
         <source>Closing cancels the download; it resumes next time</source>
-        <translation>关闭会取消下载;下次将继续下载</translation>
+        <translation>关闭会取消下载；下次将继续下载</translation>
     </message>
     <message>
         <source>Load</source>
@@ -1545,7 +1545,7 @@
     </message>
     <message>
         <source>on disk: {path}</source>
-        <translation>本地路径:{path}</translation>
+        <translation>本地路径：{path}</translation>
     </message>
     <message>
         <source>from {source}</source>
@@ -1553,7 +1553,7 @@
     </message>
     <message>
         <source>&lt;b&gt;{name}&lt;/b&gt;: {summary}. {size}, predicts {target}, licence {licence}; {where}</source>
-        <translation>&lt;b&gt;{name}&lt;/b&gt;:{summary}。{size},预测{target},许可证 {licence};{where}</translation>
+        <translation>&lt;b&gt;{name}&lt;/b&gt;：{summary}。{size}，预测{target}，许可证 {licence}；{where}</translation>
     </message>
 </context>
 <context>
@@ -1600,7 +1600,7 @@
     </message>
     <message>
         <source>Brush radius in model pixels ([ and ])</source>
-        <translation>画笔半径,以模型像素计([ 和 ])</translation>
+        <translation>画笔半径，以模型像素计（[ 和 ]）</translation>
     </message>
     <message>
         <source>Brush size</source>
@@ -1612,7 +1612,7 @@
     </message>
     <message>
         <source>Colour of the removed patches on the photo (click to choose)</source>
-        <translation>照片上被遮挡图像块的颜色(点击选择)</translation>
+        <translation>照片上被遮挡图像块的颜色（点击选择）</translation>
     </message>
     <message>
         <source>Mask colour</source>
@@ -1651,45 +1651,45 @@
     <name>PhotoFolder</name>
     <message>
         <source>Open a photo first: Next and Previous Photo step through its folder</source>
-        <translation>请先打开一张照片:“下一张/上一张照片”会在它所在的文件夹中切换</translation>
+        <translation>请先打开一张照片：“下一张/上一张照片”会在它所在的文件夹中切换</translation>
     </message>
     <message>
         <source>{name} was pasted and has no folder: Next and Previous Photo step through the folder of a photo opened from a file</source>
-        <translation>{name} 是粘贴的图像,没有所在文件夹:“下一张/上一张照片”只在从文件打开的照片所在文件夹中切换</translation>
+        <translation>{name} 是粘贴的图像，没有所在文件夹：“下一张/上一张照片”只在从文件打开的照片所在文件夹中切换</translation>
     </message>
     <message>
         <source>Cannot read the folder {folder}: {reason}</source>
-        <translation>无法读取文件夹 {folder}:{reason}</translation>
+        <translation>无法读取文件夹 {folder}：{reason}</translation>
     </message>
     <message>
         <source>{name} is the last photo in its folder ({place})</source>
-        <translation>{name} 是文件夹中的最后一张照片({place})</translation>
+        <translation>{name} 是文件夹中的最后一张照片（{place}）</translation>
     </message>
     <message>
         <source>{name} is the first photo in its folder ({place})</source>
-        <translation>{name} 是文件夹中的第一张照片({place})</translation>
+        <translation>{name} 是文件夹中的第一张照片（{place}）</translation>
     </message>
     <message>
         <source>skipped (cannot be opened): {names}</source>
-        <translation>已跳过(无法打开):{names}</translation>
+        <translation>已跳过（无法打开）：{names}</translation>
     </message>
 </context>
 <context>
     <name>PhotoLoader</name>
     <message>
         <source>{name}: not enough memory to open this image</source>
-        <translation>{name}:内存不足,无法打开这张图像</translation>
+        <translation>{name}：内存不足，无法打开这张图像</translation>
     </message>
     <message>
         <source>None of the next photos opens:</source>
-        <translation>接下来的照片都无法打开:</translation>
+        <translation>接下来的照片都无法打开：</translation>
     </message>
 </context>
 <context>
     <name>ResultsView</name>
     <message>
         <source>{panel} (showing original)</source>
-        <translation>{panel}(正在显示原图)</translation>
+        <translation>{panel}（正在显示原图）</translation>
     </message>
     <message>
         <source>{panel} · per-patch MSE</source>
@@ -1697,15 +1697,15 @@
     </message>
     <message>
         <source>MAE&apos;s loss covers only the removed patches, so the decoder&apos;s outputs on visible patches were never trained and can glow or smear. View &gt; Untrained Visible Patches Undimmed shows them.</source>
-        <translation>MAE 的损失函数只计算被遮挡的图像块,解码器在可见图像块上的输出从未经过训练,可能发亮或模糊。“视图 &gt; 不调暗未经训练的可见图像块”可显示它们。</translation>
+        <translation>MAE 的损失函数只计算被遮挡的图像块，解码器在可见图像块上的输出从未经过训练，可能发亮或模糊。“视图 &gt; 不调暗未经训练的可见图像块”可显示它们。</translation>
     </message>
     <message>
         <source>Visible patches: raw, untrained outputs</source>
-        <translation>可见图像块:未经训练的原始输出</translation>
+        <translation>可见图像块：未经训练的原始输出</translation>
     </message>
     <message>
         <source>Visible patches dimmed: never trained</source>
-        <translation>可见图像块已调暗:从未训练</translation>
+        <translation>可见图像块已调暗：从未训练</translation>
     </message>
 </context>
 <context>
@@ -1716,7 +1716,7 @@
     </message>
     <message>
         <source>Remove patches (brush, rectangle)</source>
-        <translation>遮挡图像块(画笔、矩形)</translation>
+        <translation>遮挡图像块（画笔、矩形）</translation>
     </message>
     <message>
         <source>Right drag on the photo</source>
@@ -1724,11 +1724,11 @@
     </message>
     <message>
         <source>Restore patches (or the eraser with the left button)</source>
-        <translation>恢复图像块(或用橡皮擦加左键)</translation>
+        <translation>恢复图像块（或用橡皮擦加左键）</translation>
     </message>
     <message>
         <source>Click (toggle tool)</source>
-        <translation>单击(切换工具)</translation>
+        <translation>单击（切换工具）</translation>
     </message>
     <message>
         <source>Flip one patch</source>
@@ -1744,7 +1744,7 @@
     </message>
     <message>
         <source>Space + drag, middle drag</source>
-        <translation>空格 + 拖动,或中键拖动</translation>
+        <translation>空格 + 拖动，或中键拖动</translation>
     </message>
     <message>
         <source>Pan</source>
@@ -1756,7 +1756,7 @@
     </message>
     <message>
         <source>Zoom it at the pointer; linked views (L) follow</source>
-        <translation>以指针为中心缩放;联动的视图(L)同步跟随</translation>
+        <translation>以指针为中心缩放；联动的视图（L）同步跟随</translation>
     </message>
     <message>
         <source>Drag on a zoomed result</source>
@@ -1764,7 +1764,7 @@
     </message>
     <message>
         <source>Pan it; linked views (L) follow</source>
-        <translation>平移;联动的视图(L)同步跟随</translation>
+        <translation>平移；联动的视图（L）同步跟随</translation>
     </message>
     <message>
         <source>Double-click a result</source>
@@ -1772,11 +1772,11 @@
     </message>
     <message>
         <source>Show it large (layout One Large Result)</source>
-        <translation>放大显示它(布局:单个放大结果)</translation>
+        <translation>放大显示它（布局：单个放大结果）</translation>
     </message>
     <message>
         <source>Click a thumbnail (One Large Result)</source>
-        <translation>单击缩略图(单个放大结果布局)</translation>
+        <translation>单击缩略图（单个放大结果布局）</translation>
     </message>
     <message>
         <source>Show that result large</source>
@@ -1812,7 +1812,7 @@
     </message>
     <message>
         <source>Use that ratio&apos;s mask (Analysis &gt; Mask-Ratio Sweep)</source>
-        <translation>使用该比例的遮挡(分析 &gt; 遮挡比例扫描)</translation>
+        <translation>使用该比例的遮挡（分析 &gt; 遮挡比例扫描）</translation>
     </message>
     <message>
         <source>Click a patch in Decoder Attention</source>
@@ -1836,7 +1836,7 @@
     </message>
     <message>
         <source>Open a photo, or a checkpoint (.pth, .safetensors, .bin)</source>
-        <translation>打开照片或检查点(.pth、.safetensors、.bin)</translation>
+        <translation>打开照片或检查点（.pth、.safetensors、.bin）</translation>
     </message>
     <message>
         <source>Keyboard Shortcuts</source>
@@ -1912,7 +1912,7 @@
     </message>
     <message>
         <source>mask ratio (% of patches removed)</source>
-        <translation>遮挡比例(被遮挡图像块的百分比)</translation>
+        <translation>遮挡比例（被遮挡图像块的百分比）</translation>
     </message>
     <message numerus="yes">
         <source>mean of %n seed(s)</source>
@@ -1934,7 +1934,7 @@
     </message>
     <message>
         <source>your mask: {pct:.0f}%</source>
-        <translation>当前遮挡:{pct:.0f}%</translation>
+        <translation>当前遮挡：{pct:.0f}%</translation>
     </message>
 </context>
 <context>
@@ -1945,44 +1945,44 @@
     </message>
     <message>
         <source>How much worse the reconstruction of this photo gets as more patches are removed: random masks from 10% to 95%, several seeds each (a seed&apos;s masks are nested). Click a point to apply that mask to the photo.</source>
-        <translation>遮挡的图像块越多,这张照片的修复效果下降多少:随机遮挡比例从 10% 到 95%,每个比例取多个随机种子(同一种子的遮挡逐级包含)。点击某个点,把该遮挡应用到照片上。</translation>
+        <translation>遮挡的图像块越多，这张照片的修复效果下降多少：随机遮挡比例从 10% 到 95%，每个比例取多个随机种子（同一种子的遮挡逐级包含）。点击某个点，把该遮挡应用到照片上。</translation>
     </message>
     <message>
         <source>Random masks per ratio; the band is their spread</source>
-        <translation>每个比例的随机遮挡数;阴影带表示其离散程度</translation>
+        <translation>每个比例的随机遮挡数；阴影带表示其离散程度</translation>
     </message>
     <message>
         <source>masked PSNR (dB, higher is better)</source>
-        <translation>遮挡区 PSNR(dB,越高越好)</translation>
+        <translation>遮挡区 PSNR（dB，越高越好）</translation>
     </message>
     <message>
         <source>masked MSE (lower is better)</source>
-        <translation>遮挡区 MSE(越低越好)</translation>
+        <translation>遮挡区 MSE（越低越好）</translation>
     </message>
     <message>
         <source>Seeds:</source>
-        <translation>随机种子数:</translation>
+        <translation>随机种子数：</translation>
     </message>
     <message>
         <source>{n} reconstructions ({ratios} ratios x {seeds} seeds) in {s:.1f} s.</source>
-        <translation>共 {n} 次修复({ratios} 个比例 x {seeds} 个种子),用时 {s:.1f} 秒。</translation>
+        <translation>共 {n} 次修复（{ratios} 个比例 x {seeds} 个种子），用时 {s:.1f} 秒。</translation>
     </message>
     <message>
         <source>{pct:.0f}% removed ({masked} of {total} patches): PSNR {psnr:.2f} ± {psnr_std:.2f} dB, MSE {mse:.5f}; click to apply this mask</source>
-        <translation>遮挡 {pct:.0f}%({total} 个图像块中的 {masked} 个):PSNR {psnr:.2f} ± {psnr_std:.2f} dB,MSE {mse:.5f};点击应用此遮挡</translation>
+        <translation>遮挡 {pct:.0f}%（{total} 个图像块中的 {masked} 个）：PSNR {psnr:.2f} ± {psnr_std:.2f} dB，MSE {mse:.5f}；点击应用此遮挡</translation>
     </message>
 </context>
 <context>
     <name>autosave</name>
     <message>
         <source>Restore the last session?</source>
-        <translation>恢复上次的会话?</translation>
+        <translation>恢复上次的会话？</translation>
     </message>
     <message>
         <source>MAE Studio did not close normally last time.
 Restore the session autosaved at {time}?</source>
         <translation>MAE Studio 上次没有正常关闭。
-要恢复 {time} 自动保存的会话吗?</translation>
+要恢复 {time} 自动保存的会话吗？</translation>
     </message>
     <message>
         <source>Restore</source>
@@ -2002,15 +2002,15 @@ Restore the session autosaved at {time}?</source>
     </message>
     <message>
         <source>{model} on {device}</source>
-        <translation>{model}(运行于 {device})</translation>
+        <translation>{model}（运行于 {device}）</translation>
     </message>
     <message>
         <source>Photo: {photo}
 Mask: {removed} of {total} patches removed
 Model: {model}</source>
-        <translation>照片:{photo}
-遮挡:{total} 个图像块中遮挡了 {removed} 个
-模型:{model}</translation>
+        <translation>照片：{photo}
+遮挡：{total} 个图像块中遮挡了 {removed} 个
+模型：{model}</translation>
     </message>
 </context>
 <context>
@@ -2048,11 +2048,11 @@ Model: {model}</source>
     <name>framing</name>
     <message>
         <source>the model sees all of it, scaled to {size}x{size}</source>
-        <translation>模型看到整张照片,缩放到 {size}x{size}</translation>
+        <translation>模型看到整张照片，缩放到 {size}x{size}</translation>
     </message>
     <message>
         <source>the model sees its centre square ({side}x{side} scaled to {size}x{size})</source>
-        <translation>模型看到中心正方形({side}x{side} 缩放到 {size}x{size})</translation>
+        <translation>模型看到中心正方形（{side}x{side} 缩放到 {size}x{size}）</translation>
     </message>
     <message>
         <source>the model sees all of it on a {h}x{w} patch grid</source>
@@ -2060,7 +2060,7 @@ Model: {model}</source>
     </message>
     <message>
         <source>the model sees it at full resolution: {h}x{w} patches, in {size} px tiles</source>
-        <translation>模型以原分辨率看到照片:{h}x{w} 个图像块,按 {size} 像素分块处理</translation>
+        <translation>模型以原分辨率看到照片：{h}x{w} 个图像块，按 {size} 像素分块处理</translation>
     </message>
 </context>
 <context>
@@ -2071,7 +2071,7 @@ Model: {model}</source>
     </message>
     <message>
         <source>what the encoder saw: removed patches in grey</source>
-        <translation>编码器看到的输入:被遮挡的图像块显示为灰色</translation>
+        <translation>编码器看到的输入：被遮挡的图像块显示为灰色</translation>
     </message>
     <message>
         <source>Reconstruction</source>
@@ -2087,7 +2087,7 @@ Model: {model}</source>
     </message>
     <message>
         <source>the prediction of removed patches, visible patches pasted back</source>
-        <translation>被遮挡图像块的预测,可见图像块贴回原图内容</translation>
+        <translation>被遮挡图像块的预测，可见图像块贴回原图内容</translation>
     </message>
     <message>
         <source>Original</source>
@@ -2119,7 +2119,7 @@ Model: {model}</source>
     </message>
     <message>
         <source>random rectangles (BEiT), exact count</source>
-        <translation>随机矩形块(BEiT 方式),数量精确</translation>
+        <translation>随机矩形块（BEiT 方式），数量精确</translation>
     </message>
     <message>
         <source>Grid</source>
@@ -2135,7 +2135,7 @@ Model: {model}</source>
     </message>
     <message>
         <source>every other patch (always 50%)</source>
-        <translation>隔一块遮挡一块(固定 50%)</translation>
+        <translation>隔一块遮挡一块（固定 50%）</translation>
     </message>
     <message>
         <source>Centre box</source>
@@ -2143,7 +2143,7 @@ Model: {model}</source>
     </message>
     <message>
         <source>a centred box of about ratio * L patches</source>
-        <translation>居中的方框,约 比例 * L 个图像块</translation>
+        <translation>居中的方框，约 比例 * L 个图像块</translation>
     </message>
     <message>
         <source>Border</source>
@@ -2151,59 +2151,59 @@ Model: {model}</source>
     </message>
     <message>
         <source>a border ring of about ratio * L patches</source>
-        <translation>四周一圈边框,约 比例 * L 个图像块</translation>
+        <translation>四周一圈边框，约 比例 * L 个图像块</translation>
     </message>
     <message>
         <source>the centre square resized to the model input (what the official demo shows)</source>
-        <translation>取中心正方形并缩放到模型输入尺寸(官方演示的做法)</translation>
+        <translation>取中心正方形并缩放到模型输入尺寸（官方演示的做法）</translation>
     </message>
     <message>
         <source>the whole photo resized to a patch grid at its own aspect (e.g. 14x21 for 3:2)</source>
-        <translation>整张照片按自身宽高比缩放到图像块网格(如 3:2 对应 14x21)</translation>
+        <translation>整张照片按自身宽高比缩放到图像块网格（如 3:2 对应 14x21）</translation>
     </message>
     <message>
         <source>the photo at full resolution, cut into overlapping model-size tiles, seams blended</source>
-        <translation>照片保持原分辨率,切成相互重叠、与模型输入同尺寸的分块,接缝处平滑融合</translation>
+        <translation>照片保持原分辨率，切成相互重叠、与模型输入同尺寸的分块，接缝处平滑融合</translation>
     </message>
     <message>
         <source>official MAE ViT-B/16 for visualization (pixel targets), the demo notebook&apos;s base model</source>
-        <translation>官方 MAE ViT-B/16 可视化版(像素目标),演示 notebook 的基础模型</translation>
+        <translation>官方 MAE ViT-B/16 可视化版（像素目标），演示 notebook 的基础模型</translation>
     </message>
     <message>
         <source>official MAE ViT-L/16 for visualization (pixel targets), the demo notebook&apos;s default</source>
-        <translation>官方 MAE ViT-L/16 可视化版(像素目标),演示 notebook 的默认模型</translation>
+        <translation>官方 MAE ViT-L/16 可视化版（像素目标），演示 notebook 的默认模型</translation>
     </message>
     <message>
         <source>official MAE ViT-L/16 trained with an extra GAN loss: the sharpest reconstructions</source>
-        <translation>官方 MAE ViT-L/16,加入 GAN 损失训练:修复结果最清晰</translation>
+        <translation>官方 MAE ViT-L/16，加入 GAN 损失训练：修复结果最清晰</translation>
     </message>
     <message>
         <source>official MAE ViT-H/14 for visualization (pixel targets), the largest release</source>
-        <translation>官方 MAE ViT-H/14 可视化版(像素目标),发布的最大模型</translation>
+        <translation>官方 MAE ViT-H/14 可视化版（像素目标），发布的最大模型</translation>
     </message>
     <message>
         <source>official MAE ViT-B/16 pre-training checkpoint with decoder (normalized-pixel targets)</source>
-        <translation>官方 MAE ViT-B/16 预训练检查点,含解码器(归一化像素目标)</translation>
+        <translation>官方 MAE ViT-B/16 预训练检查点，含解码器（归一化像素目标）</translation>
     </message>
     <message>
         <source>official MAE ViT-L/16 pre-training checkpoint with decoder (normalized-pixel targets)</source>
-        <translation>官方 MAE ViT-L/16 预训练检查点,含解码器(归一化像素目标)</translation>
+        <translation>官方 MAE ViT-L/16 预训练检查点，含解码器（归一化像素目标）</translation>
     </message>
     <message>
         <source>official MAE ViT-H/14 pre-training checkpoint with decoder (normalized-pixel targets)</source>
-        <translation>官方 MAE ViT-H/14 预训练检查点,含解码器(归一化像素目标)</translation>
+        <translation>官方 MAE ViT-H/14 预训练检查点，含解码器（归一化像素目标）</translation>
     </message>
     <message>
         <source>Hugging Face facebook/vit-mae-base (ViTMAEForPreTraining, ViT-B/16, pixel targets)</source>
-        <translation>Hugging Face facebook/vit-mae-base(ViTMAEForPreTraining,ViT-B/16,像素目标)</translation>
+        <translation>Hugging Face facebook/vit-mae-base（ViTMAEForPreTraining，ViT-B/16，像素目标）</translation>
     </message>
     <message>
         <source>Hugging Face facebook/vit-mae-large (ViTMAEForPreTraining, ViT-L/16, pixel targets)</source>
-        <translation>Hugging Face facebook/vit-mae-large(ViTMAEForPreTraining,ViT-L/16,像素目标)</translation>
+        <translation>Hugging Face facebook/vit-mae-large（ViTMAEForPreTraining，ViT-L/16，像素目标）</translation>
     </message>
     <message>
         <source>Hugging Face facebook/vit-mae-huge (ViTMAEForPreTraining, ViT-H/14, pixel targets)</source>
-        <translation>Hugging Face facebook/vit-mae-huge(ViTMAEForPreTraining,ViT-H/14,像素目标)</translation>
+        <translation>Hugging Face facebook/vit-mae-huge（ViTMAEForPreTraining，ViT-H/14，像素目标）</translation>
     </message>
     <message>
         <source>pixels</source>
@@ -2223,7 +2223,7 @@ Model: {model}</source>
     </message>
     <message>
         <source>Tiles (full resolution)</source>
-        <translation>分块(原分辨率)</translation>
+        <translation>分块（原分辨率）</translation>
     </message>
 </context>
 <context>
@@ -2234,34 +2234,34 @@ Model: {model}</source>
     </message>
     <message>
         <source>The default model could not be loaded ({reason}). Using an untrained model.</source>
-        <translation>无法加载默认模型({reason})。改用未训练的模型。</translation>
+        <translation>无法加载默认模型（{reason}）。改用未训练的模型。</translation>
     </message>
     <message>
         <source>The default model ({file}) is not installed. Reconstructions come from an untrained model with random weights; open a checkpoint with Model &gt; Open Model File.</source>
-        <translation>默认模型({file})未安装。修复结果来自随机权重的未训练模型;请通过“模型 &gt; 打开模型文件”打开一个检查点。</translation>
+        <translation>默认模型（{file}）未安装。修复结果来自随机权重的未训练模型；请通过“模型 &gt; 打开模型文件”打开一个检查点。</translation>
     </message>
 </context>
 <context>
     <name>session</name>
     <message>
         <source>not a session file (not UTF-8 text)</source>
-        <translation>不是会话文件(不是 UTF-8 文本)</translation>
+        <translation>不是会话文件（不是 UTF-8 文本）</translation>
     </message>
     <message>
         <source>not valid JSON ({error}, line {line})</source>
-        <translation>不是有效的 JSON({error},第 {line} 行)</translation>
+        <translation>不是有效的 JSON（{error}，第 {line} 行）</translation>
     </message>
     <message>
         <source>not readable as a session ({error})</source>
-        <translation>无法作为会话读取({error})</translation>
+        <translation>无法作为会话读取（{error}）</translation>
     </message>
     <message>
         <source>cannot be read ({reason})</source>
-        <translation>无法读取({reason})</translation>
+        <translation>无法读取（{reason}）</translation>
     </message>
     <message>
         <source>damaged: {detail}</source>
-        <translation>已损坏:{detail}</translation>
+        <translation>已损坏：{detail}</translation>
     </message>
     <message>
         <source>not an MAE Studio session</source>
@@ -2269,7 +2269,7 @@ Model: {model}</source>
     </message>
     <message>
         <source>session version {found}; this MAE Studio reads {version}</source>
-        <translation>会话版本为 {found};此版本的 MAE Studio 只能读取版本 {version}</translation>
+        <translation>会话版本为 {found}；此版本的 MAE Studio 只能读取版本 {version}</translation>
     </message>
     <message>
         <source>the photo {file} no longer exists</source>

@@ -129,6 +129,15 @@ def test_the_chinese_translations_are_chinese():
     assert kept < 25
 
 
+def test_chinese_sentences_use_full_width_punctuation():
+    """Full-width commas, colons, semicolons, question and exclamation marks beside Chinese text
+    (ASCII stays in mnemonics, file filters, URLs and coordinates)."""
+    ascii_beside_cjk = re.compile(r"[\u4e00-\u9fff][,;:?!]|[,;?!][\u4e00-\u9fff]")
+    texts = [forms[0].replace(";;", "") for (_, *forms) in messages(ZH_TS).values()]  # ;; parts file filters
+    found = [text for text in texts if ascii_beside_cjk.search(text)]
+    assert not found, found
+
+
 @pytest.mark.parametrize("language", CATALOGUES)
 def test_the_checked_in_qm_is_the_ts_compiled(tmp_path, language):
     ts, _ = CATALOGUES[language]
