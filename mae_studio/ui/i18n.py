@@ -19,11 +19,8 @@ The language: MAE_STUDIO_LANGUAGE (tests, screenshots), else the settings' choic
 Language), else the system locale. Qt's own strings (standard buttons, file dialogs) come from
 the qtbase catalogue PySide6 ships. A new choice applies at the next start.
 
-Glossary (zh_CN), after the Chinese MAE article our users know (shared/reference): mask / masked
-遮挡, removed patch 被遮挡的图像块, visible patch 可见图像块, patch 图像块, reconstruct /
-reconstruction 修复, original 原图, encoder 编码器, decoder 解码器, attention 注意力, head 注意力头,
-layer 层, mask ratio 遮挡比例, seed 随机种子, checkpoint 检查点, model 模型, heat map 热力图,
-error map 误差图, MSE 均方误差 (MSE), PSNR 峰值信噪比 (PSNR), brush 画笔, eraser 橡皮擦.
+The zh_CN glossary and style (the words of the Chinese MAE article our users know: 遮挡, 修复,
+图像块, 原图, 编码器, 解码器) and how to update the catalogues: resources/i18n/README.md.
 """
 
 from __future__ import annotations
