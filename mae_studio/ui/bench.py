@@ -274,6 +274,8 @@ def run_bench(args: argparse.Namespace) -> int:
     create_application()
     settings = Settings()
     settings.set_precision(getattr(args, "precision", None) or settings.precision())
+    if getattr(args, "threads", None) is not None:
+        settings.set_inference_threads(args.threads)
     window = new_window(settings, device=None if args.device == "auto" else args.device)
     applied: list[str] = []
     window.controller.precision_applied.connect(applied.append)
@@ -324,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="strokes to run")
     parser.add_argument("--arch", choices=sorted(ARCHS), help="a preset with random weights instead")
     parser.add_argument("--precision", choices=("exact", "fast"), help="default: the saved setting")
+    parser.add_argument("--threads", type=int, help="model threads (0: automatic; default: the setting)")
     parser.add_argument(
         "--quiet-ms",
         type=int,
