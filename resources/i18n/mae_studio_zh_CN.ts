@@ -410,7 +410,7 @@
     </message>
     <message>
         <source>Uncertainty (std of [0, 1] pixels)</source>
-        <translation>不确定性（[0，1] 像素值的标准差）</translation>
+        <translation>不确定性（[0, 1] 像素值的标准差）</translation>
     </message>
     <message>
         <source>std</source>
@@ -807,7 +807,7 @@
     </message>
     <message>
         <source>{name}: {width}x{height}, {note}</source>
-        <translation>{name}:{width}x{height},{note}</translation>
+        <translation>{name}：{width}x{height}，{note}</translation>
     </message>
     <message>
         <source>Reconstruction failed: {message}</source>
@@ -1251,7 +1251,7 @@
     </message>
     <message>
         <source>{what}: {message}</source>
-        <translation>{what}:{message}</translation>
+        <translation>{what}：{message}</translation>
     </message>
     <message>
         <source>It is slower, but uses the computer&apos;s main memory.</source>
