@@ -39,6 +39,7 @@ class StrokeResult:
     longest_stall_ms: float
     refreshes_per_s: float = math.nan  # results shown while the brush moved, per second of stroke
     last_move_to_settled_ms: float = math.nan  # to the last result (exact after a preview)
+    gui_cpu: float = math.nan  # CPU seconds of the GUI thread per second of stroke (1.0: a whole core)
 
 
 def _spin(ms: int) -> None:
@@ -198,8 +199,10 @@ def run_stroke(window, run: int) -> tuple[StrokeResult, float]:  # type: ignore[
     timer.timeout.connect(tick)
     heartbeat = Heartbeat()
     heartbeat.start()
+    gui_cpu0 = time.thread_time()
     timer.start()
     _wait_for(lambda: state["done"], 60)
+    gui_cpu = time.thread_time() - gui_cpu0
     _wait_for(lambda: _settled(window), 60)
     _spin(100)  # let the final paint happen and catch anything arriving late
     stall = heartbeat.stop()
@@ -221,6 +224,7 @@ def run_stroke(window, run: int) -> tuple[StrokeResult, float]:  # type: ignore[
         cancelled=c.stats.cancelled - before[2],
         refreshes_per_s=during / stroke_s if stroke_s > 0 else math.nan,
         last_move_to_settled_ms=(settled - last_change) * 1000,
+        gui_cpu=gui_cpu / stroke_s if stroke_s > 0 else math.nan,
         last_move_to_result_ms=(painted - last_change) * 1000,
         longest_stall_ms=stall * 1000,
     )
@@ -238,7 +242,7 @@ def print_table(
     print()
     cols = (
         "stroke | moves | seconds | inferences | shown | refreshes/s | cancelled | last move->result ms | "
-        "to settled ms | final inference ms | target ms | longest stall ms | pass"
+        "to settled ms | final inference ms | target ms | longest stall ms | GUI thread CPU | pass"
     )
     print(cols)
     print("|".join("---" for _ in cols.split("|")))
@@ -250,7 +254,7 @@ def print_table(
         print(
             f"{i} | {r.moves} | {r.stroke_s:.2f} | {r.started} | {r.shown} | {r.refreshes_per_s:.1f} | "
             f"{r.cancelled} | {r.last_move_to_result_ms:.1f} | {r.last_move_to_settled_ms:.1f} | "
-            f"{final_ms:.1f} | {target:.1f} | {r.longest_stall_ms:.1f} | "
+            f"{final_ms:.1f} | {target:.1f} | {r.longest_stall_ms:.1f} | {r.gui_cpu:.0%} | "
             f"{'yes' if ok else 'NO'}"
         )
     return ok_all
