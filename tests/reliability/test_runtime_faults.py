@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from timm.models.vision_transformer import Block
 
 from mae_studio.__main__ import main
 from mae_studio.cli.options import device_fault
 from mae_studio.core import load_model
 from mae_studio.core.masks import random_mask
+from mae_studio.core.model import MAEBlock
 from mae_studio.core.predictor import Predictor
 
 OOM = "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total capacity)"
@@ -29,16 +29,16 @@ LOST = "CUDA error: an illegal memory access was encountered"
 
 def _fail_blocks(monkeypatch: pytest.MonkeyPatch, error: BaseException, times: int = 1) -> list[int]:
     """The next `times` transformer block calls raise `error`; returns the call counter."""
-    real = Block.forward
+    real = MAEBlock.forward  # the model's block, whichever path (oneDNN or timm's) it takes
     calls = [0]
 
-    def forward(self: Block, x: torch.Tensor) -> torch.Tensor:
+    def forward(self: MAEBlock, x: torch.Tensor, **kwargs: object) -> torch.Tensor:
         calls[0] += 1
         if calls[0] <= times:
             raise error
-        return real(self, x)
+        return real(self, x, **kwargs)
 
-    monkeypatch.setattr(Block, "forward", forward)
+    monkeypatch.setattr(MAEBlock, "forward", forward)
     return calls
 
 
