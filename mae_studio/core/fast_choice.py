@@ -19,6 +19,7 @@ file that cannot be read or parsed is logged and measured again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -220,4 +221,5 @@ def _write_cache(entries: dict[str, dict]) -> None:
         os.replace(tmp, path)
     except OSError as e:
         log.warning("fast choice cache %s not written (%s); measuring again next time", path, e)
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no tmp either
+            tmp.unlink(missing_ok=True)

@@ -139,3 +139,13 @@ def test_a_cached_choice_is_built_in_the_background_after_a_load(monkeypatch):
     built = []
     monkeypatch.setattr("mae_studio.core.predictor.Engine", lambda *a: built.append(a))
     assert predictor.set_precision("fast").name == "int8" and built == []  # ready: no build on switch
+
+
+def test_an_unwritable_data_folder_still_gives_a_choice(tmp_path, monkeypatch, caplog, measurements):
+    blocker = tmp_path / "not a folder"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("MAE_STUDIO_DATA_DIR", str(blocker))
+    with caplog.at_level(logging.WARNING, logger="mae_studio.core.fast_choice"):
+        variant, _ = fast_choice.choose(tiny_model())
+    assert variant.reason.startswith("measured now") and len(measurements) == 1
+    assert any("not written" in r.getMessage() for r in caplog.records)
