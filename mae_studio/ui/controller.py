@@ -12,6 +12,10 @@ of requests:
 - settled (any other edit, and the end of a drag): the run in flight is cancelled between
   blocks, and every older result becomes stale.
 
+With `exact` chosen, a drag's runs are previews in PREVIEW_PRECISION (`fast`: about twice the
+refreshes on a CPU) and its end runs the final mask again in exact; the precision text the
+window shows says "preview" while a preview is on screen.
+
 A result is shown only if its generation is at least the `floor`, the generation of the
 latest settled request; stale results are dropped here, on the GUI thread, so they never
 reach a view. Model loads take priority over inference and move the floor too.
@@ -46,6 +50,7 @@ from .worker import AnalysisJob, AnalysisStart, InferenceWorker, InferJob, Loade
 QUIET_MS = 30  # a drag that changes nothing for this long counts as paused
 MIN_STALE_S = 0.2  # a pause cancels the run in flight only if a result was shown this recently
 FINISH_SLACK_S = 0.05  # a stale run this close to its end is allowed to finish
+PREVIEW_PRECISION = "fast"  # a drag's results when exact is chosen (exact follows at its end)
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ class InferenceController(QObject):
         super().__init__(parent)
         self.stats = ControllerStats()
         self._worker = InferenceWorker(threads, precision)
-        self._worker.precision_applied.connect(self.precision_applied)
+        self._worker.precision_applied.connect(self._on_precision_applied)
         self._worker.threads_applied.connect(self.threads_applied)
         self._worker.result_ready.connect(self._on_result_ready)
         self._worker.failed.connect(self._on_failed)
@@ -119,6 +124,11 @@ class InferenceController(QObject):
         self._load_id = 0
         self._model_id = 0  # load id of the model the worker holds
         self._precision = precision
+        self.preview_precision: str | None = PREVIEW_PRECISION  # None: drags run the chosen one
+        self._previewed = False  # the drag in progress ran a preview
+        self._last_mask: np.ndarray | None = None  # the newest request's (a preview's exact rerun)
+        self._applied: dict[str, str] = {}  # precision -> the worker's words for it
+        self._on_screen = precision  # the precision of the result shown
         self._running_key: ResultKey | None = None
         self._reported = False  # the run in flight has sent its outcome (its job_done follows)
         self.shown_key: ResultKey | None = None  # of the last result passed on to the views
@@ -196,14 +206,14 @@ class InferenceController(QObject):
         self.stats.requested += 1
         if live:
             if not self._in_drag:
-                self._in_drag = True
+                self._in_drag, self._previewed = True, False
                 self._last_refresh = time.perf_counter()
             self._quiet.start()
         else:
             self._settle()
         if self._image is None:
             return self._generation
-        mask = np.array(mask, dtype=bool)
+        mask = self._last_mask = np.array(mask, dtype=bool)
         self._pending = InferJob(self._generation, self._image_id, self._image, self._fit, mask)
         if isinstance(self._running, AnalysisJob):  # the brush goes first
             self._worker.give_way_upto(self._running.step)
@@ -229,8 +239,12 @@ class InferenceController(QObject):
     def settle(self) -> None:
         """A drag ended without changing the mask further: the newest request now counts as
         settled. A pending one cancels the run in flight; a run in flight of the newest
-        generation simply finishes."""
+        generation simply finishes. A drag that showed previews runs its last mask again in the
+        chosen precision."""
+        previewed = self._in_drag and self._previewed
         self._settle()
+        if previewed and self._last_mask is not None:
+            self.request(self._last_mask)
 
     def load_model(self, loader: Loader, description: str) -> None:
         """Load a model on the worker thread; a pending load of another model is replaced."""
@@ -301,9 +315,13 @@ class InferenceController(QObject):
         else:
             return
         self._running, self._reported = job, False
+        precision = self._precision
+        if isinstance(job, InferJob) and self._in_drag and self.preview_precision and precision == "exact":
+            precision, self._previewed = self.preview_precision, True
+        self._worker.set_precision(precision)  # loads and analyses: always the chosen one
         if isinstance(job, InferJob):  # the worker holds the model of the last successful load
             pack = ResultKey.pack(job.mask)
-            self._running_key = ResultKey(job.image_id, job.fit, self._model_id, self._precision, pack)
+            self._running_key = ResultKey(job.image_id, job.fit, self._model_id, precision, pack)
         self._started_at = time.perf_counter()
         self._worker.submit(job)
         self.busy_changed.emit(True)
@@ -323,7 +341,24 @@ class InferenceController(QObject):
         self.job_seconds = took if self.job_seconds == 0 else 0.7 * self.job_seconds + 0.3 * took
         self._last_refresh = now
         self.shown_key = self._key_of(generation)
+        if self.shown_key is not None and self.shown_key.precision != self._on_screen:
+            self._on_screen = self.shown_key.precision
+            self._say_precision()
         self.result_ready.emit(generation, result)
+
+    def _on_precision_applied(self, text: str) -> None:
+        """The worker's "fast: int8 (why)": said now for the chosen precision (unless a preview is
+        on screen), and for a preview when its result is shown."""
+        precision = text.partition(":")[0]
+        self._applied[precision] = text
+        if precision == self._precision and self._on_screen == precision:
+            self.precision_applied.emit(text)
+
+    def _say_precision(self) -> None:
+        text = self._applied.get(self._on_screen, self._on_screen)
+        if self._on_screen != self._precision:
+            text = self.tr("preview ({text})").format(text=text)
+        self.precision_applied.emit(text)
 
     def _key_of(self, generation: int) -> ResultKey | None:
         """The key of the run in flight, if it is `generation` (its signals come before job_done)."""
