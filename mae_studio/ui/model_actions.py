@@ -20,7 +20,7 @@ from .model_loader import checkpoint_loader, default_loader
 from .model_panel import ModelPanel
 from .models_dialog import ModelsDialog
 from .settings import Settings
-from .statusbar import StudioStatusBar, precision_label
+from .statusbar import StudioStatusBar, precision_label, precision_short
 from .worker import Loader
 
 
@@ -284,7 +284,7 @@ class ModelActions(QObject):
 
     def _on_precision_applied(self, text: str) -> None:
         self._panel.set_precision_detail(precision_label(text))
-        self._status.set_precision(text.split(" (")[0])
+        self._status.set_precision(precision_short(text))
 
     def _on_threads_applied(self, threads: int) -> None:
         self.threads_in_use = threads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication
@@ -26,14 +27,22 @@ def metrics_text(result: Reconstruction | None) -> str:
     )
 
 
+PRECISION_NAME = re.compile(r"\b(exact|fast)\b(?=:|\)|\uff09|$)")  # "fast: bf16 (why)", "preview (exact)"
+
+
 def precision_label(text: str) -> str:
-    """The worker's "fast: bf16 (why)" or "exact" with the precision's name translated."""
-    key, sep, rest = text.partition(":")
+    """The controller's "fast: bf16 (why)", "exact" or "preview (...)" with the precision's
+    name translated (the why comes from core, in English)."""
     names = {
         "exact": QCoreApplication.translate("statusbar", "exact"),
         "fast": QCoreApplication.translate("statusbar", "fast"),
     }
-    return names.get(key, key) + sep + rest
+    return PRECISION_NAME.sub(lambda m: names[m.group(1)], text)
+
+
+def precision_short(text: str) -> str:
+    """What the status bar has room for: the text before its first bracket (either script's)."""
+    return re.split(r" \(|\uff08", text, maxsplit=1)[0]
 
 
 class StudioStatusBar(QStatusBar):

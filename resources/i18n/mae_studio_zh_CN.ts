@@ -708,6 +708,10 @@
         <source>no model is loaded</source>
         <translation>尚未加载模型</translation>
     </message>
+    <message>
+        <source>preview ({text})</source>
+        <translation>预览（{text}）</translation>
+    </message>
 </context>
 <context>
     <name>LanguageMenu</name>
