@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
         self.results.set_result(result)
         self.room.aspect_seen()
         self.status.set_result(result)
+        self.status.refresh_patch(self.doc.mask, result)
         self.result_shown.emit(generation)
 
     def _on_failed(self, generation: int, message: str) -> None:

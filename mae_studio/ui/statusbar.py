@@ -48,6 +48,8 @@ def precision_short(text: str) -> str:
 class StudioStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._patch = (-1, -1)  # the hovered patch, and the read-out shown for it
+        self._patch_text = ""
         self.metrics = QLabel(metrics_text(None))
         self.metrics.setObjectName("metrics")
         self.timing = QLabel("")
@@ -100,6 +102,7 @@ class StudioStatusBar(QStatusBar):
     def show_patch(self, row: int, col: int, mask: np.ndarray, result: Reconstruction | None) -> None:
         """The hovered patch (row, col) of the mask: removed or visible, and its MSE when the
         result on screen is on the same grid; (-1, -1): the pointer left."""
+        self._patch = (row, col)
         if row < 0:
             self.clearMessage()
             return
@@ -109,7 +112,16 @@ class StudioStatusBar(QStatusBar):
             text = self.tr("patch ({row}, {col}) visible").format(row=row, col=col)
         if result is not None and result.per_patch_mse.shape == mask.shape:
             text += self.tr(" · MSE {mse}").format(mse=f"{result.per_patch_mse[row, col]:.5f}")
+        self._patch_text = text
         self.showMessage(text)
+
+    def refresh_patch(self, mask: np.ndarray, result: Reconstruction | None) -> None:
+        """A new result (or mask) while the pointer rests on a patch: its read-out follows,
+        unless another message has replaced it meanwhile."""
+        row, col = self._patch
+        shown = bool(self._patch_text) and self.currentMessage() == self._patch_text
+        if shown and 0 <= row < mask.shape[0] and 0 <= col < mask.shape[1]:
+            self.show_patch(row, col, mask, result)
 
     def set_loading(self, what: str | None) -> None:
         """Show the busy indicator while a model loads (None: done)."""

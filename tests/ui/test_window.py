@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -293,3 +294,23 @@ def test_only_the_worker_side_imports_torch():
                 importers.add(path.name)
     assert importers == {"worker.py", "model_loader.py"}
     assert os.path.exists(ui / "canvas.py")
+
+
+def test_hovered_patch_read_out_follows_a_new_result(window, qtbot):
+    """The status bar's MSE of the patch under the pointer is the result on screen's, not the
+    previous one's."""
+    w = window
+    qtbot.waitUntil(lambda: w.results.result is not None, timeout=10_000)
+    row, col = map(int, np.argwhere(w.doc.mask)[0])
+    w.views.cell_hovered.emit(row, col)
+    first = w.status.currentMessage()
+    assert f"patch ({row}, {col}) removed" in first
+    result = w.results.result
+    assert result is not None
+    changed = dataclasses.replace(result, per_patch_mse=result.per_patch_mse + 0.5)
+    w.controller.result_ready.emit(w.controller.generation, changed)
+    expected = f"MSE {changed.per_patch_mse[row, col]:.5f}"
+    assert w.status.currentMessage().endswith(expected) and expected not in first
+    w.status.showMessage("Saved x.png")
+    w.controller.result_ready.emit(w.controller.generation, result)
+    assert w.status.currentMessage() == "Saved x.png"  # another message is not overwritten
