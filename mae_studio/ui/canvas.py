@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 from mae_studio.core import masks
 from mae_studio.core.grid import Grid, GridLike
 
-from .grid_item import GridItem
-from .qimage import mask_to_qimage, rgb_to_qimage
+from .grid_item import GridItem, MaskItem
+from .qimage import rgb_to_qimage
 from .view_link import FIT, Region
 
 TOOLS = ("brush", "rect", "toggle")
@@ -69,8 +69,7 @@ class MaskCanvas(QGraphicsView):
         self._photo = QGraphicsPixmapItem()
         self._photo.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self._photo.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # scaled once per zoom
-        self._mask_item = QGraphicsPixmapItem()
-        self._mask_item.setTransformationMode(Qt.TransformationMode.FastTransformation)
+        self._mask_item = MaskItem()
         self._mask_item.setZValue(2)
         self._grid = GridItem()
         self._cursor = QGraphicsEllipseItem()
@@ -159,7 +158,7 @@ class MaskCanvas(QGraphicsView):
 
     def set_mask(self, mask: np.ndarray) -> None:
         self._mask = np.asarray(mask, dtype=bool).copy()
-        self._mask_item.setPixmap(QPixmap.fromImage(mask_to_qimage(self._mask, self._mask_color)))
+        self._mask_item.set_mask(self._mask, self._mask_color)
 
     def set_mask_style(self, color: QColor, opacity: float) -> None:
         self._mask_color = QColor(color)

@@ -176,9 +176,26 @@ class ImageView(QWidget):
 
     def show_hover(self, row: int, col: int) -> None:
         """Outline a patch (the pointer may be over another view); (-1, -1): none."""
-        if (row, col) != self._hover:
-            self._hover = (row, col)
-            self.update()
+        if (row, col) == self._hover:
+            return
+        old, self._hover = self._hover, (row, col)
+        if self._pointer_here or self._image is None:
+            self.update()  # the read-out box changes too
+            return
+        # only the two outlines: a brush stroke over the canvas moves the outline in every view,
+        # and a whole repaint rescales the picture each time
+        for cell in (old, self._hover):
+            if (rect := self._cell_rect(*cell)) is not None:
+                self.update(rect.adjusted(-2, -2, 2, 2).toAlignedRect())
+
+    def _cell_rect(self, row: int, col: int) -> QRectF | None:
+        """Where a patch's outline is drawn, in widget pixels; None when none is drawn."""
+        if self._values is None or row < 0 or col < 0:
+            return None
+        h, w = self._values.shape
+        grid = self.grid_rect()
+        cw, ch = grid.width() / w, grid.height() / h
+        return QRectF(grid.left() + col * cw, grid.top() + row * ch, cw, ch)
 
     def hover_cell(self) -> tuple[int, int]:
         return self._hover
@@ -219,12 +236,10 @@ class ImageView(QWidget):
         if self._heat is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp patches
             p.drawImage(grid, self._heat)
-        row, col = self._hover
-        if self._values is not None and row >= 0:
-            h, w = self._values.shape
-            cw, ch = grid.width() / w, grid.height() / h
+        outline = self._cell_rect(*self._hover)
+        if outline is not None:
             p.setPen(QPen(QColor(255, 255, 255), 1.5))
-            p.drawRect(QRectF(grid.left() + col * cw, grid.top() + row * ch, cw, ch))
+            p.drawRect(outline)
             p.setClipping(False)
             if self._pointer_here:
                 self._draw_read_out(p, frame)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -37,6 +37,7 @@ FIT_LABELS = {  # English; shown through i18n.label()
 }
 MAX_RATIO_PERCENT = 95
 MAX_SEED = 2**31 - 1
+LIVE_COUNT_MS = 100  # during a drag the count follows at most this often (a relayout each time)
 
 
 def percent_of(removed: int, total: int) -> int:
@@ -58,6 +59,10 @@ class MaskPanel(QWidget):
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
+        self._live_count = QTimer(self)
+        self._live_count.setSingleShot(True)
+        self._live_count.setInterval(LIVE_COUNT_MS)
+        self._live_count.timeout.connect(self._show_count)
 
         self.fit = QComboBox()
         for key in FITS:
@@ -179,6 +184,14 @@ class MaskPanel(QWidget):
         self.fit.blockSignals(blocked)
 
     def _on_mask_changed(self) -> None:
+        if self.doc.live:  # a brush or slider drag changes the mask on every mouse move
+            if not self._live_count.isActive():
+                self._live_count.start()
+            return
+        self._live_count.stop()
+        self._show_count()
+
+    def _show_count(self) -> None:
         grid = self.doc.grid
         text = self.tr("{rows} x {cols} patches of {size} px")
         self.grid_label.setText(text.format(rows=grid.h, cols=grid.w, size=self.doc.patch_size))
