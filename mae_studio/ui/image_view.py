@@ -213,14 +213,16 @@ class ImageView(QWidget):
         p = QPainter(self)
         frame = self.target_rect()
         title_h, caption_h = self.line_heights()
+        dirty = QRectF(event.rect())  # a moved hover outline: a few cells, no text to lay out
         p.setPen(self.palette().text().color())
         title_box = QRectF(2, frame.top() - title_h, self.width() - 4, title_h - 2)
-        p.drawText(
-            title_box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.shown_title()
-        )
-        if self._caption:
+        if dirty.intersects(title_box):
+            p.drawText(
+                title_box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.shown_title()
+            )
+        caption_box = QRectF(2, frame.bottom() + 2, self.width() - 4, caption_h - 2)
+        if self._caption and dirty.intersects(caption_box):
             p.setPen(QColor(160, 164, 170))
-            caption_box = QRectF(2, frame.bottom() + 2, self.width() - 4, caption_h - 2)
             shown = elided(self, self._caption, caption_box.width())
             p.drawText(caption_box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, shown)
         if self._image is None:
