@@ -18,8 +18,9 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from .canvas import MaskCanvas
 from .document import Document
 from .file_actions import FileActions, sample_photos
+from .framing import FIT_LABELS
 from .i18n import label
-from .mask_panel import FIT_LABELS, MaskPanel, fit_tip
+from .mask_panel import MaskPanel, fit_tip
 from .model_actions import ModelActions
 from .settings import Settings
 

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from mae_studio.core import masks
@@ -28,7 +28,7 @@ from mae_studio.core.names import printable
 from mae_studio.core.recipes import MaskRecipe
 from mae_studio.core.results import FITS
 
-from .framing import Framing, framings
+from .framing import FIT_LABELS, Framing, framings
 from .i18n import label
 
 __all__ = ["Document", "MaskCommand", "MaskRecipe"]
@@ -54,7 +54,8 @@ class FitCommand(QUndoCommand):
     """A fit change: the fit and the mask carried to its grid, undone together."""
 
     def __init__(self, doc: Document, before: tuple[str, State], after: tuple[str, State]) -> None:
-        super().__init__(f"Fit: {after[0]}")
+        name = label(FIT_LABELS.get(after[0], after[0]))
+        super().__init__(QCoreApplication.translate("Document", "Photo fit: {fit}").format(fit=name))
         self._doc, self._before, self._after = doc, before, after
 
     def redo(self) -> None:

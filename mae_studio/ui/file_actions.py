@@ -388,7 +388,7 @@ class FileActions(QObject):
         return True
 
     def save_mask_dialog(self) -> None:
-        path = self._save_path(self.tr("Save Mask"), saving.MASK_FILTER, ".json")
+        path = self._save_path(self.tr("Save Mask"), saving.mask_filter(), ".json")
         if path:
             self.save_mask(path)
 
@@ -413,7 +413,7 @@ class FileActions(QObject):
         return True
 
     def load_mask_dialog(self) -> None:
-        filters = self.tr("Masks") + " (*.json *.png);;" + saving.MASK_FILTER
+        filters = self.tr("Masks") + " (*.json *.png);;" + saving.mask_filter()
         path, _ = QFileDialog.getOpenFileName(
             self._parent, self.tr("Load Mask"), self._settings.last_folder(), filters
         )

@@ -14,10 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from mae_studio.core.fits import cover, fit_image
 from mae_studio.core.grid import Grid
+
+FIT_LABELS = {  # each fit's name (core.results.FITS), English; shown through i18n.label()
+    "crop": QT_TRANSLATE_NOOP("labels", "Centre crop"),
+    "whole": QT_TRANSLATE_NOOP("labels", "Whole photo"),
+    "tiles": QT_TRANSLATE_NOOP("labels", "Tiles (full resolution)"),
+}
 
 DISPLAY_MAX = 1024  # longest side of the picture the canvas shows (crop and whole)
 TILES_DISPLAY_MAX = 2048  # tiles keep more of the photo's detail: the canvas zooms in further

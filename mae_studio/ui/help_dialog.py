@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
@@ -85,6 +86,9 @@ GESTURES = (  # English; shown through QCoreApplication.translate(_CONTEXT, ...)
 )
 
 
+MNEMONIC = re.compile(r"\(&\w\)|&(?=\S)")  # "文件(&F)" (CJK menus) and "&File"
+
+
 def shortcut_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
     """(keys, what) for every action that has a shortcut, in menu order."""
     rows = []
@@ -92,7 +96,7 @@ def shortcut_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
         keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
         keys = [k for k in keys if k][:2]  # platform extras (e.g. a hardware Undo key) left out
         if keys:
-            what = (action.property("help_text") or action.text()).replace("&", "").rstrip(".…")
+            what = MNEMONIC.sub("", action.property("help_text") or action.text()).rstrip(".…")
             rows.append((", ".join(keys), what))
     return rows
 

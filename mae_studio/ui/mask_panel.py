@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -28,13 +28,9 @@ from mae_studio.core.masks import PATTERN_REGISTRY, pattern
 from mae_studio.core.results import FIT_HELP, FITS
 
 from .document import Document
+from .framing import FIT_LABELS
 from .i18n import label
 
-FIT_LABELS = {  # English; shown through i18n.label()
-    "crop": QT_TRANSLATE_NOOP("labels", "Centre crop"),
-    "whole": QT_TRANSLATE_NOOP("labels", "Whole photo"),
-    "tiles": QT_TRANSLATE_NOOP("labels", "Tiles (full resolution)"),
-}
 MAX_RATIO_PERCENT = 95
 MAX_SEED = 2**31 - 1
 LIVE_COUNT_MS = 100  # during a drag the count follows at most this often (a relayout each time)

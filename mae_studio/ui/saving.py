@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 
 from mae_studio import __version__
 from mae_studio.core.files import atomic_write_set, encode_png, save_png
@@ -20,7 +21,10 @@ from mae_studio.core.mask_files import write_mask_file
 from mae_studio.core.results import RESULT_PANELS, Reconstruction
 from mae_studio.core.sheet import render_sheet, result_panels
 
-MASK_FILTER = "Mask JSON (*.json);;Mask PNG (*.png)"
+
+def mask_filter() -> str:
+    """The save and load dialogs' file types for masks, in the interface's language."""
+    return QCoreApplication.translate("saving", "Mask JSON (*.json);;Mask PNG (*.png)")
 
 
 def _png_text(**items: Any) -> dict[str, str]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QCoreApplication, QThread, Signal
 
 from mae_studio.core.devices import OUT_OF_MEMORY, device_fault
 from mae_studio.core.errors import Cancelled, MaeStudioError
@@ -103,7 +103,10 @@ def describe_error(e: BaseException) -> str:
     if isinstance(e, MaeStudioError):
         return str(e)
     if device_fault(e) == OUT_OF_MEMORY:
-        return f"out of memory on the model's device ({str(e).splitlines()[0][:200]})"
+        detail = str(e).splitlines()[0][:200]
+        return QCoreApplication.translate("worker", "out of memory on the model's device ({detail})").format(
+            detail=detail
+        )
     first = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
     return f"{type(e).__name__}: {first}" if first else type(e).__name__
 
@@ -243,7 +246,8 @@ class InferenceWorker(QThread):
         try:
             self._apply_precision(predictor)
         except (RuntimeError, ValueError) as e:  # reported; the model runs at its default precision
-            self.failed.emit(-1, f"precision {self._precision!r} unavailable ({describe_error(e)})")
+            said = self.tr("precision {precision} unavailable ({reason})")
+            self.failed.emit(-1, said.format(precision=self._precision, reason=describe_error(e)))
         if hasattr(predictor, "start_warm_up"):
             predictor.start_warm_up()  # CUDA graphs for common visible-token counts; nothing on CPU
 
@@ -258,7 +262,7 @@ class InferenceWorker(QThread):
     def _infer(self, job: InferJob) -> None:
         predictor = self._predictor
         if predictor is None:
-            self.failed.emit(job.generation, "no model is loaded")
+            self.failed.emit(job.generation, self.tr("no model is loaded"))
             return
 
         def should_cancel() -> bool:
@@ -294,7 +298,7 @@ class InferenceWorker(QThread):
             return
         predictor = self._predictor
         if predictor is None:
-            self.analysis_failed.emit(job.analysis_id, "no model is loaded")
+            self.analysis_failed.emit(job.analysis_id, self.tr("no model is loaded"))
             return
 
         def should_cancel() -> bool:

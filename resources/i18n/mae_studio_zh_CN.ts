@@ -354,6 +354,10 @@
 <context>
     <name>Document</name>
     <message>
+        <source>Photo fit: {fit}</source>
+        <translation>照片适配：{fit}</translation>
+    </message>
+    <message>
         <source>Restore session</source>
         <translation>恢复会话</translation>
     </message>
@@ -711,6 +715,17 @@
     <message>
         <source>preview ({text})</source>
         <translation>预览（{text}）</translation>
+    </message>
+</context>
+<context>
+    <name>InferenceWorker</name>
+    <message>
+        <source>precision {precision} unavailable ({reason})</source>
+        <translation>精度 {precision} 不可用（{reason}）</translation>
+    </message>
+    <message>
+        <source>no model is loaded</source>
+        <translation>尚未加载模型</translation>
     </message>
 </context>
 <context>
@@ -2246,6 +2261,13 @@ Model: {model}</source>
     </message>
 </context>
 <context>
+    <name>saving</name>
+    <message>
+        <source>Mask JSON (*.json);;Mask PNG (*.png)</source>
+        <translation>遮挡 JSON (*.json);;遮挡 PNG (*.png)</translation>
+    </message>
+</context>
+<context>
     <name>session</name>
     <message>
         <source>not a session file (not UTF-8 text)</source>
@@ -2301,6 +2323,13 @@ Model: {model}</source>
     <message>
         <source>fast</source>
         <translation>快速</translation>
+    </message>
+</context>
+<context>
+    <name>worker</name>
+    <message>
+        <source>out of memory on the model&apos;s device ({detail})</source>
+        <translation>模型所在设备内存不足（{detail}）</translation>
     </message>
 </context>
 </TS>

@@ -12,8 +12,8 @@ from mae_studio.core.grid import Grid
 from mae_studio.core.masks import PATTERN_REGISTRY
 from mae_studio.core.results import FITS
 from mae_studio.ui.document import Document, MaskRecipe
-from mae_studio.ui.framing import framings
-from mae_studio.ui.mask_panel import FIT_LABELS, MaskPanel, count_text
+from mae_studio.ui.framing import FIT_LABELS, framings
+from mae_studio.ui.mask_panel import MaskPanel, count_text
 
 from .fakes import photo
 

@@ -141,7 +141,7 @@ def test_a_fit_change_is_one_undo_step(window, qtbot):
     steps = window.doc.undo_stack.count()
     choose_fit(window, qtbot, "whole")
     assert window.doc.undo_stack.count() == steps + 1
-    assert window.doc.undo_stack.undoText() == "Fit: whole"
+    assert window.doc.undo_stack.undoText() == "Photo fit: Whole photo"
     carried = window.doc.mask
     assert np.array_equal(carried, masks.rasterize(painted, WHOLE))  # a painted mask is carried by area
     assert carried.sum() == 6  # each removed cell is 1.5 new cells wide: two at least half covered
