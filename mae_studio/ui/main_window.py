@@ -447,7 +447,8 @@ class MainWindow(QMainWindow):
         """Tell the user without blocking: status bar, and a window-modal box."""
         self.last_error = message
         log.info("%s: %s", title, message)  # the user sees it; the log keeps it for a report
-        self.status.showMessage(f"{title}: {message.splitlines()[0]}", 15000)
+        said = self.tr("{title}: {message}").format(title=title, message=message.splitlines()[0])
+        self.status.showMessage(said, 15000)
         if self.files.dialogs:
             box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -845,6 +845,10 @@
         <translation>已恢复 {time} 自动保存的会话</translation>
     </message>
     <message>
+        <source>{title}: {message}</source>
+        <translation>{title}：{message}</translation>
+    </message>
+    <message>
         <source>&lt;b&gt;MAE Studio {version}&lt;/b&gt;&lt;p&gt;See what a Masked Autoencoder does (He et al. 2021, &lt;i&gt;Masked Autoencoders Are Scalable Vision Learners&lt;/i&gt;).&lt;/p&gt;&lt;p&gt;Model: {model}&lt;/p&gt;</source>
         <translation>&lt;b&gt;MAE Studio {version}&lt;/b&gt;&lt;p&gt;亲眼看看掩码自编码器（MAE）如何修复被遮挡的图像（He 等，2021，&lt;i&gt;Masked Autoencoders Are Scalable Vision Learners&lt;/i&gt;）。&lt;/p&gt;&lt;p&gt;模型：{model}&lt;/p&gt;</translation>
     </message>
