@@ -146,13 +146,24 @@ def _language_shots(window, out: Path, prefix: str) -> None:  # type: ignore[no-
     dialog.close()
 
     for key in ("errormap", "sweep"):
-        d = window.analysis.open(key)
-        d.resize(1000, 720)
-        d.compute()
-        _wait_for(lambda d=d: d.last_result is not None and not d.running, 600)
-        _spin(300)
-        _save(d, out / f"{prefix}_{key}.png")
-        d.close()
+        _map_shot(window, key, out / f"{prefix}_{key}.png")
+
+
+def _map_shot(window, key: str, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The error map ("errormap") or the sweep ("sweep") window at 1280x820 once computed (it
+    computes when opened), a patch or the 50% point read out under the pointer."""
+    d = window.analysis.open(key)
+    d.resize(1280, 820)
+    _wait_for(lambda: d.last_result is not None and not d.running, 600)
+    _spin(300)
+    if key == "errormap":
+        _hover(d.error, 0.53, 0.47)
+    else:
+        row = d.chart.rows[8]  # 50% removed
+        _hover_at(d.chart, d.chart.to_point(row["mask_ratio"], row["psnr_mean"]))
+    _spin(200)
+    _save(d, path)
+    d.close()
 
 
 def _analysis_shots(window, out: Path, scratch: Path) -> None:  # type: ignore[no-untyped-def]
@@ -166,19 +177,7 @@ def _analysis_shots(window, out: Path, scratch: Path) -> None:  # type: ignore[n
         return d.last_result is not None and not d.running
 
     for key in ("errormap", "sweep"):
-        d = window.analysis.open(key)
-        d.resize(1280, 820)
-        _wait_for(lambda d=d: done(d), 600)
-        _spin(300)
-        view = d.error if key == "errormap" else d.chart
-        if key == "errormap":
-            _hover(view, 0.53, 0.47)
-        else:
-            row = d.chart.rows[8]  # 50% removed
-            _hover_at(view, d.chart.to_point(row["mask_ratio"], row["psnr_mean"]))
-        _spin(200)
-        _save(d, out / f"analysis_{key}.png")
-        d.close()
+        _map_shot(window, key, out / f"analysis_{key}.png")
 
     from mae_studio.core.checkpoints import save_checkpoint
 
