@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QStatusBar, QWidget
 
 from mae_studio.core.errors import MaeStudioError
-from mae_studio.core.image_loading import MIN_SIDE, OPEN_FILTER, SUPPORTED_EXTENSIONS
+from mae_studio.core.image_loading import MIN_SIDE, SUPPORTED_EXTENSIONS
 from mae_studio.core.mask_files import read_mask_file
 from mae_studio.core.masks import PATTERNS
 from mae_studio.core.names import printable, safe_stem
@@ -106,8 +106,10 @@ class FileActions(QObject):
     # ---------------------------------------------------------------- photos
 
     def open_image_dialog(self) -> None:
+        patterns = " ".join(f"*{ext}" for ext in SUPPORTED_EXTENSIONS)
+        filters = self.tr("Images ({patterns});;All files (*)").format(patterns=patterns)
         path, _ = QFileDialog.getOpenFileName(
-            self._parent, self.tr("Open Photo"), self._settings.last_folder(), OPEN_FILTER
+            self._parent, self.tr("Open Photo"), self._settings.last_folder(), filters
         )
         if path:
             self.open_path(Path(path))

@@ -115,6 +115,13 @@ LABELS = (
     QT_TRANSLATE_NOOP("labels", "normalized pixels"),
 )
 
+# Qt's own texts that its zh_CN catalogue (qtbase, as PySide6 ships it) lacks: its file dialog's
+# labels gained mnemonics. Ours is asked before Qt's, so these fill the gaps.
+QT_GAPS = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+)
+
 
 def label(text: str) -> str:
     """A core registry label (panel title, pattern, fit) in the interface's language."""

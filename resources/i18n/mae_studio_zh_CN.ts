@@ -452,6 +452,10 @@
 <context>
     <name>FileActions</name>
     <message>
+        <source>Images ({patterns});;All files (*)</source>
+        <translation>图像 ({patterns});;所有文件 (*)</translation>
+    </message>
+    <message>
         <source>Open Photo</source>
         <translation>打开照片</translation>
     </message>
@@ -1706,6 +1710,17 @@
     <message>
         <source>None of the next photos opens:</source>
         <translation>接下来的照片都无法打开：</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
     </message>
 </context>
 <context>
