@@ -175,9 +175,7 @@ def studio_translator(language: str) -> QTranslator | None:
 def install_translators(app: QCoreApplication, language: str) -> list[QTranslator]:
     """Replace the translators installed here by those for `language`: ours and Qt's own
     (qtbase: standard buttons, file and colour dialogs; none for English). Parented to `app`."""
-    for old in app.findChildren(QTranslator, TRANSLATOR_NAME):
-        app.removeTranslator(old)
-        old.deleteLater()
+    remove_translators(app)
     installed: list[QTranslator] = []
     ours = studio_translator(language)
     qt: QTranslator | None = None
@@ -195,6 +193,14 @@ def install_translators(app: QCoreApplication, language: str) -> list[QTranslato
             installed.append(translator)
     app.setProperty(LANGUAGE_PROPERTY, language)
     return installed
+
+
+def remove_translators(app: QCoreApplication) -> None:
+    """Uninstall the translators install_translators put in (the source texts show again)."""
+    for old in app.findChildren(QTranslator, TRANSLATOR_NAME):
+        app.removeTranslator(old)
+        old.deleteLater()
+    app.setProperty(LANGUAGE_PROPERTY, None)
 
 
 def running_language() -> str:

@@ -68,10 +68,10 @@ def lupdate_into(tmp_path: Path, language: str, plural_only: bool) -> Path:
 
 @pytest.fixture
 def chinese(qapp: QApplication) -> Iterator[None]:
-    """The app's translators for zh_CN for one test, English again after it."""
+    """The app's translators for zh_CN for one test, none after it (as the other tests run)."""
     i18n.install_translators(qapp, "zh_CN")
     yield
-    i18n.install_translators(qapp, "en")
+    i18n.remove_translators(qapp)
 
 
 # ---------------------------------------------------------------- the catalogues
@@ -243,12 +243,14 @@ def test_the_app_starts_in_the_chosen_language(qapp, monkeypatch):
         create_application()
         assert i18n.running_language() == "zh_CN"
         assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"  # Qt's own catalogue
+        i18n.install_translators(qapp, "en")  # English: only our plural forms
+        assert i18n.running_language() == "en"
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
+        assert QCoreApplication.translate("StudioStatusBar", "%n thread(s)", "", 1) == "1 thread"
+        assert QCoreApplication.translate("StudioStatusBar", "%n thread(s)", "", 3) == "3 threads"
     finally:
-        i18n.install_translators(qapp, "en")
-    assert i18n.running_language() == "en"
-    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
-    assert QCoreApplication.translate("StudioStatusBar", "%n thread(s)", "", 1) == "1 thread"
-    assert QCoreApplication.translate("StudioStatusBar", "%n thread(s)", "", 3) == "3 threads"
+        i18n.remove_translators(qapp)
+    assert QCoreApplication.translate("StudioStatusBar", "%n thread(s)", "", 3) == "3 thread(s)"
 
 
 def untranslated_items(menu: QMenu, names: set[str]) -> list[str]:
