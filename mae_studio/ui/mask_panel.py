@@ -48,7 +48,8 @@ def count_text(removed: int, total: int) -> str:
 
 def fit_tip(fit: str) -> str:
     """'Whole photo: the whole photo resized to a patch grid at its own aspect (...)'."""
-    return f"{label(FIT_LABELS[fit])}: {label(FIT_HELP[fit])}"
+    said = QCoreApplication.translate("MaskPanel", "{fit}: {what_it_shows}")
+    return said.format(fit=label(FIT_LABELS[fit]), what_it_shows=label(FIT_HELP[fit]))
 
 
 class MaskPanel(QWidget):

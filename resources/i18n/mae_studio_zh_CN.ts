@@ -887,6 +887,10 @@
         <translation>已遮挡 {removed}/{total} 个图像块，{percent}%</translation>
     </message>
     <message>
+        <source>{fit}: {what_it_shows}</source>
+        <translation>{fit}：{what_it_shows}</translation>
+    </message>
+    <message>
         <source>How the photo meets the model (one undo step; Ctrl+1, 2, 3)</source>
         <translation>照片如何送入模型（可一步撤销；Ctrl+1、2、3）</translation>
     </message>
