@@ -144,3 +144,19 @@ def fake_loader(
         parameters=0,
     )
     return lambda: (predictor, info)
+
+
+def started_window(qtbot, checkpoint: Path, image: Path, timeout_ms: int = 10000):  # type: ignore[no-untyped-def]
+    """A studio window (1200x800, no dialogs) showing its first result: `image` reconstructed by
+    `checkpoint` under a random 50% mask (seed 0)."""
+    from mae_studio.core.recipes import MaskRecipe
+    from mae_studio.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.files.dialogs = False
+    w.resize(1200, 800)
+    w.show()
+    with qtbot.waitSignal(w.result_shown, timeout=timeout_ms):
+        w.start(image=image, model=checkpoint, recipe=MaskRecipe("random", 0.5, 0))
+    return w

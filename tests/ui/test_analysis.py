@@ -18,23 +18,16 @@ from mae_studio.core.errors import Cancelled
 from mae_studio.core.heatmap import HeatStyle, heat_layer
 from mae_studio.core.sweep import DEFAULT_RATIOS
 from mae_studio.ui.analysis_jobs import AttentionResult, CompareResult, ErrorMapResult, SweepResult
-from mae_studio.ui.document import MaskRecipe
 from mae_studio.ui.main_window import MainWindow
 
-from .fakes import TINY, FakePredictor, fake_loader, photo, save_tiny_checkpoint
+from .fakes import TINY, FakePredictor, fake_loader, photo, save_tiny_checkpoint, started_window
 
 TIMEOUT_MS = 15000
 
 
 @pytest.fixture
 def window(qtbot, tiny_checkpoint, photo_file):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.files.dialogs = False
-    w.resize(1200, 800)
-    w.show()
-    with qtbot.waitSignal(w.result_shown, timeout=TIMEOUT_MS):
-        w.start(image=photo_file, model=tiny_checkpoint, recipe=MaskRecipe("random", 0.5, 0))
+    w = started_window(qtbot, tiny_checkpoint, photo_file, TIMEOUT_MS)
     yield w
     for d in w.analysis.dialogs.values():
         d.close()

@@ -10,24 +10,18 @@ from PIL import Image
 from mae_studio.core.heatmap import HeatStyle, Overflow, blend, heat_layer, lut
 from mae_studio.core.sheet import reconstruction_image
 from mae_studio.ui.colorbar import ColorBar
-from mae_studio.ui.document import MaskRecipe
 from mae_studio.ui.heat_controls import HeatControls
 from mae_studio.ui.main_window import MainWindow
 from mae_studio.ui.qimage import qimage_to_rgb
 from mae_studio.ui.settings import Settings
 
+from .fakes import started_window
 from .test_window import TIMEOUT_MS, shows_current_mask
 
 
 @pytest.fixture
 def window(qtbot, tiny_checkpoint, photo_file):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.files.dialogs = False
-    w.resize(1200, 800)
-    w.show()
-    with qtbot.waitSignal(w.result_shown, timeout=TIMEOUT_MS):
-        w.start(image=photo_file, model=tiny_checkpoint, recipe=MaskRecipe("random", 0.5, 0))
+    w = started_window(qtbot, tiny_checkpoint, photo_file, TIMEOUT_MS)
     yield w
     w.close()
 

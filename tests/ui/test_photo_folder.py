@@ -13,11 +13,9 @@ from PySide6.QtWidgets import QApplication
 
 from mae_studio.core import masks
 from mae_studio.core.grid import Grid
-from mae_studio.core.recipes import MaskRecipe
-from mae_studio.ui.main_window import MainWindow
 from mae_studio.ui.photo_folder import ahead, natural_key, photos_in, place_of
 
-from .fakes import photo
+from .fakes import photo, started_window
 from .test_window import TIMEOUT_MS
 
 
@@ -63,13 +61,7 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def window(qtbot, tiny_checkpoint, folder):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.files.dialogs = False
-    w.resize(1200, 800)
-    w.show()
-    with qtbot.waitSignal(w.result_shown, timeout=TIMEOUT_MS):
-        w.start(image=folder / "img2.png", model=tiny_checkpoint, recipe=MaskRecipe("random", 0.5, 0))
+    w = started_window(qtbot, tiny_checkpoint, folder / "img2.png", TIMEOUT_MS)
     yield w
     w.close()
 

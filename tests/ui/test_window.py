@@ -22,7 +22,7 @@ from mae_studio.ui.main_window import MainWindow
 from mae_studio.ui.model_loader import UNTRAINED_NAME, default_loader
 from mae_studio.ui.qimage import rgb_to_qimage
 
-from .fakes import TINY, FakePredictor, fake_loader, photo
+from .fakes import TINY, FakePredictor, fake_loader, photo, started_window
 from .test_canvas import drag
 
 TIMEOUT_MS = 10000
@@ -30,13 +30,7 @@ TIMEOUT_MS = 10000
 
 @pytest.fixture
 def window(qtbot, tiny_checkpoint, photo_file):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.files.dialogs = False
-    w.resize(1200, 800)
-    w.show()
-    with qtbot.waitSignal(w.result_shown, timeout=TIMEOUT_MS):
-        w.start(image=photo_file, model=tiny_checkpoint, recipe=MaskRecipe("random", 0.5, 0))
+    w = started_window(qtbot, tiny_checkpoint, photo_file, TIMEOUT_MS)
     yield w
     w.close()
 
