@@ -25,13 +25,12 @@ import torch
 from torch import Tensor
 
 from .baseline import reference_forward
+from .images import sample_photo
 from .masks import random_mask
 from .model import MaskedAutoencoderViT
-from .places import SAMPLES
 from .predictor import Predictor
 
 ALL_TOKENS = "exact, all tokens"
-SAMPLE_PHOTO = SAMPLES / "chelsea_cat.jpg"
 
 
 @dataclass(frozen=True)
@@ -69,21 +68,6 @@ def random_preset(key: str, seed: int = 0) -> MaskedAutoencoderViT:
     model = MaskedAutoencoderViT(PRESETS[key])
     model.init_weights()
     return model.eval()
-
-
-def bench_image(size: int) -> np.ndarray:
-    """A real photo (so PSNR means something) or, if the samples are missing, a smooth
-    synthetic one. uint8 [size, size, 3] after the predictor's own crop."""
-    from PIL import Image
-
-    from .images import prepare_image
-
-    if SAMPLE_PHOTO.exists():
-        with Image.open(SAMPLE_PHOTO) as im:
-            return prepare_image(im.convert("RGB"), size)
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    rgb = np.stack((np.sin(6 * xx), np.cos(5 * yy), np.sin(4 * (xx + yy))), axis=-1)
-    return ((rgb + 1) * 127.5).astype(np.uint8)
 
 
 def _sync(device: torch.device) -> None:
@@ -154,7 +138,7 @@ def bench_model(
     """Rows for one model on one device: every path at every ratio, speed-ups against
     `exact` and errors against exact's prediction, all from the same run."""
     model = model.to(device).eval()
-    image = bench_image(model.config.img_size)
+    image = sample_photo(model.config.img_size)
     graphs = device.type == "cuda"
     predictors: dict[str, Predictor] = {"exact": Predictor(model, device, "exact", cuda_graphs=False)}
     if graphs:

@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 
 from .fastpath import Engine, ids_from_mask
-from .images import normalize
+from .images import normalize, sample_photo
 from .masks import random_mask
 from .model import MaskedAutoencoderViT
 from .places import data_folder
@@ -127,10 +127,9 @@ def measure(model: MaskedAutoencoderViT) -> tuple[Choice, dict[str, Engine]]:
             engines[name] = Engine(model, variant_named(name), device)
         except RuntimeError as e:  # this torch cannot build it: not a candidate here
             log.info("fast choice: %s not measured (%s)", name, e)
-    from .bench import bench_image  # (bench imports the predictor, which imports this module)
 
     c = model.config
-    imgs = normalize(bench_image(c.img_size))[None]  # a sample photo: errors as on real pictures
+    imgs = normalize(sample_photo(c.img_size))[None]  # a sample photo: errors as on real pictures
     keep, restore = ids_from_mask(random_mask(c.grid_size, MEASURE_RATIO, 0).reshape(-1))
     ids_keep, ids_restore = torch.from_numpy(keep)[None], torch.from_numpy(restore)[None]
     preds = {n: e.forward(*e.embed(imgs), ids_keep, ids_restore).float() for n, e in engines.items()}

@@ -21,6 +21,7 @@ from .image_loading import (
     load_image,
     load_image_bytes,
 )
+from .places import SAMPLES
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -54,3 +55,19 @@ def denormalize(x: Tensor) -> Tensor:
     mean = torch.tensor(IMAGENET_MEAN, device=x.device, dtype=x.dtype).view(3, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=x.device, dtype=x.dtype).view(3, 1, 1)
     return x * std + mean
+
+
+SAMPLE_PHOTO = SAMPLES / "chelsea_cat.jpg"
+
+
+def sample_photo(size: int) -> np.ndarray:
+    """The photo benchmarks and measurements run on: a real photo (so PSNR means something) or,
+    if the samples are missing, a smooth synthetic one. uint8 [size, size, 3], centre-cropped."""
+    from PIL import Image
+
+    if SAMPLE_PHOTO.exists():
+        with Image.open(SAMPLE_PHOTO) as im:
+            return prepare_image(im.convert("RGB"), size)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    rgb = np.stack((np.sin(6 * xx), np.cos(5 * yy), np.sin(4 * (xx + yy))), axis=-1)
+    return ((rgb + 1) * 127.5).astype(np.uint8)
