@@ -271,7 +271,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
     from mae_studio.core.recipes import MaskRecipe
 
-    from .app import create_application, new_window
+    from .application import create_application, new_window
     from .settings import Settings
 
     settings_dir = tempfile.TemporaryDirectory(prefix="mae-studio-bench-")
@@ -328,7 +328,7 @@ ARCHS = {"base": "vit_base_patch16", "large": "vit_large_patch16", "huge": "vit_
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as mae_studio/__main__.py, before torch loads
-    from .app import build_parser
+    from mae_studio.cli.window_options import build_window_parser as build_parser
 
     parser = build_parser()
     parser.add_argument("--runs", type=int, default=3, help="strokes to run")

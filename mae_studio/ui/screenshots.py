@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     from mae_studio.core.recipes import MaskRecipe
 
     from . import saving
-    from .app import create_application, new_window
+    from .application import create_application, new_window
     from .help_dialog import ShortcutsDialog
     from .settings import Settings
 

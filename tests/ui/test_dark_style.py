@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QStyle
 
-from mae_studio.ui.app import NO_BUTTON_ICONS, apply_dark_style
+from mae_studio.ui.application import NO_BUTTON_ICONS, apply_dark_style
 from mae_studio.ui.help_dialog import ShortcutsDialog
 
 HINT = QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QLabel, QLineEdit, QToolButton
 
 from mae_studio.core.recipes import MaskRecipe
-from mae_studio.ui.app import apply_dark_style
+from mae_studio.ui.application import apply_dark_style
 from mae_studio.ui.document import Document
 from mae_studio.ui.help_dialog import ShortcutsDialog
 from mae_studio.ui.keys import types_text

@@ -236,7 +236,7 @@ def test_the_language_follows_the_system_unless_chosen(monkeypatch):
 
 
 def test_the_app_starts_in_the_chosen_language(qapp, monkeypatch):
-    from mae_studio.ui.app import create_application
+    from mae_studio.ui.application import create_application
 
     monkeypatch.setenv(LANGUAGE_ENV, "zh_CN")
     try:
