@@ -185,7 +185,7 @@ class Settings:
 
     def language(self) -> str:
         """The interface language: "system" (the default), "en" or "zh_CN" (i18n.LANGUAGES);
-        applied at start (app.create_application)."""
+        applied at start (application.create_application)."""
         return normalized_choice(self._get("interface/language", "system", str))
 
     def set_language(self, language: str) -> None:
