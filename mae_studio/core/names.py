@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 MAX_STEM_BYTES = 100  # output stems; leaves room for suffixes and temporary-file decorations
@@ -50,6 +51,17 @@ def printable(text: str, limit: int | None = None) -> str:
 def shown_path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
     """A path for a message: printable, one line, nothing dropped (see `printable`)."""
     return printable(os.fsdecode(path))
+
+
+def home_relative(path: str | os.PathLike[str]) -> str:
+    """A folder as a user reads it: "~/.cache/torch/..." under the home folder (the same on every
+    machine, and no user name shown), else the whole path; printable, one line."""
+    full = Path(os.path.abspath(os.fsdecode(path)))
+    try:
+        rest = full.relative_to(Path.home())
+    except ValueError:
+        return shown_path(full)
+    return shown_path(Path("~") / rest)
 
 
 def safe_stem(stem: str, max_bytes: int = MAX_STEM_BYTES) -> str:

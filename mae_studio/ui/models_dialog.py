@@ -41,6 +41,7 @@ from mae_studio.core.downloads import (
     parse_source,
     url_cache_dir,
 )
+from mae_studio.core.names import home_relative
 
 from .catalogue_table import CatalogueTable
 from .downloader import CacheScanner, DownloadProgress, ModelDownloader
@@ -82,7 +83,8 @@ class ModelsDialog(QDialog):
                 "(<code>{torch_cache}</code>, <code>{hub_cache}</code>). The current model keeps "
                 "working while another one downloads."
             ).format(
-                torch_cache=html.escape(str(url_cache_dir())), hub_cache=html.escape(str(hub_cache_dir()))
+                torch_cache=html.escape(home_relative(url_cache_dir())),
+                hub_cache=html.escape(home_relative(hub_cache_dir())),
             )
         )
         self.intro.setWordWrap(True)
