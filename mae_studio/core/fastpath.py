@@ -66,10 +66,28 @@ class Engine:
         """tokens [N, L, D], cls [1, 1, D], ids_keep [N, kept], ids_restore [N, L] (int64, on the
         device), grid (h, w) of the L patches (default: the model's own) -> pred [N, L, p*p*3] in
         the variant's dtype. Raises Cancelled between blocks."""
-        m = self.model
+        latent = self.encode(tokens, cls, ids_keep, should_cancel)
+        return self.decode(latent, ids_restore, grid, should_cancel)
+
+    def encode(
+        self, tokens: Tensor, cls: Tensor, ids_keep: Tensor, should_cancel: CancelCheck = None
+    ) -> Tensor:
+        """The encoder on the visible tokens: latent [N, 1 + kept, D] (CLS first), in the variant's
+        dtype. Raises Cancelled between blocks."""
         with torch.inference_mode(), compute_mode(self.variant, self.device):
-            latent = m.encode(tokens, cls, ids_keep, should_cancel)
-            return m.decode(latent, ids_restore, grid, should_cancel)
+            return self.model.encode(tokens, cls, ids_keep, should_cancel)
+
+    def decode(
+        self,
+        latent: Tensor,
+        ids_restore: Tensor,
+        grid: GridLike | None = None,
+        should_cancel: CancelCheck = None,
+    ) -> Tensor:
+        """The decoder: latent [N, 1 + kept, D] (any engine's; cast to this variant's dtype),
+        ids_restore [N, L] -> pred [N, L, p*p*3]. Raises Cancelled between blocks."""
+        with torch.inference_mode(), compute_mode(self.variant, self.device):
+            return self.model.decode(latent.to(self.dtype), ids_restore, grid, should_cancel)
 
     def forward_images(self, imgs: Tensor, mask: Tensor) -> Tensor:
         """The whole forward pass for a batch: imgs [N, 3, H, W] normalized float32, mask [N, L]

@@ -49,6 +49,20 @@ if TYPE_CHECKING:
 __all__ = ["MASK_FILL", "Predictor", "Reconstruction", "auto_device", "load_predictor", "psnr"]
 
 
+# A preview reuses the last encoder output only while the patches both masks leave visible are at
+# least this share of the patches visible now and of those it encoded: a stroke that removes or
+# reveals more than that since, or an analysis's mask, makes the preview a full run (the next base).
+PREVIEW_COVER = 0.5
+
+
+@dataclass
+class _Encoded:
+    """The encoder output of the last full run on an image, for previews."""
+
+    visible: np.ndarray  # bool [L]: the patches it encoded
+    latent: Tensor  # [1, 1 + visible.sum(), D], CLS first, visible patches in row-major order
+
+
 @dataclass
 class _ImageState:
     """Everything `reconstruct` reuses for one image (crop and whole fits)."""
@@ -62,6 +76,7 @@ class _ImageState:
     patch_mean: np.ndarray  # float32 [L] per-patch mean of the normalized image (norm_pix models)
     patch_std: np.ndarray  # float32 [L] per-patch std, same
     tokens: dict[str, tuple[Tensor, Tensor]]  # variant name -> Engine.embed output, made on first use
+    encoded: _Encoded | None = None  # the last full run's encoder output (Predictor.preview)
 
 
 class Predictor:
@@ -256,6 +271,35 @@ class Predictor:
             result.seconds = time.perf_counter() - start
         return result
 
+    def preview(self, mask: np.ndarray, should_cancel: CancelCheck = None) -> Reconstruction:
+        """A quick look at `mask` while the brush moves: the decoder alone, on the encoder output
+        of the last full run on this image. Patches removed since lose their tokens; patches
+        revealed since (not encoded then) enter the decoder as mask tokens. The tokens kept were
+        encoded beside the patches removed since, so a preview is an approximation (flagged
+        `encoder_reused`) that the next full run replaces. A full run (reconstruct) instead when
+        there is no such output, when the patches visible in both are less than PREVIEW_COVER of
+        those visible now or of those it encoded, for tiles, and where CUDA graphs run (a full
+        run takes milliseconds there)."""
+        mask = np.array(mask, dtype=bool)
+        with self._lock:
+            state = self._require_state()
+            encoded = state.encoded if isinstance(state, _ImageState) and not self.use_cuda_graphs else None
+            visible = ~mask.reshape(-1)
+            if encoded is None or mask.shape != state.grid.shape:
+                return self.reconstruct(mask, should_cancel)
+            kept = encoded.visible & visible
+            if kept.sum() < PREVIEW_COVER * max(visible.sum(), encoded.visible.sum()):
+                return self.reconstruct(mask, should_cancel)
+            start = time.perf_counter()
+            rows = np.concatenate(([0], 1 + np.flatnonzero(kept[encoded.visible])))  # CLS, then kept
+            latent = encoded.latent.index_select(1, torch.from_numpy(rows).to(self.device))
+            restore = torch.from_numpy(ids_from_mask(~kept)[1]).view(1, -1).to(self.device)
+            pred = self._engine.decode(latent, restore, state.grid, should_cancel)
+            result = self._finish(state, mask, pred)
+            result.encoder_reused = True
+            result.seconds = time.perf_counter() - start
+        return result
+
     def predict(self, mask: np.ndarray, should_cancel: CancelCheck = None) -> Tensor:
         """The raw decoder output for the current image: pred [1, L, p*p*3] float32 (a copy)."""
         with self._lock:
@@ -271,7 +315,9 @@ class Predictor:
             return runner.run(keep, restore, should_cancel)
         ids_keep = torch.from_numpy(keep).view(1, -1).to(self.device)
         ids_restore = torch.from_numpy(restore).view(1, -1).to(self.device)
-        return engine.forward(tokens, cls, ids_keep, ids_restore, should_cancel, state.grid)
+        latent = engine.encode(tokens, cls, ids_keep, should_cancel)
+        state.encoded = _Encoded(~removed, latent)  # what previews of nearby masks decode from
+        return engine.decode(latent, ids_restore, state.grid, should_cancel)
 
     def predict_batch(self, imgs: Tensor, mask: Tensor) -> Tensor:
         """Many images at once in the current precision: imgs [N, 3, H, W] ImageNet-normalized (one

@@ -81,6 +81,7 @@ class Reconstruction:
     precision: str = "exact"  # the variant that computed it (precision.VARIANTS; "fp32" = exact)
     fit: str = "crop"  # one of FITS
     patch_size: int = 0  # pixels per patch side in the images (0: H // h, set on creation)
+    encoder_reused: bool = False  # a preview: the decoder on an earlier mask's encoder output
 
     def __post_init__(self) -> None:
         if not self.patch_size:

@@ -12,9 +12,13 @@ of requests:
 - settled (any other edit, and the end of a drag): the run in flight is cancelled between
   blocks, and every older result becomes stale.
 
-With `exact` chosen, a drag's runs are previews in PREVIEW_PRECISION (`fast`: about twice the
-refreshes on a CPU) and its end runs the final mask again in exact; the precision text the
-window shows says "preview" while a preview is on screen.
+When a full run of the chosen precision takes longer than PREVIEW_ABOVE_S (fewer than about ten
+refreshes a second), a drag's runs are previews (worker.InferJob.preview): the predictor's
+decoder alone, in PREVIEW_PRECISION (`fast`), on the encoder output of the last full run minus
+the patches removed since (core.predictor.Predictor.preview: about a quarter of ViT-L's work at
+75% removed, half of ViT-B's), and the drag's end runs its last mask again in full in the chosen
+precision. The precision text the window shows says "preview" while a preview is on screen. A
+preview runs to its end (no pre-emption): it takes a fraction of a full run.
 
 A result is shown only if its generation is at least the `floor`, the generation of the
 latest settled request; stale results are dropped here, on the GUI thread, so they never
@@ -35,6 +39,7 @@ and whether one that does is on its way.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -50,7 +55,8 @@ from .worker import AnalysisJob, AnalysisStart, InferenceWorker, InferJob, Loade
 QUIET_MS = 30  # a drag that changes nothing for this long counts as paused
 MIN_STALE_S = 0.2  # a pause cancels the run in flight only if a result was shown this recently
 FINISH_SLACK_S = 0.05  # a stale run this close to its end is allowed to finish
-PREVIEW_PRECISION = "fast"  # a drag's results when exact is chosen (exact follows at its end)
+PREVIEW_PRECISION = "fast"  # a drag's previews (the chosen precision follows at its end)
+PREVIEW_ABOVE_S = 0.1  # drags preview when a full run takes longer than this
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class ResultKey:
     model_id: int  # the load that put the model in place (0: none)
     precision: str
     mask: bytes  # the bool mask, packed with its shape
+    preview: bool = False  # a drag's preview (worker.InferJob.preview), never the settled result
 
     @staticmethod
     def pack(mask: np.ndarray) -> bytes:
@@ -125,10 +132,11 @@ class InferenceController(QObject):
         self._model_id = 0  # load id of the model the worker holds
         self._precision = precision
         self.preview_precision: str | None = PREVIEW_PRECISION  # None: drags run the chosen one
+        self.preview_above_s = PREVIEW_ABOVE_S
         self._previewed = False  # the drag in progress ran a preview
         self._last_mask: np.ndarray | None = None  # the newest request's (a preview's exact rerun)
         self._applied: dict[str, str] = {}  # precision -> the worker's words for it
-        self._on_screen = precision  # the precision of the result shown
+        self._on_screen: tuple[str, str] = (precision, "")  # the shown result's precision, preview kind
         self._running_key: ResultKey | None = None
         self._reported = False  # the run in flight has sent its outcome (its job_done follows)
         self.shown_key: ResultKey | None = None  # of the last result passed on to the views
@@ -143,7 +151,8 @@ class InferenceController(QObject):
         self._in_drag = False
         self._last_refresh = 0.0  # perf_counter of the last result shown, or of the drag's start
         self._started_at = 0.0
-        self.job_seconds = 0.0  # moving average of an inference, dispatch to result
+        self.job_seconds = 0.0  # moving average of a full inference, dispatch to result
+        self._full_seconds: dict[str, float] = {}  # the same per precision, for the current model
         self._worker.start(InferenceWorker.Priority.LowPriority)
 
     # ---------------------------------------------------------------- state
@@ -284,7 +293,7 @@ class InferenceController(QObject):
         """The drag paused: start its newest mask now rather than after a stale run, unless
         the stale run ends within FINISH_SLACK_S anyway (then it is one more refresh), or
         nothing was shown for a while (then the user would see no refresh at all)."""
-        if not isinstance(self._running, InferJob) or self._pending is None:
+        if not isinstance(self._running, InferJob) or self._running.preview or self._pending is None:
             return
         now = time.perf_counter()
         remaining = self.job_seconds - (now - self._started_at)
@@ -316,15 +325,23 @@ class InferenceController(QObject):
             return
         self._running, self._reported = job, False
         precision = self._precision
-        if isinstance(job, InferJob) and self._in_drag and self.preview_precision and precision == "exact":
+        if isinstance(job, InferJob) and self._in_drag and self._previews_pay():
             precision, self._previewed = self.preview_precision, True
+            job = self._running = dataclasses.replace(job, preview=True)
         self._worker.set_precision(precision)  # loads and analyses: always the chosen one
         if isinstance(job, InferJob):  # the worker holds the model of the last successful load
             pack = ResultKey.pack(job.mask)
-            self._running_key = ResultKey(job.image_id, job.fit, self._model_id, precision, pack)
+            key = ResultKey(job.image_id, job.fit, self._model_id, precision, pack, job.preview)
+            self._running_key = key
         self._started_at = time.perf_counter()
         self._worker.submit(job)
         self.busy_changed.emit(True)
+
+    def _previews_pay(self) -> bool:
+        """A drag previews when full runs of the chosen precision are slow (measured on this
+        model: the first drag after a load, before any full run, runs in full)."""
+        full = self._full_seconds.get(self._precision, 0.0)
+        return self.preview_precision is not None and full > self.preview_above_s
 
     # ---------------------------------------------------------------- worker signals
 
@@ -337,13 +354,18 @@ class InferenceController(QObject):
         self._floor = generation  # never show an older result after this one
         self.stats.shown += 1
         now = time.perf_counter()
-        took = now - self._started_at
-        self.job_seconds = took if self.job_seconds == 0 else 0.7 * self.job_seconds + 0.3 * took
+        key = self.shown_key = self._key_of(generation)
+        if key is not None and not key.preview:
+            took = now - self._started_at
+            self.job_seconds = took if self.job_seconds == 0 else 0.7 * self.job_seconds + 0.3 * took
+            last = self._full_seconds.get(key.precision)
+            self._full_seconds[key.precision] = took if last is None else 0.7 * last + 0.3 * took
         self._last_refresh = now
-        self.shown_key = self._key_of(generation)
-        if self.shown_key is not None and self.shown_key.precision != self._on_screen:
-            self._on_screen = self.shown_key.precision
-            self._say_precision()
+        if key is not None:
+            kind = ("decoder" if result.encoder_reused else "preview") if key.preview else ""
+            if (key.precision, kind) != self._on_screen:
+                self._on_screen = (key.precision, kind)
+                self._say_precision()
         self.result_ready.emit(generation, result)
 
     def _on_precision_applied(self, text: str) -> None:
@@ -351,12 +373,15 @@ class InferenceController(QObject):
         on screen), and for a preview when its result is shown."""
         precision = text.partition(":")[0]
         self._applied[precision] = text
-        if precision == self._precision and self._on_screen == precision:
+        if precision == self._precision and self._on_screen == (precision, ""):
             self.precision_applied.emit(text)
 
     def _say_precision(self) -> None:
-        text = self._applied.get(self._on_screen, self._on_screen)
-        if self._on_screen != self._precision:
+        precision, kind = self._on_screen
+        text = self._applied.get(precision, precision)
+        if kind == "decoder":
+            text = self.tr("preview, decoder only ({text})").format(text=text)
+        elif kind or precision != self._precision:
             text = self.tr("preview ({text})").format(text=text)
         self.precision_applied.emit(text)
 
@@ -381,6 +406,7 @@ class InferenceController(QObject):
 
     def _on_model_loaded(self, load_id: int, info: ModelInfo) -> None:
         self._has_model, self._reported = True, True
+        self._full_seconds.clear()  # another model: its speed is measured again
         self._model_id = load_id
         self._settle()
         if not self._closed:

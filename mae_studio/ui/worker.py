@@ -59,6 +59,7 @@ class InferJob:
     image: np.ndarray  # uint8 [H, W, 3], read-only: the photo (the predictor frames it)
     fit: str  # how the predictor frames it: "crop", "whole" or "tiles" (core.results.FITS)
     mask: np.ndarray  # bool [h, w] on the fit's grid, True = removed
+    preview: bool = False  # a brush stroke's quick look: the predictor's preview() where it has one
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,8 @@ class InferenceWorker(QThread):
                 self._image_id = job.image_id
             if should_cancel():
                 raise Cancelled("superseded before it started")
-            result = predictor.reconstruct(job.mask, should_cancel)
+            run = getattr(predictor, "preview", None) if job.preview else None
+            result = (run or predictor.reconstruct)(job.mask, should_cancel)
         except Cancelled:
             if not self._stopping:
                 self.cancelled.emit(job.generation)

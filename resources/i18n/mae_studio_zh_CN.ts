@@ -717,6 +717,10 @@
         <translation>尚未加载模型</translation>
     </message>
     <message>
+        <source>preview, decoder only ({text})</source>
+        <translation>预览，仅解码器（{text}）</translation>
+    </message>
+    <message>
         <source>preview ({text})</source>
         <translation>预览（{text}）</translation>
     </message>

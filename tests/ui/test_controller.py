@@ -22,6 +22,7 @@ def make_controller(qtbot):
 
     def make(predictor: FakePredictor) -> InferenceController:
         c = InferenceController(threads=1)
+        c.preview_precision = None  # the scheduling of full runs; previews: test_preview.py
         made.append(c)
         with qtbot.waitSignal(c.model_loaded, timeout=TIMEOUT_MS):
             c.load_model(fake_loader(predictor), "fake")
