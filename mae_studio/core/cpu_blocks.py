@@ -2,12 +2,20 @@
 
 nn.Linear on a CPU calls BLAS addmm (MKL in the official wheels). oneDNN's inner product
 (brgemm kernels) is faster on the short token sequences MAE runs at batch 1, and it fuses the
-GELU after fc1 and the residual add after proj and fc2 into the matmul, so those activations
-are written once. Measured on a 2-core AMD EPYC (AVX2, torch 2.14: MKL 2024.2, oneDNN 3.12),
-per matmul: encoder [50 x 768] @ [768 x 3072] 3.9 ms -> 2.6 ms, decoder [197 x 512] @
-[512 x 2048] 4.3 -> 3.6 ms; ViT-B/16 at 75% masked ~0.85x the BLAS time end to end. The
-numbers are float32 throughout; they differ from addmm's by summation order only (~4e-6 at the
-output of ViT-B, the conformance tolerance is 1e-4).
+residual add after proj and fc2 into the matmul, so those activations are written once.
+Measured on a 2-core AMD EPYC (AVX2, torch 2.14: MKL 2024.2, oneDNN 3.12), per matmul: encoder
+[50 x 768] @ [768 x 3072] 3.9 ms -> 2.6 ms, decoder [197 x 512] @ [512 x 2048] 4.3 -> 3.6 ms;
+ViT-B/16 at 75% masked ~0.85x the BLAS time end to end. The numbers are float32 throughout;
+they differ from addmm's by summation order only (~4e-6 at the output of ViT-B, the
+conformance tolerance is 1e-4).
+
+Two findings on that CPU, each timed interleaved over whole forwards: weights reordered once into
+oneDNN's blocked layout (`_packed_weight`, kept beside the model's own) skip the reorder oneDNN
+otherwise does on every call (ViT-B/16 and ViT-L/16 at 75% masked ~0.93x); and GELU as its own
+in-place op after fc1 beats oneDNN's fused erf-GELU post-op, which runs slower than the matmul
+it follows would suggest (~0.95-0.985x). The packed copies cost as much memory as the blocks'
+float32 weights (ViT-B ~0.45 GB, ViT-L ~1.2 GB) and follow the weights: a replaced or updated
+weight (load_state_dict, an optimizer step) is packed again on its next use.
 
 The fused path runs only where it computes exactly what the timm block does, on blocks at
 least MIN_WIDTH wide: float32 CPU tensors, no autograd (training keeps nn.Linear), no autocast
@@ -19,17 +27,22 @@ so).
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-_LINEAR = getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise", None)
+_MKLDNN = getattr(torch.ops, "mkldnn", None)
+_LINEAR = getattr(_MKLDNN, "_linear_pointwise", None)
+_REORDER = getattr(_MKLDNN, "_reorder_linear_weight", None)
 # Narrower blocks stay on BLAS: oneDNN's per-call overhead outweighs its faster kernels there
 # (the shipped 192/128-wide model: 28.4 ms against 26.9 ms per reconstruction on the same CPU).
 MIN_WIDTH = 384
 _state = {"enabled": True}
+# layer -> ((weight's data_ptr, its version counter), the weight in oneDNN's blocked layout)
+_packed: weakref.WeakKeyDictionary[nn.Linear, tuple[tuple[int, int], Tensor]] = weakref.WeakKeyDictionary()
 
 
 def available() -> bool:
@@ -66,14 +79,25 @@ def _plain_linear(m: nn.Module) -> bool:
     return type(m) is nn.Linear and m.weight.dtype == torch.float32 and m.weight.device.type == "cpu"
 
 
-def _linear(x: Tensor, layer: nn.Linear, post: str = "none") -> Tensor:
-    # post "gelu" with algorithm "none": the erf GELU, as nn.GELU()
-    return _LINEAR(x, layer.weight, layer.bias, post, [], "none" if post == "gelu" else "")
+def _packed_weight(layer: nn.Linear) -> Tensor:
+    """layer.weight in oneDNN's layout, packed at first use and again whenever the weight changed."""
+    w = layer.weight
+    if _REORDER is None:
+        return w
+    stamp = (w.data_ptr(), w._version)
+    entry = _packed.get(layer)
+    if entry is None or entry[0] != stamp:
+        entry = _packed[layer] = (stamp, _REORDER(w.detach()))
+    return entry[1]
+
+
+def _linear(x: Tensor, layer: nn.Linear) -> Tensor:
+    return _LINEAR(x, _packed_weight(layer), layer.bias, "none", [], "")
 
 
 def _linear_add(x: Tensor, layer: nn.Linear, residual: Tensor) -> Tensor:
     """residual + layer(x), the add fused into the matmul."""
-    return _LINEAR.binary(x, residual.contiguous(), layer.weight, layer.bias, "add")
+    return _LINEAR.binary(x, residual.contiguous(), _packed_weight(layer), layer.bias, "add")
 
 
 def block_forward(block: nn.Module, x: Tensor) -> Tensor:
@@ -84,5 +108,5 @@ def block_forward(block: nn.Module, x: Tensor) -> Tensor:
     qkv = _linear(block.norm1(x), attn.qkv).view(N, T, 3, H, D // H).permute(2, 0, 3, 1, 4)
     y = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])  # [N, H, T, D/H]
     x = _linear_add(y.transpose(1, 2).reshape(N, T, D), attn.proj, x)
-    y = _linear(block.norm2(x), block.mlp.fc1, "gelu")  # [N, T, hidden]
+    y = torch.ops.aten.gelu_(_linear(block.norm2(x), block.mlp.fc1))  # [N, T, hidden], erf GELU as nn.GELU
     return _linear_add(y, block.mlp.fc2, x)

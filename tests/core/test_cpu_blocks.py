@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import torch
@@ -46,6 +49,48 @@ def test_narrow_blocks_stay_on_blas(monkeypatch):
     monkeypatch.setattr(cpu_blocks, "MIN_WIDTH", model.config.embed_dim + 1)
     with torch.no_grad():
         assert not cpu_blocks.usable(x, model.blocks[0])
+
+
+def _fused_and_timm(block: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    with torch.inference_mode():
+        fused = block(x)
+        with cpu_blocks.disabled():
+            timm = block(x)
+    return fused, timm
+
+
+@NEEDS_ONEDNN
+def test_changed_weights_are_packed_again():
+    model = tiny_model()
+    block = model.blocks[0]
+    x = torch.randn(1, 5, model.config.embed_dim)
+    before, _ = _fused_and_timm(block, x)
+    with torch.no_grad():
+        block.mlp.fc1.weight.mul_(2)  # in place, as an optimizer step
+    fused, timm = _fused_and_timm(block, x)
+    assert float((fused - before).abs().max()) > 1e-3
+    assert float((fused - timm).abs().max()) <= 1e-5
+    model.load_state_dict(tiny_model(seed=1).state_dict())  # copied into the same tensors
+    fused, timm = _fused_and_timm(block, x)
+    assert float((fused - timm).abs().max()) <= 1e-5
+    block.attn.qkv.weight = torch.nn.Parameter(torch.randn_like(block.attn.qkv.weight))  # replaced
+    fused, timm = _fused_and_timm(block, x)
+    assert float((fused - timm).abs().max()) <= 1e-5
+
+
+@NEEDS_ONEDNN
+def test_packed_weights_go_with_their_model():
+    model = tiny_model()
+    x = torch.randn(1, 5, model.config.embed_dim)
+    with torch.inference_mode():
+        model.blocks[0](x)
+    block = model.blocks[0]
+    layers = [block.attn.qkv, block.attn.proj, block.mlp.fc1, block.mlp.fc2]
+    assert all(layer in cpu_blocks._packed for layer in layers)
+    refs = [weakref.ref(layer) for layer in layers]
+    del model, block, layers
+    gc.collect()
+    assert all(ref() is None for ref in refs)  # the cache held no layer alive
 
 
 def test_the_fused_block_runs_only_in_float32_cpu_inference():
