@@ -224,7 +224,7 @@ def run_bench(args: argparse.Namespace) -> int:
     import torch
 
     from mae_studio.core import fast_choice
-    from mae_studio.core.bench import STREAM_WIDTHS, bench_model, format_table
+    from mae_studio.core.bench import STREAM_WIDTHS, STROKE_SHARE, bench_model, format_table
     from mae_studio.core.precision import VARIANTS, describe_cpu, resolve
     from mae_studio.core.threads import configure_threads
 
@@ -309,6 +309,9 @@ def run_bench(args: argparse.Namespace) -> int:
         "'reconstruct()' rows add images and error maps (what the GUI gets); reference-style and all-tokens\n"
         "rows time a whole model forward (image embedding included).\n"
         "rel L2: ||pred - exact pred|| / ||exact pred||; dPSNR: masked PSNR minus exact's (dB).\n"
+        "'preview, decoder only' rows: what a brush stroke shows on a slow model, the decoder alone on the\n"
+        f"exact encoder output of the mask before a stroke that removed {STROKE_SHARE:.0%} of the patches; "
+        "errors against exact's full run.\n"
         "Fewer runs than 20 (runs column) only for models over "
         f"{BIG_MODEL_PARAMS // 1_000_000}M parameters on a CPU, unless --runs says otherwise."
     )

@@ -7,6 +7,10 @@ Paths (all batch 1, timed to the prediction being ready on the host side of the 
 - `exact, reconstruct()`: the same plus turning it into images and errors (what the GUI gets).
 - `fast (<variant>)`, its `reconstruct()`, and any extra variants asked for (bf16, int8...).
 - On CUDA, each Predictor path eager and with CUDA graphs.
+- `exact preview` and `fast preview`: Predictor.preview's decoder alone (what a brush stroke
+  shows on a slow model), on the exact encoder output of the mask before a stroke that removed
+  STROKE_SHARE of the patches (the removed patches nearest one point); its error is against the
+  full run on the mask after the stroke.
 
 Calls are interleaved round-robin (run i of every path, then run i + 1), so a burst of load
 from other processes slows all paths alike instead of one.
@@ -31,6 +35,21 @@ from .model import MaskedAutoencoderViT
 from .predictor import Predictor
 
 ALL_TOKENS = "exact, all tokens"
+STROKE_SHARE = 0.05  # the patches a stroke removed, for the preview rows
+PREVIEW = " preview, decoder only"
+
+
+def before_stroke(mask: np.ndarray, share: float = STROKE_SHARE, seed: int = 0) -> np.ndarray:
+    """`mask` (bool [h, w]) before a brush stroke removed `share` of the patches: those of its
+    removed patches nearest a random point are visible again."""
+    h, w = mask.shape
+    removed = np.argwhere(mask)
+    count = min(len(removed), max(1, round(share * h * w)))
+    centre = np.random.default_rng(seed).random(2) * (h, w)
+    nearest = removed[np.argsort(((removed + 0.5 - centre) ** 2).sum(axis=1), kind="stable")[:count]]
+    before = mask.copy()
+    before[nearest[:, 0], nearest[:, 1]] = False
+    return before
 
 
 @dataclass(frozen=True)
@@ -155,7 +174,8 @@ def bench_model(
             predictors[v] = Predictor(model, device, v, cuda_graphs=False)
             if graphs:
                 predictors[f"{v} + CUDA graphs"] = Predictor(model, device, v, cuda_graphs=True)
-    for p in predictors.values():
+    previews = {name: Predictor(model, device, "exact", cuda_graphs=False) for name in ("exact", "fast")}
+    for p in (*predictors.values(), *previews.values()):
         p.set_image(image)
 
     rows: list[BenchRow] = []
@@ -164,7 +184,14 @@ def bench_model(
         if progress is not None:
             progress(f"{label} on {device.type}, {ratio:.0%} masked")
         mask = random_mask(g, ratio, seed)
-        measured = time_paths(_paths(model, device, mask, predictors, baselines), device, runs, warmup)
+        paths = _paths(model, device, mask, predictors, baselines)
+        for name, p in previews.items():  # the base: the exact run before the stroke
+            p.set_precision("exact")
+            p.reconstruct(before_stroke(mask, seed=seed))
+            p.set_precision(name)
+            if p.predict_preview(mask) is not None:  # None: a stroke this big previews in full
+                paths.append(_Path(name + PREVIEW, lambda p=p, m=mask: p.predict_preview(m)))
+        measured = time_paths(paths, device, runs, warmup)
         base_ms = measured["exact"][0].median_ms
         ref_pred = measured["exact"][1]
         assert ref_pred is not None

@@ -40,6 +40,7 @@ from .images import normalize
 from .model import CancelCheck, MaskedAutoencoderViT
 from .pixels import denormalize_patch_stats, image_to_patches, patches_to_image
 from .precision import Variant, resolve
+from .preview import Encoded, decoder_preview
 from .results import MASK_FILL, Reconstruction, psnr
 from .tiles import TiledImage, denormalize_tiles, reconstruct_tiles
 
@@ -47,20 +48,6 @@ if TYPE_CHECKING:
     from .downloads import Fetched
 
 __all__ = ["MASK_FILL", "Predictor", "Reconstruction", "auto_device", "load_predictor", "psnr"]
-
-
-# A preview reuses the last encoder output only while the patches both masks leave visible are at
-# least this share of the patches visible now and of those it encoded: a stroke that removes or
-# reveals more than that since, or an analysis's mask, makes the preview a full run (the next base).
-PREVIEW_COVER = 0.5
-
-
-@dataclass
-class _Encoded:
-    """The encoder output of the last full run on an image, for previews."""
-
-    visible: np.ndarray  # bool [L]: the patches it encoded
-    latent: Tensor  # [1, 1 + visible.sum(), D], CLS first, visible patches in row-major order
 
 
 @dataclass
@@ -76,7 +63,7 @@ class _ImageState:
     patch_mean: np.ndarray  # float32 [L] per-patch mean of the normalized image (norm_pix models)
     patch_std: np.ndarray  # float32 [L] per-patch std, same
     tokens: dict[str, tuple[Tensor, Tensor]]  # variant name -> Engine.embed output, made on first use
-    encoded: _Encoded | None = None  # the last full run's encoder output (Predictor.preview)
+    encoded: Encoded | None = None  # the last full run's encoder output (Predictor.preview)
 
 
 class Predictor:
@@ -276,29 +263,35 @@ class Predictor:
         of the last full run on this image. Patches removed since lose their tokens; patches
         revealed since (not encoded then) enter the decoder as mask tokens. The tokens kept were
         encoded beside the patches removed since, so a preview is an approximation (flagged
-        `encoder_reused`) that the next full run replaces. A full run (reconstruct) instead when
-        there is no such output, when the patches visible in both are less than PREVIEW_COVER of
-        those visible now or of those it encoded, for tiles, and where CUDA graphs run (a full
-        run takes milliseconds there)."""
+        `encoder_reused`) that the next full run replaces (preview.py). A full run (reconstruct)
+        instead when there is no such output, when it is too far from `mask`
+        (preview.PREVIEW_COVER), for tiles, and where CUDA graphs run (a full run takes
+        milliseconds there)."""
         mask = np.array(mask, dtype=bool)
         with self._lock:
-            state = self._require_state()
-            encoded = state.encoded if isinstance(state, _ImageState) and not self.use_cuda_graphs else None
-            visible = ~mask.reshape(-1)
-            if encoded is None or mask.shape != state.grid.shape:
-                return self.reconstruct(mask, should_cancel)
-            kept = encoded.visible & visible
-            if kept.sum() < PREVIEW_COVER * max(visible.sum(), encoded.visible.sum()):
-                return self.reconstruct(mask, should_cancel)
             start = time.perf_counter()
-            rows = np.concatenate(([0], 1 + np.flatnonzero(kept[encoded.visible])))  # CLS, then kept
-            latent = encoded.latent.index_select(1, torch.from_numpy(rows).to(self.device))
-            restore = torch.from_numpy(ids_from_mask(~kept)[1]).view(1, -1).to(self.device)
-            pred = self._engine.decode(latent, restore, state.grid, should_cancel)
-            result = self._finish(state, mask, pred)
+            pred = self._preview_pred(mask, should_cancel)
+            if pred is None:
+                return self.reconstruct(mask, should_cancel)
+            result = self._finish(self._require_single(), mask, pred)
             result.encoder_reused = True
             result.seconds = time.perf_counter() - start
         return result
+
+    def predict_preview(self, mask: np.ndarray, should_cancel: CancelCheck = None) -> Tensor | None:
+        """preview's decoder output [1, L, p*p*3] float32 (a copy), or None where preview would
+        run in full (for benchmarks: its error against a full run)."""
+        with self._lock:
+            pred = self._preview_pred(np.array(mask, dtype=bool), should_cancel)
+            return None if pred is None else pred.float().clone()
+
+    def _preview_pred(self, mask: np.ndarray, should_cancel: CancelCheck) -> Tensor | None:
+        state = self._require_state()
+        if not isinstance(state, _ImageState) or state.encoded is None or self.use_cuda_graphs:
+            return None
+        if mask.shape != state.grid.shape:
+            return None
+        return decoder_preview(state.encoded, mask, self._engine, state.grid, should_cancel)
 
     def predict(self, mask: np.ndarray, should_cancel: CancelCheck = None) -> Tensor:
         """The raw decoder output for the current image: pred [1, L, p*p*3] float32 (a copy)."""
@@ -316,7 +309,7 @@ class Predictor:
         ids_keep = torch.from_numpy(keep).view(1, -1).to(self.device)
         ids_restore = torch.from_numpy(restore).view(1, -1).to(self.device)
         latent = engine.encode(tokens, cls, ids_keep, should_cancel)
-        state.encoded = _Encoded(~removed, latent)  # what previews of nearby masks decode from
+        state.encoded = Encoded(~removed, latent)  # what previews of nearby masks decode from
         return engine.decode(latent, ids_restore, state.grid, should_cancel)
 
     def predict_batch(self, imgs: Tensor, mask: Tensor) -> Tensor:

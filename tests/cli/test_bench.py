@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from mae_studio.core import load_model
-from mae_studio.core.bench import ALL_TOKENS, bench_model, format_table
+from mae_studio.core.bench import ALL_TOKENS, PREVIEW, before_stroke, bench_model, format_table
+from mae_studio.core.masks import random_mask
 from mae_studio.core.precision import VARIANTS
 
 from .conftest import cli
@@ -45,6 +47,9 @@ def test_bench_rows_and_ratios(checkpoint):
             assert row.speedup == pytest.approx(exact.timing.median_ms / t.median_ms)
         if fast != "fp32":
             assert 0 < by_path[f"fast ({fast})"].rel_l2 < 0.06
+        exact_preview = by_path["exact" + PREVIEW]  # an approximation of exact's full run
+        assert 0 < exact_preview.rel_l2 < 1 and math.isfinite(exact_preview.dpsnr)
+        assert f"fast ({fast})" + PREVIEW in paths
     table = format_table(rows)
     assert table.count("reference-style fp32") == 2 and "1.00x" in table
 
@@ -56,7 +61,7 @@ def test_bench_command_prints_the_table(checkpoint, capsys):
     assert "fast on cpu:" in out and "CPU:" in out
     assert "fast, as chosen on this machine:\n  tiny.safetensors on cpu: " in out
     rows = _table_rows(out)
-    assert len(rows) == 6  # reference, all tokens, exact, exact reconstruct, fast, fast reconstruct
+    assert len(rows) == 8  # reference, all tokens, exact, exact reconstruct, fast, fast reconstruct, previews
     exact = next(r for r in rows if r[3] == "exact")
     assert exact[0] == "tiny.safetensors" and exact[1] == "cpu" and exact[2] == "75%"
     assert exact[4] == "2" and exact[7] == "1.00x" and exact[8] == "0.0e+00"
@@ -92,3 +97,13 @@ def test_bench_by_default_is_quick_and_prints_group_by_group(checkpoint, capsys)
     assert "--full" in out
     assert cli(*argv, "--warmup", "0", "--threads", "1", "--full", "--arch", "") == 0
     assert {r[2] for r in _table_rows(capsys.readouterr().out)} == {"50%", "75%", "90%"}
+
+
+def test_before_stroke_shows_again_the_removed_patches_nearest_one_point():
+    mask = random_mask(14, 0.75, 0)
+    before = before_stroke(mask, 0.05, seed=3)
+    shown = mask & ~before
+    assert shown.sum() == round(0.05 * 196) and not (before & ~mask).any()  # only removed ones
+    rows, cols = np.nonzero(shown)
+    assert rows.max() - rows.min() <= 6 and cols.max() - cols.min() <= 6  # one blob, not scattered
+    assert np.array_equal(before_stroke(mask, 0.05, seed=3), before)
