@@ -50,6 +50,11 @@ if TYPE_CHECKING:
 __all__ = ["MASK_FILL", "Predictor", "Reconstruction", "auto_device", "load_predictor", "psnr"]
 
 
+# Models at least this wide (the official ViT-B/L/H) measure `fast` on the warm-up thread after a
+# load when this CPU has no choice for them yet: they preview with it while the brush moves.
+MEASURE_AFTER_LOAD_WIDTH = 384
+
+
 @dataclass
 class _ImageState:
     """Everything `reconstruct` reuses for one image (crop and whole fits)."""
@@ -87,6 +92,7 @@ class Predictor:
         self._std_patch, self._mean_patch = std.to(self.device), mean.to(self.device)  # [p*p*3]
         self._fill_patch = np.tile(MASK_FILL, c.patch_size**2)  # uint8 [p*p*3]
         self._lock = threading.RLock()
+        self._fast_lock = threading.Lock()  # one fast_choice.choose at a time (see prepare_fast)
         self._engines: dict[str, Engine] = {}
         self._runners: dict[tuple[str, Grid], GraphRunner] = {}  # per precision and grid
         self._runner_images: dict[tuple[str, Grid], _ImageState] = {}  # the image each one holds
@@ -144,12 +150,13 @@ class Predictor:
         variant builds it (a bf16/int8 copy of the weights); later switches are instant. `fast` on
         a CPU is measured on first use per CPU, torch and architecture (fast_choice.py).
         A variant this torch cannot build falls back to float32, saying so in `.reason`."""
-        with self._lock:
-            built: dict[str, Engine] = {}
-            if precision == "fast" and self.device.type == "cpu":
+        built: dict[str, Engine] = {}
+        if precision == "fast" and self.device.type == "cpu":
+            with self._fast_lock:  # waits for a measurement on the warm-up thread rather than repeating it
                 variant, built = fast_choice.choose(self.model)  # measured once per CPU and model shape
-            else:
-                variant = resolve(precision, self.device)
+        else:
+            variant = resolve(precision, self.device)
+        with self._lock:
             engine = self._engines.get(variant.name) or built.get(variant.name)
             if engine is None:
                 try:
@@ -412,28 +419,42 @@ class Predictor:
                 runner.warm_up([k])
         return len(runner.captured)
 
-    def prepare_fast(self) -> None:
-        """Build the engine `fast` chose earlier on this CPU (fast_choice's cache), so a switch to
-        fast (a brush stroke's preview) is instant; nothing when there is no choice yet (the
-        first switch measures it). The model is only read; the lock is held to add the engine."""
-        variant = fast_choice.cached_variant(self.model) if self.device.type == "cpu" else None
-        if variant is None or variant.name in self._engines:
+    def prepare_fast(self, threads: int | None = None) -> None:
+        """Build the engine `fast` is on this CPU, measuring the choice first where this CPU,
+        torch and architecture have none yet (fast_choice), so that a brush stroke's first
+        preview finds it ready. Meant for the warm-up thread: `threads`, the model thread's count,
+        is set on this thread first (the choice is cached per thread count). The model is only
+        read; the lock is held to add the engine."""
+        if self.device.type != "cpu":
             return
-        engine = Engine(self.model, variant, self.device)
-        with self._lock:
-            self._engines.setdefault(variant.name, engine)
+        if threads:
+            torch.set_num_threads(threads)
+        with self._fast_lock:
+            variant, built = fast_choice.choose(self.model)
+            if variant.name in self._engines:
+                return
+            engine = built.get(variant.name) or Engine(self.model, variant, self.device)
+            with self._lock:
+                self._engines.setdefault(variant.name, engine)
 
     def start_warm_up(self, counts: Iterable[int] | None = None) -> threading.Thread | None:
-        """warm_up on a daemon thread (call after a model loads); on a CPU, prepare_fast when fast
-        was chosen before; None when there is nothing to do. stop_warm_up() ends it at the next
-        count (waits for a fast engine being built)."""
-        cpu_fast = self.device.type == "cpu" and fast_choice.cached_variant(self.model) is not None
+        """warm_up on a daemon thread (call after a model loads, on the model's thread); on a CPU,
+        prepare_fast when fast was chosen before or the model is at least MEASURE_AFTER_LOAD_WIDTH
+        wide (big enough to preview with fast while the brush moves: its choice is measured now,
+        not during the first stroke); None when there is nothing to do. stop_warm_up() ends it at
+        the next count (waits for a fast engine being built or measured)."""
+        cpu_fast = self.device.type == "cpu" and (
+            fast_choice.cached_variant(self.model) is not None
+            or self.config.embed_dim >= MEASURE_AFTER_LOAD_WIDTH
+        )
         if not self.use_cuda_graphs and not cpu_fast:
             return None
         self.stop_warm_up()
         self._warm_stop.clear()
         target, args = (
-            (self.prepare_fast, ()) if cpu_fast else (self.warm_up, (counts, self._warm_stop.is_set))
+            (self.prepare_fast, (torch.get_num_threads(),))
+            if cpu_fast
+            else (self.warm_up, (counts, self._warm_stop.is_set))
         )
         thread = threading.Thread(target=target, args=args, name="mae-warm-up", daemon=True)
         thread.start()

@@ -3,6 +3,8 @@ computation done by hand on the model; a full run wherever that output does not 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -137,3 +139,27 @@ def test_a_preview_stops_between_blocks_when_asked():
     p.reconstruct(mask)
     with pytest.raises(Cancelled):
         p.preview(_more_removed(mask, 3), should_cancel=lambda: True)
+
+
+def test_a_wide_model_measures_fast_after_its_load_so_a_stroke_finds_it_ready(tmp_path, monkeypatch):
+    from mae_studio.core import MaskedAutoencoderViT, fast_choice
+    from mae_studio.core.config import MAEConfig
+    from mae_studio.core.predictor import MEASURE_AFTER_LOAD_WIDTH
+
+    monkeypatch.setenv("MAE_STUDIO_DATA_DIR", str(tmp_path))  # nothing measured on this "machine" yet
+    measured: list[int] = []
+    real = fast_choice.measure
+    monkeypatch.setattr(fast_choice, "measure", lambda m: measured.append(torch.get_num_threads()) or real(m))
+    torch.manual_seed(0)
+    wide = MAEConfig(img_size=64, embed_dim=MEASURE_AFTER_LOAD_WIDTH, depth=1, num_heads=4)
+    model = MaskedAutoencoderViT(dataclasses.replace(wide, decoder_embed_dim=32, decoder_depth=1)).eval()
+    p = Predictor(model, "cpu")
+    before = torch.get_num_threads()
+    thread = p.start_warm_up()
+    assert thread is not None and Predictor(tiny_model(), "cpu").start_warm_up() is None  # narrow: no
+    thread.join(120)
+    assert measured == [before]  # with the model thread's thread count: the cache key has it
+    built: list = []
+    monkeypatch.setattr("mae_studio.core.predictor.Engine", lambda *a: built.append(a))
+    variant = p.set_precision("fast")
+    assert variant.reason.startswith("cached measurement") and built == [] and measured == [before]
