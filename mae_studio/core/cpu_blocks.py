@@ -1,4 +1,5 @@
-"""Float32 transformer blocks on the CPU through oneDNN's matmul, for inference.
+"""Transformer blocks for CPU inference: float32 on oneDNN's matmul, and int8 copies on their
+quantized matmuls without timm's per-module overhead.
 
 nn.Linear on a CPU calls BLAS addmm (MKL in the official wheels). oneDNN's inner product
 (brgemm kernels) is faster on the short token sequences MAE runs at batch 1, and it fuses the
@@ -17,11 +18,20 @@ it follows would suggest (~0.95-0.985x). The packed copies cost as much memory a
 float32 weights (ViT-B ~0.45 GB, ViT-L ~1.2 GB) and follow the weights: a replaced or updated
 weight (load_state_dict, an optimizer step) is packed again on its next use.
 
-The fused path runs only where it computes exactly what the timm block does, on blocks at
-least MIN_WIDTH wide: float32 CPU tensors, no autograd (training keeps nn.Linear), no autocast
-(the bf16-autocast variant keeps its bf16 matmuls), plain nn.Linear layers (int8 copies have
-quantized ones) and a block with no layer scale, drop path or extra norms (MAEBlock builds it
-so).
+Int8 copies (precision's dynamic int8 variants: torch.ao's dynamic quantized Linear, fbgemm
+kernels) run the same block shape here too: the quantized matmuls called directly, the adds and
+GELU in place, and none of timm's identity modules (layer scale, drop path, q/k norms) called.
+That is the same arithmetic as timm's forward, bit for bit, minus the per-module overhead and
+intermediate tensors: one ViT-B/16 int8 block 0.90-0.93x timm's time (encoder and decoder,
+interleaved). oneDNN's own int8 matmul (onednn::qlinear_pointwise, with GELU and the add as
+post-ops) was measured as the alternative and lost on AVX2 without VNNI: 1.2-1.6x fbgemm's time
+per matmul, and 8-bit weights saturate there (rel L2 ~1e-1; 7-bit weights ~1.3e-2).
+
+The block path runs only where it computes exactly what the timm block does: float32 CPU
+tensors, no autograd (training keeps nn.Linear), no autocast (the bf16-autocast variant keeps
+its bf16 matmuls), and a block with no layer scale, drop path or extra norms (MAEBlock builds it
+so) whose four linear layers are all plain nn.Linear (on oneDNN, from MIN_WIDTH wide) or all
+dynamic int8.
 """
 
 from __future__ import annotations
@@ -33,6 +43,11 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+try:  # torch.ao's eager quantization is deprecated; a torch without it has no int8 copies either
+    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
+except ImportError:
+    Int8Linear = None
 
 _MKLDNN = getattr(torch.ops, "mkldnn", None)
 _LINEAR = getattr(_MKLDNN, "_linear_pointwise", None)
@@ -52,7 +67,8 @@ def available() -> bool:
 
 @contextlib.contextmanager
 def disabled() -> Iterator[None]:
-    """Blocks use timm's own forward (nn.Linear on BLAS) inside: for comparisons and benchmarks."""
+    """Blocks use timm's own forward (nn.Linear on BLAS, int8 through its modules) inside: for
+    comparisons and benchmarks."""
     before = _state["enabled"]
     _state["enabled"] = False
     try:
@@ -62,21 +78,27 @@ def disabled() -> Iterator[None]:
 
 
 def usable(x: Tensor, block: nn.Module) -> bool:
-    """The fused path may run `block` on `x` (see the module docstring)."""
-    return (
+    """The block path may run `block` on `x` (see the module docstring)."""
+    if not (
         _state["enabled"]
         and x.device.type == "cpu"
-        and x.shape[-1] >= MIN_WIDTH
         and x.dtype == torch.float32
         and not torch.is_grad_enabled()
         and not torch.is_autocast_enabled("cpu")
-        and available()
-        and all(_plain_linear(m) for m in (block.attn.qkv, block.attn.proj, block.mlp.fc1, block.mlp.fc2))
-    )
+    ):
+        return False
+    layers = (block.attn.qkv, block.attn.proj, block.mlp.fc1, block.mlp.fc2)
+    if all(_plain_linear(m) for m in layers):
+        return x.shape[-1] >= MIN_WIDTH and available()
+    return all(_int8_linear(m) for m in layers)
 
 
 def _plain_linear(m: nn.Module) -> bool:
     return type(m) is nn.Linear and m.weight.dtype == torch.float32 and m.weight.device.type == "cpu"
+
+
+def _int8_linear(m: nn.Module) -> bool:
+    return Int8Linear is not None and type(m) is Int8Linear and m._packed_params.dtype == torch.qint8
 
 
 def _packed_weight(layer: nn.Linear) -> Tensor:
@@ -100,13 +122,24 @@ def _linear_add(x: Tensor, layer: nn.Linear, residual: Tensor) -> Tensor:
     return _LINEAR.binary(x, residual.contiguous(), _packed_weight(layer), layer.bias, "add")
 
 
+def _int8(x: Tensor, layer: nn.Module) -> Tensor:
+    # what the module's forward calls (reduce_range: 7-bit activations, from its version 4)
+    reduce_range = layer.version is not None and layer.version >= 4
+    return torch.ops.quantized.linear_dynamic(x, layer._packed_params._packed_params, reduce_range)
+
+
+def _int8_add(x: Tensor, layer: nn.Module, residual: Tensor) -> Tensor:
+    return _int8(x, layer).add_(residual)
+
+
 def block_forward(block: nn.Module, x: Tensor) -> Tensor:
     """timm's pre-norm Block on x [N, T, D] (the caller checked `usable`)."""
     N, T, D = x.shape
-    attn = block.attn
+    attn, mlp = block.attn, block.mlp
+    linear, linear_add = (_linear, _linear_add) if type(attn.qkv) is nn.Linear else (_int8, _int8_add)
     H = attn.num_heads
-    qkv = _linear(block.norm1(x), attn.qkv).view(N, T, 3, H, D // H).permute(2, 0, 3, 1, 4)
+    qkv = linear(block.norm1(x), attn.qkv).view(N, T, 3, H, D // H).permute(2, 0, 3, 1, 4)
     y = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])  # [N, H, T, D/H]
-    x = _linear_add(y.transpose(1, 2).reshape(N, T, D), attn.proj, x)
-    y = torch.ops.aten.gelu_(_linear(block.norm2(x), block.mlp.fc1))  # [N, T, hidden], erf GELU as nn.GELU
-    return _linear_add(y, block.mlp.fc2, x)
+    x = linear_add(y.transpose(1, 2).reshape(N, T, D), attn.proj, x)
+    y = torch.ops.aten.gelu_(linear(block.norm2(x), mlp.fc1))  # [N, T, hidden], erf GELU as nn.GELU
+    return linear_add(y, mlp.fc2, x)

@@ -41,7 +41,9 @@ from .precision import Variant, compute_mode, cpu_has_native_bf16, cpu_name, int
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "fast_choice.json"
-CACHE_VERSION = 1
+# 2: exact packs its block weights and int8 blocks skip timm's modules (cpu_blocks); choices
+# measured on the older paths are measured again
+CACHE_VERSION = 2
 FAST_REL_L2_BOUND = 5e-2  # ||pred - exact pred|| / ||exact pred||; int8 measures 2-3e-2, bf16 ~7e-3
 MEASURE_RATIO = 0.75
 MIN_ROUNDS, MAX_ROUNDS = 5, 40  # timed rounds of one encoder and one decoder block each
@@ -179,6 +181,9 @@ def _read_cache() -> dict[str, dict]:
         return {}
     try:
         data = json.loads(text)
+        if isinstance(data, dict) and data.get("version") in range(1, CACHE_VERSION):
+            log.info("fast choice cache %s is from older code paths: measuring again", path)
+            return {}
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
             raise ValueError(f"not a version {CACHE_VERSION} cache")
         entries = data["entries"]

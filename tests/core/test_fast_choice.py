@@ -77,6 +77,17 @@ def test_a_damaged_cache_file_is_logged_and_measured_again(measurements, caplog,
     assert json.loads(cache_path().read_text())["version"] == fast_choice.CACHE_VERSION  # rewritten
 
 
+def test_a_cache_from_older_code_paths_is_measured_again_without_a_warning(measurements, caplog):
+    cache_path().parent.mkdir(parents=True, exist_ok=True)
+    cache_path().write_text(json.dumps({"version": 1, "entries": {}}), encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="mae_studio.core.fast_choice"):
+        variant, _ = fast_choice.choose(tiny_model())
+    assert len(measurements) == 1 and variant.reason.startswith("measured now")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("older code paths" in r.getMessage() for r in caplog.records)
+    assert json.loads(cache_path().read_text())["version"] == fast_choice.CACHE_VERSION
+
+
 def test_a_damaged_entry_is_logged_and_measured_again(measurements, caplog):
     model = tiny_model()
     fast_choice.choose(model)
