@@ -53,11 +53,14 @@ _MKLDNN = getattr(torch.ops, "mkldnn", None)
 _LINEAR = getattr(_MKLDNN, "_linear_pointwise", None)
 _REORDER = getattr(_MKLDNN, "_reorder_linear_weight", None)
 # Narrower blocks stay on BLAS: oneDNN's per-call overhead outweighs its faster kernels there
-# (the shipped 192/128-wide model: 28.4 ms against 26.9 ms per reconstruction on the same CPU).
+# (the shipped 192/128-wide model: 28.4 ms against 26.9 ms per reconstruction on the same CPU;
+# with packed weights 0.97-0.99x BLAS's time, interleaved: too small a gain to switch).
 MIN_WIDTH = 384
 _state = {"enabled": True}
-# layer -> ((weight's data_ptr, its version counter), the weight in oneDNN's blocked layout)
-_packed: weakref.WeakKeyDictionary[nn.Linear, tuple[tuple[int, int], Tensor]] = weakref.WeakKeyDictionary()
+# layer -> (a view of the weight it was packed from, that weight's version counter, the weight in
+# oneDNN's blocked layout). The view keeps the packed-from storage alive, so a weight whose data
+# moved (`.data =`, a dtype round trip) can never show the same address and pass as unchanged.
+_packed: weakref.WeakKeyDictionary[nn.Linear, tuple[Tensor, int, Tensor]] = weakref.WeakKeyDictionary()
 
 
 def available() -> bool:
@@ -102,15 +105,24 @@ def _int8_linear(m: nn.Module) -> bool:
 
 
 def _packed_weight(layer: nn.Linear) -> Tensor:
-    """layer.weight in oneDNN's layout, packed at first use and again whenever the weight changed."""
+    """layer.weight in oneDNN's layout, packed at first use and again whenever the weight changed
+    (in place: its version counter moved; or replaced: other data)."""
     w = layer.weight
     if _REORDER is None:
         return w
-    stamp = (w.data_ptr(), w._version)
     entry = _packed.get(layer)
-    if entry is None or entry[0] != stamp:
-        entry = _packed[layer] = (stamp, _REORDER(w.detach()))
-    return entry[1]
+    if entry is None or entry[1] != w._version or not _same_data(entry[0], w):
+        entry = _packed[layer] = (w.detach(), w._version, _REORDER(w.detach()))
+    return entry[2]
+
+
+def _same_data(a: Tensor, b: Tensor) -> bool:
+    return (
+        a.data_ptr() == b.data_ptr()
+        and a.dtype == b.dtype
+        and a.shape == b.shape
+        and a.stride() == b.stride()
+    )
 
 
 def _linear(x: Tensor, layer: nn.Linear) -> Tensor:
