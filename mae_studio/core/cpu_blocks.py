@@ -15,8 +15,10 @@ oneDNN's blocked layout (`_packed_weight`, kept beside the model's own) skip the
 otherwise does on every call (ViT-B/16 and ViT-L/16 at 75% masked ~0.93x); and GELU as its own
 in-place op after fc1 beats oneDNN's fused erf-GELU post-op, which runs slower than the matmul
 it follows would suggest (~0.95-0.985x). The packed copies cost as much memory as the blocks'
-float32 weights (ViT-B ~0.45 GB, ViT-L ~1.2 GB) and follow the weights: a replaced or updated
-weight (load_state_dict, an optimizer step) is packed again on its next use.
+float32 weights (ViT-B ~0.45 GB, ViT-L ~1.2 GB), up to PACK_BUDGET_BYTES for all live models
+together (past it, layers use their own weights: ViT-H/14 gets 27 of its 32 encoder blocks
+packed), and follow the weights: a replaced or updated weight (load_state_dict, an optimizer
+step) is packed again on its next use.
 
 Int8 copies (precision's dynamic int8 variants: torch.ao's dynamic quantized Linear, fbgemm
 kernels) run the same block shape here too: the quantized matmuls called directly, the adds and
@@ -56,10 +58,12 @@ _REORDER = getattr(_MKLDNN, "_reorder_linear_weight", None)
 # (the shipped 192/128-wide model: 28.4 ms against 26.9 ms per reconstruction on the same CPU;
 # with packed weights 0.97-0.99x BLAS's time, interleaved: too small a gain to switch).
 MIN_WIDTH = 384
+PACK_BUDGET_BYTES = 2 << 30  # packed copies of all live models together; ViT-L needs ~1.2 GiB
 _state = {"enabled": True}
 # layer -> (a view of the weight it was packed from, that weight's version counter, the weight in
-# oneDNN's blocked layout). The view keeps the packed-from storage alive, so a weight whose data
-# moved (`.data =`, a dtype round trip) can never show the same address and pass as unchanged.
+# oneDNN's blocked layout, or the view itself where the budget was spent). The view keeps the
+# packed-from storage alive, so a weight whose data moved (`.data =`, a dtype round trip) can
+# never show the same address and pass as unchanged.
 _packed: weakref.WeakKeyDictionary[nn.Linear, tuple[Tensor, int, Tensor]] = weakref.WeakKeyDictionary()
 
 
@@ -112,8 +116,16 @@ def _packed_weight(layer: nn.Linear) -> Tensor:
         return w
     entry = _packed.get(layer)
     if entry is None or entry[1] != w._version or not _same_data(entry[0], w):
-        entry = _packed[layer] = (w.detach(), w._version, _REORDER(w.detach()))
+        _packed.pop(layer, None)
+        view = w.detach()
+        within = packed_bytes() + w.numel() * w.element_size() <= PACK_BUDGET_BYTES
+        entry = _packed[layer] = (view, w._version, _REORDER(view) if within else view)
     return entry[2]
+
+
+def packed_bytes() -> int:
+    """Memory held by packed weight copies now (layers of models still alive)."""
+    return sum(p.numel() * p.element_size() for view, _, p in list(_packed.values()) if p is not view)
 
 
 def _same_data(a: Tensor, b: Tensor) -> bool:

@@ -92,6 +92,22 @@ def test_changed_weights_are_packed_again():
 
 
 @NEEDS_ONEDNN
+def test_packing_stops_at_its_memory_budget(monkeypatch):
+    model = tiny_model()
+    block = model.blocks[0]
+    x = torch.randn(1, 5, model.config.embed_dim)
+    monkeypatch.setattr(cpu_blocks, "PACK_BUDGET_BYTES", cpu_blocks.packed_bytes())  # nothing more
+    fused, timm = _fused_and_timm(block, x)
+    assert _close(fused, timm)
+    assert all(cpu_blocks._packed[m][2] is cpu_blocks._packed[m][0] for m in (block.attn.qkv, block.mlp.fc2))
+    monkeypatch.setattr(cpu_blocks, "PACK_BUDGET_BYTES", 1 << 40)
+    before = cpu_blocks.packed_bytes()
+    fused, timm = _fused_and_timm(model.blocks[1], x)
+    assert _close(fused, timm)
+    assert cpu_blocks.packed_bytes() - before == 4 * 4 * 64 * 64 + 2 * 4 * 64 * 64 * 4  # qkv, proj, fc1, fc2
+
+
+@NEEDS_ONEDNN
 def test_packed_weights_go_with_their_model():
     model = tiny_model()
     x = torch.randn(1, 5, model.config.embed_dim)
