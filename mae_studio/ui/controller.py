@@ -18,7 +18,8 @@ decoder alone, in PREVIEW_PRECISION (`fast`), on the encoder output of the last 
 the patches removed since (core.predictor.Predictor.preview: about a quarter of ViT-L's work at
 75% removed, half of ViT-B's), and the drag's end runs its last mask again in full in the chosen
 precision. The precision text the window shows says "preview" while a preview is on screen. A
-preview runs to its end (no pre-emption): it takes a fraction of a full run.
+preview runs to its end (no pre-emption): it takes a fraction of a full run; a full run in
+flight when such a drag moves (the previous stroke's end) is cancelled for the preview.
 
 A result is shown only if its generation is at least the `floor`, the generation of the
 latest settled request; stale results are dropped here, on the GUI thread, so they never
@@ -224,8 +225,13 @@ class InferenceController(QObject):
             return self._generation
         mask = self._last_mask = np.array(mask, dtype=bool)
         self._pending = InferJob(self._generation, self._image_id, self._image, self._fit, mask)
-        if isinstance(self._running, AnalysisJob):  # the brush goes first
-            self._worker.give_way_upto(self._running.step)
+        running = self._running
+        if isinstance(running, AnalysisJob):  # the brush goes first
+            self._worker.give_way_upto(running.step)
+        elif live and isinstance(running, InferJob) and not running.preview and self._previews_pay():
+            # a full run of the mask before this drag (the last stroke's end, say): stale now, and
+            # a preview of the new mask costs a fraction of it
+            self._worker.cancel_upto(running.generation)
         self._dispatch()
         return self._generation
 

@@ -166,3 +166,18 @@ def test_a_preview_is_not_cancelled_when_the_drag_pauses(controller, qtbot):
     c.request(masks.random_mask(4, 0.5, 1), live=True)  # then the drag rests
     qtbot.waitUntil(lambda: len(fake.runs) >= 1, timeout=TIMEOUT_MS)
     assert c.stats.cancelled == 0 and fake.runs[0][0] == "preview fast"
+
+
+def test_a_new_stroke_cancels_the_last_strokes_full_run_for_its_preview(controller, qtbot):
+    fake = PrecisionFake(delay=0.02, decoder_previews=True)
+    c = controller(fake)
+    fake.delay = 30.0  # the last stroke's full run would take long
+    c.request(masks.random_mask(4, 0.25, 0))
+    qtbot.waitUntil(lambda: fake.running.is_set(), timeout=TIMEOUT_MS)
+    fake.delay = 0.02
+    shown: list = []
+    c.result_ready.connect(lambda g, r: shown.append(c.shown_key))
+    c.request(masks.random_mask(4, 0.5, 1), live=True)  # the next stroke starts
+    qtbot.waitUntil(lambda: bool(shown), timeout=TIMEOUT_MS)
+    assert c.stats.cancelled == 1 and shown[0].preview
+    assert [p for p, _ in fake.runs] == ["preview fast"]  # the full run never finished
