@@ -10,15 +10,13 @@ ViT-B/16 at 75% masked ~0.85x the BLAS time end to end. The numbers are float32 
 they differ from addmm's by summation order only (~4e-6 at the output of ViT-B, the
 conformance tolerance is 1e-4).
 
-Two findings on that CPU, each timed interleaved over whole forwards: weights reordered once into
-oneDNN's blocked layout (`_packed_weight`, kept beside the model's own) skip the reorder oneDNN
-otherwise does on every call (ViT-B/16 and ViT-L/16 at 75% masked ~0.93x); and GELU as its own
-in-place op after fc1 beats oneDNN's fused erf-GELU post-op, which runs slower than the matmul
-it follows would suggest (~0.95-0.985x). The packed copies cost as much memory as the blocks'
-float32 weights (ViT-B ~0.45 GB, ViT-L ~1.2 GB), up to PACK_BUDGET_BYTES for all live models
-together (past it, layers use their own weights: ViT-H/14 gets 27 of its 32 encoder blocks
-packed), and follow the weights: a replaced or updated weight (load_state_dict, an optimizer
-step) is packed again on its next use.
+GELU runs as its own in-place op after fc1: oneDNN's fused erf-GELU post-op ran slower than the
+matmul it follows would suggest (whole forwards, interleaved: ~0.95-0.985x with GELU apart).
+Tried and not kept: weights reordered once into oneDNN's blocked layout, kept beside the model's
+own, to skip the reorder oneDNN does on each call. Whole forwards with and without, interleaved:
+0.93-0.96x in one session, 0.95-1.02x in another; it costs a second copy of every block weight
+(ViT-L +1.2 GB) and, since a load's check reconstruction packs them, doubled a ViT-L load's time
+(0.8 -> 1.7 s) and peak memory (1.03x -> 2.03x the file).
 
 Int8 copies (precision's dynamic int8 variants: torch.ao's dynamic quantized Linear, fbgemm
 kernels) run the same block shape here too: the quantized matmuls called directly, the adds and
@@ -39,7 +37,6 @@ dynamic int8.
 from __future__ import annotations
 
 import contextlib
-import weakref
 from collections.abc import Iterator
 
 import torch
@@ -53,18 +50,11 @@ except ImportError:
 
 _MKLDNN = getattr(torch.ops, "mkldnn", None)
 _LINEAR = getattr(_MKLDNN, "_linear_pointwise", None)
-_REORDER = getattr(_MKLDNN, "_reorder_linear_weight", None)
 # Narrower blocks stay on BLAS: oneDNN's per-call overhead outweighs its faster kernels there
 # (the shipped 192/128-wide model: 28.4 ms against 26.9 ms per reconstruction on the same CPU;
 # with packed weights 0.97-0.99x BLAS's time, interleaved: too small a gain to switch).
 MIN_WIDTH = 384
-PACK_BUDGET_BYTES = 2 << 30  # packed copies of all live models together; ViT-L needs ~1.2 GiB
 _state = {"enabled": True}
-# layer -> (a view of the weight it was packed from, that weight's version counter, the weight in
-# oneDNN's blocked layout, or the view itself where the budget was spent). The view keeps the
-# packed-from storage alive, so a weight whose data moved (`.data =`, a dtype round trip) can
-# never show the same address and pass as unchanged.
-_packed: weakref.WeakKeyDictionary[nn.Linear, tuple[Tensor, int, Tensor]] = weakref.WeakKeyDictionary()
 
 
 def available() -> bool:
@@ -108,42 +98,13 @@ def _int8_linear(m: nn.Module) -> bool:
     return Int8Linear is not None and type(m) is Int8Linear and m._packed_params.dtype == torch.qint8
 
 
-def _packed_weight(layer: nn.Linear) -> Tensor:
-    """layer.weight in oneDNN's layout, packed at first use and again whenever the weight changed
-    (in place: its version counter moved; or replaced: other data)."""
-    w = layer.weight
-    if _REORDER is None:
-        return w
-    entry = _packed.get(layer)
-    if entry is None or entry[1] != w._version or not _same_data(entry[0], w):
-        _packed.pop(layer, None)
-        view = w.detach()
-        within = packed_bytes() + w.numel() * w.element_size() <= PACK_BUDGET_BYTES
-        entry = _packed[layer] = (view, w._version, _REORDER(view) if within else view)
-    return entry[2]
-
-
-def packed_bytes() -> int:
-    """Memory held by packed weight copies now (layers of models still alive)."""
-    return sum(p.numel() * p.element_size() for view, _, p in list(_packed.values()) if p is not view)
-
-
-def _same_data(a: Tensor, b: Tensor) -> bool:
-    return (
-        a.data_ptr() == b.data_ptr()
-        and a.dtype == b.dtype
-        and a.shape == b.shape
-        and a.stride() == b.stride()
-    )
-
-
 def _linear(x: Tensor, layer: nn.Linear) -> Tensor:
-    return _LINEAR(x, _packed_weight(layer), layer.bias, "none", [], "")
+    return _LINEAR(x, layer.weight, layer.bias, "none", [], "")
 
 
 def _linear_add(x: Tensor, layer: nn.Linear, residual: Tensor) -> Tensor:
     """residual + layer(x), the add fused into the matmul."""
-    return _LINEAR.binary(x, residual.contiguous(), _packed_weight(layer), layer.bias, "add")
+    return _LINEAR.binary(x, residual.contiguous(), layer.weight, layer.bias, "add")
 
 
 def _int8(x: Tensor, layer: nn.Module) -> Tensor:
