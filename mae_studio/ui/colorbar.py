@@ -69,11 +69,13 @@ class ColorBar(QWidget):
 
     def set_layer(self, layer: HeatLayer) -> None:
         """Show a heat layer's scale: its top, colour map, auto or fixed, and what passes the top."""
+        width = self._text_width()
         self._vmax, self._fixed, self._over = layer.vmax, layer.fixed, layer.overflow
         self._scaled = True
         self.set_cmap(layer.cmap)
         self.setToolTip(self._tip())
-        self.updateGeometry()
+        if self._text_width() != width:  # a relayout of the results view costs ~5 ms per result
+            self.updateGeometry()
         self.update()
 
     def overflow(self) -> Overflow | None:
