@@ -69,7 +69,8 @@ def test_out_of_memory_on_the_gpu_offers_the_cpu(studio, qtbot, tiny_checkpoint,
     w.files.dialogs = True
     with qtbot.waitSignal(w.controller.device_failed, timeout=TIMEOUT_MS):
         w.doc.invert()
-    qtbot.waitUntil(lambda: len(open_boxes(w)) == 1, timeout=TIMEOUT_MS)
+    # the box opens on device_failed; the failure's message follows in its own queued signal
+    qtbot.waitUntil(lambda: len(open_boxes(w)) == 1 and w.last_error != "", timeout=TIMEOUT_MS)
     (box,) = open_boxes(w)
     assert box.windowTitle() == "The GPU ran out of memory"
     assert box.text() == "The GPU (CUDA) ran out of memory while reconstructing. Switch to the CPU?"
