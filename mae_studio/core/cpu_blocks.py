@@ -15,8 +15,8 @@ matmul it follows would suggest (whole forwards, interleaved: ~0.95-0.985x with 
 Tried and not kept: weights reordered once into oneDNN's blocked layout, kept beside the model's
 own, to skip the reorder oneDNN does on each call. Whole forwards with and without, interleaved:
 0.93-0.96x in one session, 0.95-1.02x in another; it costs a second copy of every block weight
-(ViT-L +1.2 GB) and, since a load's check reconstruction packs them, doubled a ViT-L load's time
-(0.8 -> 1.7 s) and peak memory (1.03x -> 2.03x the file).
+(ViT-L +1.2 GB) and, since a load's check reconstruction packs them, tripled a ViT-L load's time
+(0.53 -> 1.74 s) and doubled its peak memory (1.03x -> 2.03x the file).
 
 Int8 copies (precision's dynamic int8 variants: torch.ao's dynamic quantized Linear, fbgemm
 kernels) run the same block shape here too: the quantized matmuls called directly, the adds and
@@ -52,7 +52,7 @@ _MKLDNN = getattr(torch.ops, "mkldnn", None)
 _LINEAR = getattr(_MKLDNN, "_linear_pointwise", None)
 # Narrower blocks stay on BLAS: oneDNN's per-call overhead outweighs its faster kernels there
 # (the shipped 192/128-wide model: 28.4 ms against 26.9 ms per reconstruction on the same CPU;
-# with packed weights 0.97-0.99x BLAS's time, interleaved: too small a gain to switch).
+# with weights packed once, tried and not kept, 0.97-0.99x BLAS's time: too small a gain).
 MIN_WIDTH = 384
 _state = {"enabled": True}
 

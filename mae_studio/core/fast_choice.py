@@ -41,8 +41,8 @@ from .precision import Variant, compute_mode, cpu_has_native_bf16, cpu_name, int
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "fast_choice.json"
-# 2: exact packs its block weights and int8 blocks skip timm's modules (cpu_blocks); choices
-# measured on the older paths are measured again
+# 2: int8 blocks skip timm's modules and exact runs GELU apart (cpu_blocks); choices measured on
+# the older paths are measured again
 CACHE_VERSION = 2
 FAST_REL_L2_BOUND = 5e-2  # ||pred - exact pred|| / ||exact pred||; int8 measures 2-3e-2, bf16 ~7e-3
 MEASURE_RATIO = 0.75

@@ -59,7 +59,7 @@ def check_cancel(should_cancel: CancelCheck) -> None:
 class MAEBlock(Block):
     """timm's pre-norm transformer block (same modules and names: norm1, attn.qkv, attn.proj,
     norm2, mlp.fc1, mlp.fc2), whose CPU inference runs cpu_blocks.py's block path: float32 on
-    oneDNN (packed weights, residual adds fused), int8 copies on their quantized matmuls
+    oneDNN (residual adds fused), int8 copies on their quantized matmuls
     directly; anything else (training, bf16, GPUs) runs timm's forward."""
 
     def forward(self, x: Tensor, attn_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:

@@ -74,7 +74,7 @@ class ColorBar(QWidget):
         self._scaled = True
         self.set_cmap(layer.cmap)
         self.setToolTip(self._tip())
-        if self._text_width() != width:  # a relayout of the results view costs ~5 ms per result
+        if self._text_width() != width:  # else a relayout of the results view per result, for nothing
             self.updateGeometry()
         self.update()
 
