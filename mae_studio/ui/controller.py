@@ -152,8 +152,7 @@ class InferenceController(QObject):
         self._in_drag = False
         self._last_refresh = 0.0  # perf_counter of the last result shown, or of the drag's start
         self._started_at = 0.0
-        self.job_seconds = 0.0  # moving average of a full inference, dispatch to result
-        self._full_seconds: dict[str, float] = {}  # the same per precision, for the current model
+        self._full_seconds: dict[str, float] = {}  # moving average of a full run per precision
         self._worker.start(InferenceWorker.Priority.LowPriority)
 
     # ---------------------------------------------------------------- state
@@ -302,8 +301,10 @@ class InferenceController(QObject):
         if not isinstance(self._running, InferJob) or self._running.preview or self._pending is None:
             return
         now = time.perf_counter()
-        remaining = self.job_seconds - (now - self._started_at)
-        stale_limit = max(self.min_stale_s, 0.5 * self.job_seconds)
+        key = self._running_key
+        took = self._full_seconds.get(key.precision, 0.0) if key is not None else 0.0
+        remaining = took - (now - self._started_at)
+        stale_limit = max(self.min_stale_s, 0.5 * took)
         if remaining > FINISH_SLACK_S and now - self._last_refresh < stale_limit:
             self._worker.cancel_upto(self._running.generation)
 
@@ -363,7 +364,6 @@ class InferenceController(QObject):
         key = self.shown_key = self._key_of(generation)
         if key is not None and not key.preview:
             took = now - self._started_at
-            self.job_seconds = took if self.job_seconds == 0 else 0.7 * self.job_seconds + 0.3 * took
             last = self._full_seconds.get(key.precision)
             self._full_seconds[key.precision] = took if last is None else 0.7 * last + 0.3 * took
         self._last_refresh = now
