@@ -62,10 +62,15 @@ def available() -> bool:
     return _LINEAR is not None and torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled
 
 
+def enabled() -> bool:
+    """False inside `disabled()` (which ort_blocks follows too)."""
+    return _state["enabled"]
+
+
 @contextlib.contextmanager
 def disabled() -> Iterator[None]:
-    """Blocks use timm's own forward (nn.Linear on BLAS, int8 through its modules) inside: for
-    comparisons and benchmarks."""
+    """Blocks use timm's own forward (nn.Linear on BLAS, int8 through its modules, no ONNX
+    Runtime sessions) inside: for comparisons and benchmarks."""
     before = _state["enabled"]
     _state["enabled"] = False
     try:

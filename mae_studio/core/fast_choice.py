@@ -12,7 +12,8 @@ L2 ~8e-3) measured 1.05-1.6x exact on a 2-core AVX2 EPYC against int8's 1.7-2.0x
 tried either (`mae-studio bench --variants int8-encoder` times it). Float32 itself (exact) is
 the choice when nothing beats it.
 
-Keyed by CPU model name, torch version, threads and the architecture (not the weights: speed
+Keyed by CPU model name, torch version, what exact's float32 blocks run on (ONNX Runtime once
+ort_blocks moved them, else torch), threads and the architecture (not the weights: speed
 depends on shapes only; the error bound is checked on the weights measured first). A cache
 file that cannot be read or parsed is logged and measured again.
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import torch
 
+from . import ort_blocks
 from .fastpath import Engine, ids_from_mask
 from .images import normalize, sample_photo
 from .masks import random_mask
@@ -41,9 +43,10 @@ from .precision import Variant, compute_mode, cpu_has_native_bf16, cpu_name, int
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "fast_choice.json"
-# 2: int8 blocks skip timm's modules and exact runs GELU apart (cpu_blocks); choices measured on
-# the older paths are measured again
-CACHE_VERSION = 2
+# 2: int8 blocks skip timm's modules and exact runs GELU apart (cpu_blocks); 3: the runtime
+# exact's blocks run on (ort_blocks) is part of the key. Choices measured on older paths are
+# measured again.
+CACHE_VERSION = 3
 FAST_REL_L2_BOUND = 5e-2  # ||pred - exact pred|| / ||exact pred||; int8 measures 2-3e-2, bf16 ~7e-3
 MEASURE_RATIO = 0.75
 MIN_ROUNDS, MAX_ROUNDS = 5, 40  # timed rounds of one encoder and one decoder block each
@@ -88,7 +91,9 @@ def cache_key(model: MaskedAutoencoderViT) -> str:
         f"p{c.patch_size} {c.img_size}px enc {c.depth}x{c.embed_dim}/{c.num_heads} "
         f"dec {c.decoder_depth}x{c.decoder_embed_dim}/{c.decoder_num_heads} mlp {c.mlp_ratio:g}"
     )
-    return f"{cpu_name()} | torch {torch.__version__} | {torch.get_num_threads()} threads | {arch}"
+    runtime = f"onnxruntime {ort_blocks.version()}" if ort_blocks.attached(model) else "torch blocks"
+    threads = torch.get_num_threads()
+    return f"{cpu_name()} | torch {torch.__version__} | {runtime} | {threads} threads | {arch}"
 
 
 def choose(model: MaskedAutoencoderViT) -> tuple[Variant, dict[str, Engine]]:

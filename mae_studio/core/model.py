@@ -20,7 +20,7 @@ from timm.layers import PatchEmbed, resample_abs_pos_embed
 from timm.models.vision_transformer import Block
 from torch import Tensor, nn
 
-from . import cpu_blocks
+from . import cpu_blocks, ort_blocks
 from .config import MAEConfig, ModelCard
 from .errors import Cancelled
 from .grid import Grid, GridLike
@@ -58,13 +58,18 @@ def check_cancel(should_cancel: CancelCheck) -> None:
 
 class MAEBlock(Block):
     """timm's pre-norm transformer block (same modules and names: norm1, attn.qkv, attn.proj,
-    norm2, mlp.fc1, mlp.fc2), whose CPU inference runs cpu_blocks.py's block path: float32 on
-    oneDNN (residual adds fused), int8 copies on their quantized matmuls
-    directly; anything else (training, bf16, GPUs) runs timm's forward."""
+    norm2, mlp.fc1, mlp.fc2), whose CPU inference runs on ONNX Runtime once the block has a
+    session (ort_blocks.py: float32), else cpu_blocks.py's block path: float32 on oneDNN
+    (residual adds fused), int8 copies on their quantized matmuls directly; anything else
+    (training, bf16, GPUs) runs timm's forward."""
 
     def forward(self, x: Tensor, attn_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
-        if attn_mask is None and not is_causal and cpu_blocks.usable(x, self):
-            return cpu_blocks.block_forward(self, x)
+        if attn_mask is None and not is_causal:
+            session = ort_blocks.session_for(self, x)
+            if session is not None:
+                return session(x)
+            if cpu_blocks.usable(x, self):
+                return cpu_blocks.block_forward(self, x)
         return super().forward(x, attn_mask=attn_mask, is_causal=is_causal)
 
 

@@ -7,7 +7,8 @@ only the mask-dependent part of the model (fastpath.Engine), through CUDA graphs
 uint8 patches. Fits (fits.py): `crop` (the centre square, the default), `whole` (the photo on a
 grid at its aspect) and `tiles` (full resolution, overlapping tiles: tiles.py).
 
-Precision: `exact` is float32, the conformance-tested numerics; `fast` is what this hardware
+Precision: `exact` is float32, the conformance-tested numerics (on a CPU its transformer blocks
+run on ONNX Runtime once prepare_runtime moved them: ort_blocks.py); `fast` is what this hardware
 runs fastest (precision.resolve: TF32 on CUDA, bf16 on CPUs with native bf16, else dynamic
 int8 linear layers), with its error against `exact` reported by `mae-studio bench`.
 """
@@ -28,7 +29,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from . import fast_choice
+from . import fast_choice, ort_blocks
 from .config import IMAGENET_MEAN, IMAGENET_STD
 from .cuda_graphs import GraphRunner, common_counts
 from .devices import auto_device, choose_device
@@ -101,6 +102,8 @@ class Predictor:
         self.use_cuda_graphs = self.device.type == "cuda" and (cuda_graphs is None or cuda_graphs)
         self._warm_stop = threading.Event()
         self._warm_thread: threading.Thread | None = None
+        if self.device.type == "cpu" and self.config.embed_dim < MEASURE_AFTER_LOAD_WIDTH:
+            self.prepare_runtime()  # tens of milliseconds at this width; wider: prepare_runtime
         self.set_precision(precision)
 
     # ------------------------------------------------------------------------------ settings
@@ -153,6 +156,7 @@ class Predictor:
         built: dict[str, Engine] = {}
         if precision == "fast" and self.device.type == "cpu":
             with self._fast_lock:  # waits for a measurement on the warm-up thread rather than repeating it
+                self.prepare_runtime()  # exact is measured as it runs
                 variant, built = fast_choice.choose(self.model)  # measured once per CPU and model shape
         else:
             variant = resolve(precision, self.device)
@@ -419,17 +423,37 @@ class Predictor:
                 runner.warm_up([k])
         return len(runner.captured)
 
+    def prepare_runtime(self, threads: int | None = None) -> int:
+        """Move the model's float32 blocks onto ONNX Runtime sessions where it is installed
+        (ort_blocks.attach: ViT-B ~0.7 s, ViT-L ~2.3 s on 2 cores; the shipped model tens of
+        milliseconds, done at construction). Returns how many blocks run there; 0 off the CPU or
+        without onnxruntime. Idempotent; `threads`: the thread count the sessions are for (default:
+        this thread's torch count). The model is only read, so this may run on the warm-up thread
+        while the model thread reconstructs: blocks switch over as their sessions are built."""
+        if self.device.type != "cpu":
+            return 0
+        return ort_blocks.attach(self.model, threads)
+
+    @property
+    def runtime(self) -> str:
+        """What the float32 blocks run on: 'onnxruntime <version>' once prepare_runtime moved
+        them, else 'torch'."""
+        if self.device.type == "cpu" and ort_blocks.attached(self.model):
+            return f"onnxruntime {ort_blocks.version()}"
+        return "torch"
+
     def prepare_fast(self, threads: int | None = None) -> None:
-        """Build the engine `fast` is on this CPU, measuring the choice first where this CPU,
-        torch and architecture have none yet (fast_choice), so that a brush stroke's first
-        preview finds it ready. Meant for the warm-up thread: `threads`, the model thread's count,
-        is set on this thread first (the choice is cached per thread count). The model is only
-        read; the lock is held to add the engine."""
+        """prepare_runtime, then build the engine `fast` is on this CPU, measuring the choice first
+        where this CPU, torch and architecture have none yet (fast_choice), so that a brush
+        stroke's first preview finds it ready. Meant for the warm-up thread: `threads`, the model
+        thread's count, is set on this thread first (the choice is cached per thread count). The
+        model is only read; the lock is held to add the engine."""
         if self.device.type != "cpu":
             return
         if threads:
             torch.set_num_threads(threads)
         with self._fast_lock:
+            self.prepare_runtime(threads)
             variant, built = fast_choice.choose(self.model)
             if variant.name in self._engines:
                 return
@@ -439,10 +463,11 @@ class Predictor:
 
     def start_warm_up(self, counts: Iterable[int] | None = None) -> threading.Thread | None:
         """warm_up on a daemon thread (call after a model loads, on the model's thread); on a CPU,
-        prepare_fast when fast was chosen before or the model is at least MEASURE_AFTER_LOAD_WIDTH
-        wide (big enough to preview with fast while the brush moves: its choice is measured now,
-        not during the first stroke); None when there is nothing to do. stop_warm_up() ends it at
-        the next count (waits for a fast engine being built or measured)."""
+        prepare_fast (after prepare_runtime) when fast was chosen before or the model is at least
+        MEASURE_AFTER_LOAD_WIDTH wide (big enough to preview with fast while the brush moves: its
+        choice is measured now, not during the first stroke); None when there is nothing to do.
+        stop_warm_up() ends it at the next count (waits for a fast engine being built or
+        measured)."""
         cpu_fast = self.device.type == "cpu" and (
             fast_choice.cached_variant(self.model) is not None
             or self.config.embed_dim >= MEASURE_AFTER_LOAD_WIDTH

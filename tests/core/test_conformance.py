@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from mae_studio.core import load_model
+from mae_studio.core import load_model, ort_blocks
 from tests.conftest import CONFORMANCE, reference_random_mask
 
 CASES = ["p16_pixel", "p16_normpix", "p14_pixel"]
+RUNTIMES = ["torch", "onnxruntime"]  # what the float32 blocks run on (ort_blocks)
 TOL = 1e-4
 
 
@@ -28,11 +29,15 @@ def _load(case: str, layout: str, manifest: dict):
 
 
 @pytest.fixture(
-    params=[(c, lay) for c in CASES for lay in ("official", "hf")], ids=lambda p: f"{p[0]}-{p[1]}"
+    params=[(c, lay, rt) for c in CASES for lay in ("official", "hf") for rt in RUNTIMES],
+    ids=lambda p: "-".join(p),
 )
 def case(request, conformance_manifest):
-    name, layout = request.param
+    name, layout, runtime = request.param
     model = _load(name, layout, conformance_manifest)
+    if runtime == "onnxruntime":  # every transformer block on its ONNX Runtime session
+        blocks = model.config.depth + model.config.decoder_depth
+        assert ort_blocks.attach(model) == blocks and ort_blocks.attached(model) == blocks
     expected = dict(np.load(CONFORMANCE / name / "expected.npz"))
     return name, model, expected, conformance_manifest["cases"][name]["architecture"]
 

@@ -1,0 +1,208 @@
+"""Float32 blocks on ONNX Runtime (core/ort_blocks.py): the same numbers as torch's blocks, used
+only while that holds, and torch whenever it cannot be."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mae_studio.core import MAEConfig, MaskedAutoencoderViT, cpu_blocks, fast_choice, load_model, ort_blocks
+from mae_studio.core.errors import Cancelled
+from mae_studio.core.masks import random_mask
+from mae_studio.core.precision import build_model, variant_named
+from mae_studio.core.predictor import MEASURE_AFTER_LOAD_WIDTH, Predictor
+from tests.conftest import CONFORMANCE, reference_random_mask
+
+SMALL = MAEConfig(
+    img_size=64,
+    patch_size=16,
+    embed_dim=64,
+    depth=2,
+    num_heads=4,
+    decoder_embed_dim=48,
+    decoder_depth=2,
+    decoder_num_heads=3,
+)
+TOL = 1e-5
+
+
+def _model(config: MAEConfig = SMALL) -> MaskedAutoencoderViT:
+    torch.manual_seed(0)
+    model = MaskedAutoencoderViT(config)
+    model.init_weights()
+    with torch.no_grad():  # non-trivial norms and biases, so a mix-up of them shows
+        for name, p in model.named_parameters():
+            if "norm" in name or name.endswith("bias"):
+                p.add_(torch.randn_like(p) * 0.1)
+    return model.eval()
+
+
+def _count_sessions(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    run = ort_blocks._BlockSession.__call__
+
+    def counting(session, x):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return run(session, x)
+
+    monkeypatch.setattr(ort_blocks._BlockSession, "__call__", counting)
+    return calls
+
+
+def test_blocks_compute_what_torch_computes():
+    model = _model()
+    assert ort_blocks.attach(model) == 4 and ort_blocks.attached(model) == 4
+    rng = torch.Generator().manual_seed(1)
+    for block in (*model.blocks, *model.decoder_blocks):
+        D = block.attn.qkv.in_features
+        for shape in ((1, 5, D), (3, 17, D), (2, 1, D)):  # batch and token counts vary per call
+            x = torch.randn(*shape, generator=rng)
+            with torch.inference_mode():
+                assert ort_blocks.session_for(block, x) is not None
+                ours = block(x)
+                with ort_blocks.disabled():
+                    assert ort_blocks.session_for(block, x) is None
+                    theirs = block(x)
+            assert ours.shape == shape
+            torch.testing.assert_close(ours, theirs, atol=TOL, rtol=0)
+
+
+def test_official_weights_through_onnx_runtime(conformance_manifest, monkeypatch):
+    """The conformance forward with every block on ORT (counted), against the official outputs."""
+    calls = _count_sessions(monkeypatch)
+    for case in ("p16_normpix", "p14_pixel"):
+        model = load_model(CONFORMANCE / case)
+        c = model.config
+        ort_blocks.attach(model)
+        exp = dict(np.load(CONFORMANCE / case / "expected.npz"))
+        imgs = torch.from_numpy(exp["image_normalized"])
+        mask = reference_random_mask(torch.from_numpy(exp["noise"]), float(exp["mask_ratio"]))
+        before = len(calls)
+        with torch.inference_mode():
+            pred = model(imgs, mask)
+        assert len(calls) - before == c.depth + c.decoder_depth
+        np.testing.assert_allclose(pred.numpy(), exp["pred"], atol=1e-4, rtol=0)
+
+
+def test_weights_are_shared_not_copied():
+    model = _model()
+    ort_blocks.attach(model)
+    block = model.blocks[0]
+    session = ort_blocks._sessions[block]
+    pointers = {v.data_ptr() for v in session._values}
+    for t in ort_blocks._parameters(block):
+        assert t.data_ptr() in pointers
+
+
+def test_changed_weights_run_on_torch_until_attached_again():
+    model = _model()
+    ort_blocks.attach(model)
+    block = model.blocks[1]
+    x = torch.randn(1, 6, SMALL.embed_dim)
+    with torch.no_grad():
+        block.mlp.fc1.weight.mul_(1.5)  # in place: a training step, load_state_dict
+    with torch.inference_mode():
+        assert ort_blocks.session_for(block, x) is None  # the session's packed weights are stale
+        changed = block(x)
+        with ort_blocks.disabled():
+            torch.testing.assert_close(changed, block(x), atol=0, rtol=0)
+    ort_blocks.attach(model)  # rebuilt for the new weights
+    with torch.inference_mode():
+        assert ort_blocks.session_for(block, x) is not None
+        torch.testing.assert_close(block(x), changed, atol=TOL, rtol=0)
+    block.attn.proj.weight = nn.Parameter(block.attn.proj.weight.detach().clone())  # replaced
+    with torch.inference_mode():
+        assert ort_blocks.session_for(block, x) is None
+
+
+def test_runs_only_where_it_computes_the_same():
+    model = _model()
+    ort_blocks.attach(model)
+    block = model.blocks[0]
+    x = torch.randn(1, 6, SMALL.embed_dim)
+    assert ort_blocks.session_for(block, x) is None  # autograd on: training keeps torch
+    with torch.inference_mode():
+        assert ort_blocks.session_for(block, x) is not None
+        assert ort_blocks.session_for(block, x.double()) is None
+        assert ort_blocks.session_for(block, x.bfloat16()) is None
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            assert ort_blocks.session_for(block, x) is None
+        with cpu_blocks.disabled():  # timm's own forward, for comparisons
+            assert ort_blocks.session_for(block, x) is None
+        threads = torch.get_num_threads()
+        torch.set_num_threads(threads + 1)  # sessions keep the thread count they were built for
+        try:
+            assert ort_blocks.session_for(block, x) is None
+        finally:
+            torch.set_num_threads(threads)
+        assert ort_blocks.session_for(block, x) is not None
+
+
+def test_copies_have_no_sessions():
+    model = _model()
+    ort_blocks.attach(model)
+    assert ort_blocks.attached(copy.deepcopy(model)) == 0
+    int8 = build_model(model, variant_named("int8"))
+    assert ort_blocks.attach(int8) == 0  # int8 layers are not the graph's float32 Gemm
+    assert ort_blocks.attached(int8) == 0
+    ort_blocks.detach(model)
+    assert ort_blocks.attached(model) == 0
+
+
+def test_predictor_moves_narrow_models_at_once_and_wide_ones_when_asked(monkeypatch):
+    narrow = Predictor(_model(), "cpu")
+    assert narrow.runtime == f"onnxruntime {ort_blocks.version()}"
+    assert ort_blocks.attached(narrow.model) == 4
+    wide_config = MAEConfig(
+        img_size=32,
+        patch_size=16,
+        embed_dim=MEASURE_AFTER_LOAD_WIDTH,
+        depth=1,
+        num_heads=4,
+        decoder_embed_dim=32,
+        decoder_depth=1,
+        decoder_num_heads=2,
+    )
+    wide = Predictor(_model(wide_config), "cpu")
+    assert wide.runtime == "torch"  # built on the warm-up thread (seconds on ViT-L), or when asked
+    assert wide.prepare_runtime() == 2
+    assert wide.runtime.startswith("onnxruntime")
+
+
+def test_reconstruction_on_onnx_runtime_matches_torch_and_cancels(monkeypatch):
+    model = _model()
+    predictor = Predictor(model, "cpu")
+    predictor.set_image((np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8))
+    mask = random_mask(4, 0.75, 0)
+    calls = _count_sessions(monkeypatch)
+    ours = predictor.predict(mask)
+    assert len(calls) == 4
+    with ort_blocks.disabled():
+        theirs = predictor.predict(mask)
+    torch.testing.assert_close(ours, theirs, atol=TOL, rtol=0)
+    with pytest.raises(Cancelled):  # still between blocks: one session per block
+        predictor.reconstruct(mask, should_cancel=lambda: len(calls) >= 6)
+    assert len(calls) == 6
+
+
+def test_without_onnx_runtime_blocks_run_on_torch(monkeypatch):
+    monkeypatch.setattr(ort_blocks, "_runtime", {"error": "No module named 'onnxruntime'"})
+    assert not ort_blocks.available() and ort_blocks.version() is None
+    predictor = Predictor(_model(), "cpu")
+    assert predictor.prepare_runtime() == 0
+    assert predictor.runtime == "torch"
+    predictor.set_image((np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8))
+    result = predictor.reconstruct(random_mask(4, 0.5, 0))
+    assert np.isfinite(result.masked_mse)
+
+
+def test_fast_choice_is_keyed_by_what_exact_runs_on():
+    model = _model()
+    on_torch = fast_choice.cache_key(model)
+    ort_blocks.attach(model)
+    on_ort = fast_choice.cache_key(model)
+    assert "torch blocks" in on_torch and f"onnxruntime {ort_blocks.version()}" in on_ort
