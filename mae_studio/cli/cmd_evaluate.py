@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     predictor = load_predictor(args.checkpoint, resolve_device(args.device)).predictor
+    predictor.prepare_runtime()  # many runs: worth ONNX Runtime's session build on wide models
     opts = EvalOptions(
         photo_dir=args.photo_dir,
         ratio=args.mask_ratio,

@@ -128,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     model = load_predictor(args.checkpoint, device, args.precision)
     predictor = model.predictor
+    predictor.prepare_runtime()  # many runs: worth ONNX Runtime's session build on wide models
     view = fit_view(predictor, image, args)
     if view.fit == "tiles":
         predictor.set_view(view)  # the tiles' embedding once; each mask then runs tile batches

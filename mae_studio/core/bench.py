@@ -3,7 +3,9 @@
 Paths (all batch 1, timed to the prediction being ready on the host side of the device):
 - `reference-style fp32`: baseline.reference_forward, plain eager code as the official repo runs.
 - `exact, all tokens`: model.forward_all_tokens, the encoder over every patch (no MAE saving).
-- `exact`: Predictor.predict in float32 — the speed-up base (1.00x).
+- `exact`: Predictor.predict in float32 — the speed-up base (1.00x). On a CPU with onnxruntime
+  its transformer blocks run on ONNX Runtime (ort_blocks.py), and `exact, torch blocks` is the
+  same call with them on torch (cpu_blocks.py), for the gain.
 - `exact, reconstruct()`: the same plus turning it into images and errors (what the GUI gets).
 - `fast (<variant>)`, its `reconstruct()`, and any extra variants asked for (bf16, int8...).
 - On CUDA, each Predictor path eager and with CUDA graphs.
@@ -28,6 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from . import ort_blocks
 from .baseline import reference_forward
 from .images import sample_photo
 from .masks import random_mask
@@ -35,6 +38,7 @@ from .model import MaskedAutoencoderViT
 from .predictor import Predictor
 
 ALL_TOKENS = "exact, all tokens"
+TORCH_BLOCKS = "exact, torch blocks"
 STROKE_SHARE = 0.05  # the patches a stroke removed, for the preview rows
 PREVIEW = " preview, decoder only"
 
@@ -110,11 +114,18 @@ def _paths(
         paths.append(_Path(ALL_TOKENS, lambda: model.forward_all_tokens(imgs, flat)))
     for label, pred in predictors.items():
         paths.append(_Path(label, lambda p=pred: p.predict(mask)))
+        if label == "exact" and pred.runtime != "torch":
+            paths.append(_Path(TORCH_BLOCKS, lambda p=pred: _on_torch(p, mask)))
         if label in ("exact", "fast") or label.startswith(("exact +", "fast +")):
             paths.append(
                 _Path(f"{label}, reconstruct()", lambda p=pred: p.reconstruct(mask), returns_pred=False)
             )
     return paths
+
+
+def _on_torch(predictor: Predictor, mask: np.ndarray) -> Tensor:
+    with ort_blocks.disabled():
+        return predictor.predict(mask)
 
 
 def time_paths(
@@ -160,6 +171,9 @@ def bench_model(
     image = sample_photo(model.config.img_size)
     graphs = device.type == "cuda"
     predictors: dict[str, Predictor] = {"exact": Predictor(model, device, "exact", cuda_graphs=False)}
+    predictors["exact"].prepare_runtime()  # all predictors here share the model, and so its blocks
+    if progress is not None and device.type == "cpu":
+        progress(f"{label} on cpu: exact's transformer blocks run on {predictors['exact'].runtime}")
     if graphs:
         predictors["exact + CUDA graphs"] = Predictor(model, device, "exact", cuda_graphs=True)
     fast = Predictor(model, device, "fast", cuda_graphs=False)  # on a CPU: measured or cached
