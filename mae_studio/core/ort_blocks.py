@@ -50,6 +50,9 @@ _build_lock = threading.Lock()
 _sessions: weakref.WeakKeyDictionary[nn.Module, _BlockSession] = weakref.WeakKeyDictionary()
 _runtime: dict[str, Any] = {}  # "ort", "onnx" once imported; "error" when they cannot be
 _state = {"enabled": True}
+# Sessions are built only while their packed weights (about the block weights' size) fit in this
+# share of the memory free: a big model on a small machine keeps torch's speed, not swap.
+MEMORY_SHARE = 0.5
 
 
 def _modules() -> tuple[Any, Any] | None:
@@ -145,18 +148,40 @@ def _fits(block: nn.Module) -> bool:
 def attach(model: nn.Module, threads: int | None = None) -> int:
     """Build sessions for the model's encoder and decoder blocks that have none (or a stale one),
     for `threads` intra-op threads (default: this thread's torch count). Returns how many blocks
-    run on ORT now; 0 where onnxruntime is missing. Safe to call from another thread while the
+    run on ORT now; 0 where onnxruntime is missing or the packed weights would not fit in
+    MEMORY_SHARE of the free memory (logged). Safe to call from another thread while the
     model runs: each block switches when its session is ready."""
     if _modules() is None:
         return 0
     threads = threads or torch.get_num_threads()
     blocks = [b for b in (*model.blocks, *model.decoder_blocks) if _fits(b)]
+    packed = sum(t.numel() * t.element_size() for b in blocks if b not in _sessions for t in _parameters(b))
+    free = available_memory()
+    if free is not None and packed > free * MEMORY_SHARE:
+        log.warning(
+            "blocks stay on torch: ONNX Runtime's packed weights would take %d MB of the %d MB free",
+            packed >> 20,
+            free >> 20,
+        )
+        return 0
     with _build_lock:
         for block in blocks:
             s = _sessions.get(block)
             if s is None or s.threads != threads or not s.current(block):
                 _sessions[block] = _BlockSession(block, threads)
     return len(blocks)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still give (Linux MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError) as e:
+        log.debug("no MemAvailable: %s", e)
+    return None
 
 
 def detach(model: nn.Module) -> None:

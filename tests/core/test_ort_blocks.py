@@ -4,6 +4,8 @@ only while that holds, and torch whenever it cannot be."""
 from __future__ import annotations
 
 import copy
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -206,3 +208,26 @@ def test_fast_choice_is_keyed_by_what_exact_runs_on():
     ort_blocks.attach(model)
     on_ort = fast_choice.cache_key(model)
     assert "torch blocks" in on_torch and f"onnxruntime {ort_blocks.version()}" in on_ort
+
+
+def test_blocks_stay_on_torch_when_memory_is_short(monkeypatch, caplog):
+    model = _model()
+    weights = sum(
+        t.numel() * 4 for b in (*model.blocks, *model.decoder_blocks) for t in ort_blocks._parameters(b)
+    )
+    monkeypatch.setattr(ort_blocks, "available_memory", lambda: weights)  # less than twice the packed copy
+    assert ort_blocks.attach(model) == 0 and ort_blocks.attached(model) == 0
+    assert "packed weights would take" in caplog.text
+    monkeypatch.setattr(ort_blocks, "available_memory", lambda: 4 * weights)
+    assert ort_blocks.attach(model) == 4
+    monkeypatch.setattr(ort_blocks, "available_memory", lambda: None)  # unknown: built
+    ort_blocks.detach(model)
+    assert ort_blocks.attach(model) == 4
+
+
+def test_available_memory_reads_the_system():
+    free = ort_blocks.available_memory()
+    if Path("/proc/meminfo").exists():
+        assert isinstance(free, int) and 0 < free <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    else:
+        assert free is None
