@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mae_studio.core import load_model
-from mae_studio.core.bench import ALL_TOKENS, PREVIEW, before_stroke, bench_model, format_table
+from mae_studio.core.bench import ALL_TOKENS, PREVIEW, TORCH_BLOCKS, before_stroke, bench_model, format_table
 from mae_studio.core.masks import random_mask
 from mae_studio.core.precision import VARIANTS
 
@@ -33,13 +33,21 @@ def test_bench_rows_and_ratios(checkpoint):
     per_ratio = {r: [row for row in rows if row.ratio == r] for r in (0.5, 0.75)}
     for group in per_ratio.values():
         paths = [row.path for row in group]
-        assert paths[:4] == ["reference-style fp32", ALL_TOKENS, "exact", "exact, reconstruct()"]
+        # exact's blocks on ONNX Runtime, and the same call on torch's beside it
+        assert paths[:5] == [
+            "reference-style fp32",
+            ALL_TOKENS,
+            "exact",
+            TORCH_BLOCKS,
+            "exact, reconstruct()",
+        ]
         assert f"fast ({fast})" in paths and f"fast ({fast}), reconstruct()" in paths
         assert ("bf16" in paths) == (fast != "bf16")
         by_path = {row.path: row for row in group}
         exact = by_path["exact"]
         assert exact.speedup == 1.0 and exact.rel_l2 == 0.0 and exact.dpsnr == 0.0
         assert by_path["reference-style fp32"].rel_l2 < 1e-5  # the same function, other code
+        assert by_path[TORCH_BLOCKS].rel_l2 < 1e-5
         assert math.isnan(by_path[ALL_TOKENS].rel_l2)  # a different function: no error shown
         for row in group:
             t = row.timing
@@ -61,7 +69,9 @@ def test_bench_command_prints_the_table(checkpoint, capsys):
     assert "fast on cpu:" in out and "CPU:" in out
     assert "fast, as chosen on this machine:\n  tiny.safetensors on cpu: " in out
     rows = _table_rows(out)
-    assert len(rows) == 8  # reference, all tokens, exact, exact reconstruct, fast, fast reconstruct, previews
+    assert (
+        len(rows) == 9
+    )  # reference, all tokens, exact (ONNX Runtime, torch blocks, reconstruct), fast x2, previews
     exact = next(r for r in rows if r[3] == "exact")
     assert exact[0] == "tiny.safetensors" and exact[1] == "cpu" and exact[2] == "75%"
     assert exact[4] == "2" and exact[7] == "1.00x" and exact[8] == "0.0e+00"
