@@ -19,13 +19,14 @@ own, to skip the reorder oneDNN does on each call. Whole forwards with and witho
 (0.53 -> 1.74 s) and doubled its peak memory (1.03x -> 2.03x the file).
 
 Int8 copies (precision's dynamic int8 variants: torch.ao's dynamic quantized Linear, fbgemm
-kernels) run the same block shape here too: the quantized matmuls called directly, the adds and
-GELU in place, and none of timm's identity modules (layer scale, drop path, q/k norms) called.
-That is the same arithmetic as timm's forward, bit for bit, minus the per-module overhead and
-intermediate tensors: one ViT-B/16 int8 block 0.90-0.93x timm's time (encoder and decoder,
-interleaved). oneDNN's own int8 matmul (onednn::qlinear_pointwise, with GELU and the add as
-post-ops) was measured as the alternative and lost on AVX2 without VNNI: 1.2-1.6x fbgemm's time
-per matmul, and 8-bit weights saturate there (rel L2 ~1e-1; 7-bit weights ~1.3e-2).
+kernels) run on ONNX Runtime's int8 kernels where it is installed (ort_blocks.attach_int8). Else,
+or inside ort_blocks.disabled(), they run the same block shape here too: the quantized matmuls
+called directly, the adds and GELU in place, and none of timm's identity modules (layer scale,
+drop path, q/k norms) called. That is the same arithmetic as timm's forward, bit for bit, minus
+the per-module overhead and intermediate tensors: one ViT-B/16 int8 block 0.90-0.93x timm's
+time (encoder and decoder, interleaved). oneDNN's own int8 matmul (onednn::qlinear_pointwise, with
+GELU and the add as post-ops) was measured as the alternative and lost on AVX2 without VNNI:
+1.2-1.6x fbgemm's time per matmul, and 8-bit weights saturate there (rel L2 ~1e-1; 7-bit weights ~1.3e-2).
 
 The block path runs only where it computes exactly what the timm block does: float32 CPU
 tensors, no autograd (training keeps nn.Linear), no autocast (the bf16-autocast variant keeps
@@ -92,14 +93,15 @@ def usable(x: Tensor, block: nn.Module) -> bool:
     layers = (block.attn.qkv, block.attn.proj, block.mlp.fc1, block.mlp.fc2)
     if all(_plain_linear(m) for m in layers):
         return x.shape[-1] >= MIN_WIDTH and available()
-    return all(_int8_linear(m) for m in layers)
+    return all(int8_linear(m) for m in layers)
 
 
 def _plain_linear(m: nn.Module) -> bool:
     return type(m) is nn.Linear and m.weight.dtype == torch.float32 and m.weight.device.type == "cpu"
 
 
-def _int8_linear(m: nn.Module) -> bool:
+def int8_linear(m: nn.Module) -> bool:
+    """A torch.ao dynamic int8 Linear with qint8 weights."""
     return Int8Linear is not None and type(m) is Int8Linear and m._packed_params.dtype == torch.qint8
 
 

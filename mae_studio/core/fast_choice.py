@@ -5,7 +5,8 @@ remembered in the data folder (fast_choice.json) so later starts take it at once
 The measurement (a second or two, plus building the int8 copy: ~1 s for ViT-B, ~4 s for ViT-L)
 runs `exact` and each candidate on the model at hand, at batch 1 on a sample photo with 75% of
 the patches removed (`measure` says how), and keeps the fastest candidate whose prediction stays
-within FAST_REL_L2_BOUND of exact's (relative L2). Candidates: dynamic int8 linear layers, and
+within FAST_REL_L2_BOUND of exact's (relative L2). Candidates: dynamic int8 linear layers (on
+ONNX Runtime's int8 kernels where installed, ort_blocks.attach_int8; else torch's fbgemm), and
 on CPUs with native bf16 also bf16 weights and bf16 autocast. Emulated bf16 (AVX2 and older) is
 slower than float32 and is not tried; int8 in the encoder only (the `int8-encoder` variant, rel
 L2 ~8e-3) measured 1.05-1.6x exact on a 2-core AVX2 EPYC against int8's 1.7-2.0x and is not

@@ -59,9 +59,9 @@ def check_cancel(should_cancel: CancelCheck) -> None:
 class MAEBlock(Block):
     """timm's pre-norm transformer block (same modules and names: norm1, attn.qkv, attn.proj,
     norm2, mlp.fc1, mlp.fc2), whose CPU inference runs on ONNX Runtime once the block has a
-    session (ort_blocks.py: float32), else cpu_blocks.py's block path: float32 on oneDNN
-    (residual adds fused), int8 copies on their quantized matmuls directly; anything else
-    (training, bf16, GPUs) runs timm's forward."""
+    session (ort_blocks.py: float32 blocks and int8 copies), else cpu_blocks.py's block path:
+    float32 on oneDNN (residual adds fused), int8 copies on their quantized matmuls directly;
+    anything else (training, bf16, GPUs) runs timm's forward."""
 
     def forward(self, x: Tensor, attn_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
         if attn_mask is None and not is_causal:

@@ -1,4 +1,5 @@
-"""Float32 transformer blocks on ONNX Runtime's CPU kernels, where onnxruntime is installed.
+"""Transformer blocks on ONNX Runtime's CPU kernels, where onnxruntime is installed: exact's
+float32 blocks, and the blocks of `fast`'s int8 copies.
 
 Why: ORT's own GEMM kernels (MLAS) run the short token sequences MAE has at batch 1 faster than
 torch's, oneDNN included. Measured on a 2-core AMD EPYC (AVX2; torch 2.14, onnxruntime 1.32),
@@ -16,13 +17,20 @@ building a session per block takes ViT-B 0.7-0.8 s, ViT-L 2.3 s in all (the pred
 on its warm-up thread for wide models). Attention is ORT's MultiHeadAttention (3-6% faster than
 the same math in standard ops).
 
+Int8 copies (precision.build_model) get sessions too (attach_int8): the same graph with
+DynamicQuantizeMatMul for the linear layers, weights quantized here from the float32 model to 7
+bits per output channel, activations to uint8 per call. Interleaved on the same machine against
+exact on ORT: ViT-B/16 1.64x (torch's fbgemm int8 1.47x), rel L2 2.2e-2 (torch's 2.9e-2); ViT-L/16
+1.75x (1.66x), 2.4e-2 (3.2e-2). The copy's own int8 layers stay as torch's fallback.
+
 One session per block, so a reconstruction still stops between blocks when cancelled, and a
 model's blocks move over one at a time while another thread builds their sessions.
 
 A session runs a block only while it computes what the block's torch forward computes: float32
 CPU input, no autograd, no autocast, `cpu_blocks` switched on (its `disabled()` turns this off
 too), the same parameter tensors unchanged since the session was built (their version counters:
-a training step or load_state_dict writes them in place), and the calling thread's torch thread
+a training step or load_state_dict writes them in place; for int8 copies the norms' tensors and
+the quantized layers' packed weights), and the calling thread's torch thread
 count equal to the session's (ORT's thread count is fixed per session). Anything else runs on
 torch. ORT's workers sleep when idle instead of spinning: spinning took the cores the GUI thread
 and torch's own steps needed (gain 1.02-1.22x instead of ~1.3x).
@@ -46,6 +54,10 @@ from . import cpu_blocks
 log = logging.getLogger(__name__)
 
 OPSET = 20  # LayerNormalization and Gelu as standard ops
+MS = "com.microsoft"  # ORT's own operators: MultiHeadAttention, DynamicQuantizeMatMul
+# int8 weights keep 7 bits: without VNNI, x86's u8 x s8 multiply-add (vpmaddubsw) sums pairs into
+# int16, which 8-bit weights overflow (rel L2 0.36-0.41 measured with ORT's 8-bit default).
+INT8_WEIGHT_MAX = 63
 _build_lock = threading.Lock()
 _sessions: weakref.WeakKeyDictionary[nn.Module, _BlockSession] = weakref.WeakKeyDictionary()
 _runtime: dict[str, Any] = {}  # "ort", "onnx" once imported; "error" when they cannot be
@@ -93,14 +105,15 @@ def version() -> str | None:
 
 
 class _BlockSession:
-    """One block's ORT session and the tensors it was built on."""
+    """One block's ORT session and what it was built on. `int8_from`: the float32 block an int8
+    copy (`block`) was made from, whose weights the session quantizes itself."""
 
-    def __init__(self, block: nn.Module, threads: int) -> None:
+    def __init__(self, block: nn.Module, threads: int, int8_from: nn.Module | None = None) -> None:
         ort, onnx = _modules()  # type: ignore[misc]
         self.threads = threads
-        self.tensors = _parameters(block)
-        self.versions = [t._version for t in self.tensors]
-        graph, shared = _block_graph(onnx, block)
+        self.tracked = _tracked(block)
+        self.versions = [getattr(t, "_version", None) for t in self.tracked]
+        graph, shared = _block_graph(onnx, block, int8_from)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -115,9 +128,8 @@ class _BlockSession:
 
     def current(self, block: nn.Module) -> bool:
         """The block still has the tensors this session was built on, unchanged."""
-        now = _parameters(block)
-        pairs = zip(now, self.tensors, self.versions, strict=True)
-        return all(a is b and a._version == v for a, b, v in pairs)
+        pairs = zip(_tracked(block), self.tracked, self.versions, strict=True)
+        return all(a is b and getattr(a, "_version", None) == v for a, b, v in pairs)
 
     def __call__(self, x: Tensor) -> Tensor:
         return torch.from_numpy(self.session.run(None, {"x": x.contiguous().numpy()})[0])
@@ -129,17 +141,37 @@ def _parameters(block: nn.Module) -> list[Tensor]:
     return [t for mod in modules for t in (mod.weight, mod.bias)]
 
 
+def _linears(block: nn.Module) -> tuple[nn.Module, ...]:
+    return block.attn.qkv, block.attn.proj, block.mlp.fc1, block.mlp.fc2
+
+
+def _tracked(block: nn.Module) -> list[object]:
+    """What a session depends on: a float32 block's parameters; an int8 copy's norms and its
+    quantized layers' packed weights (objects that are replaced, never written in place)."""
+    if not _int8_block(block):
+        return list(_parameters(block))
+    norms = [t for n in (block.norm1, block.norm2) for t in (n.weight, n.bias)]
+    return norms + [layer._packed_params for layer in _linears(block)]
+
+
+def _int8_block(block: nn.Module) -> bool:
+    return all(cpu_blocks.int8_linear(layer) for layer in _linears(block))
+
+
+def _attention_fits(block: nn.Module) -> bool:
+    a = block.attn
+    head_dim = block.norm1.normalized_shape[-1] // a.num_heads
+    return math.isclose(a.scale, head_dim**-0.5, rel_tol=1e-6)
+
+
 def _fits(block: nn.Module) -> bool:
     """The block the graph describes: float32 nn.Linear (with bias) and LayerNorm on the CPU,
     attention scaled by 1/sqrt(head dim) as MultiHeadAttention is. Like cpu_blocks, this runs
     only for MAEBlock, which has none of timm's extras (layer scale, drop path, q/k norms)."""
-    a, m = block.attn, block.mlp
-    if not math.isclose(a.scale, (a.qkv.in_features // a.num_heads) ** -0.5, rel_tol=1e-6):
-        return False
-    linears = (a.qkv, a.proj, m.fc1, m.fc2)
     norms = (block.norm1, block.norm2)
     return (
-        all(type(x) is nn.Linear and x.bias is not None for x in linears)
+        _attention_fits(block)
+        and all(type(x) is nn.Linear and x.bias is not None for x in _linears(block))
         and all(type(n) is nn.LayerNorm and n.elementwise_affine and n.bias is not None for n in norms)
         and all(t.dtype == torch.float32 and t.device.type == "cpu" for t in _parameters(block))
     )
@@ -151,25 +183,54 @@ def attach(model: nn.Module, threads: int | None = None) -> int:
     run on ORT now; 0 where onnxruntime is missing or the packed weights would not fit in
     MEMORY_SHARE of the free memory (logged). Safe to call from another thread while the
     model runs: each block switches when its session is ready."""
-    if _modules() is None:
+    blocks = [b for b in (*model.blocks, *model.decoder_blocks) if _fits(b)]
+    return _build([(b, None) for b in blocks], threads, bytes_per_weight=4)
+
+
+def attach_int8(copy: nn.Module, source: nn.Module, threads: int | None = None) -> int:
+    """Build int8 sessions for the blocks of `copy`, a dynamic-int8 copy of the float32 model
+    `source` (precision.build_model), from source's weights: 7-bit per-output-channel weights,
+    activations quantized per call (ORT's DynamicQuantizeMatMul). Returns how many of copy's
+    blocks run on ORT now (0: none, as for attach). They replace torch's fbgemm int8 matmuls,
+    whose per-tensor 8-bit weights they do not reproduce: the copy's error against float32 is
+    what `fast` measures and reports."""
+    pairs = [
+        (b, src)
+        for b, src in zip(
+            (*copy.blocks, *copy.decoder_blocks), (*source.blocks, *source.decoder_blocks), strict=True
+        )
+        if _int8_block(b) and _attention_fits(b) and _fits(src)
+    ]
+    return _build(pairs, threads, bytes_per_weight=1)
+
+
+def _build(
+    pairs: list[tuple[nn.Module, nn.Module | None]], threads: int | None, bytes_per_weight: int
+) -> int:
+    """Sessions for (block, int8_from) pairs that have none or a stale one."""
+    if _modules() is None or not pairs:
         return 0
     threads = threads or torch.get_num_threads()
-    blocks = [b for b in (*model.blocks, *model.decoder_blocks) if _fits(b)]
-    packed = sum(t.numel() * t.element_size() for b in blocks if b not in _sessions for t in _parameters(b))
+    todo = [(b, src) for b, src in pairs if not _ready(b, threads)]
+    packed = sum(layer.in_features * layer.out_features for b, src in todo for layer in _linears(src or b))
     free = available_memory()
-    if free is not None and packed > free * MEMORY_SHARE:
+    if free is not None and packed * bytes_per_weight > free * MEMORY_SHARE:
         log.warning(
             "blocks stay on torch: ONNX Runtime's packed weights would take %d MB of the %d MB free",
-            packed >> 20,
+            (packed * bytes_per_weight) >> 20,
             free >> 20,
         )
         return 0
     with _build_lock:
-        for block in blocks:
-            s = _sessions.get(block)
-            if s is None or s.threads != threads or not s.current(block):
-                _sessions[block] = _BlockSession(block, threads)
-    return len(blocks)
+        for block, src in todo:
+            if not _ready(block, threads):
+                _sessions[block] = _BlockSession(block, threads, src)
+    return len(pairs)
+
+
+def _ready(block: nn.Module, threads: int) -> bool:
+    s = _sessions.get(block)
+    return s is not None and s.threads == threads and s.current(block)
 
 
 def available_memory() -> int | None:
@@ -213,12 +274,13 @@ def session_for(block: nn.Module, x: Tensor) -> _BlockSession | None:
     return s if s.current(block) else None
 
 
-def _block_graph(onnx: Any, block: nn.Module) -> tuple[Any, dict[str, Tensor]]:
+def _block_graph(onnx: Any, block: nn.Module, int8_from: nn.Module | None) -> tuple[Any, dict[str, Tensor]]:
     """(ModelProto of timm's pre-norm block on x [N, T, D] -> y [N, T, D], {initializer name:
-    the block's tensor it stands for})."""
+    the block's tensor it stands for}). With `int8_from`, the linear layers are int8 copies of
+    its weights (in the model itself: they are new arrays)."""
     helper, FLOAT = onnx.helper, onnx.TensorProto.FLOAT
     attn, mlp = block.attn, block.mlp
-    D, H = attn.qkv.in_features, attn.num_heads
+    D, H = block.norm1.normalized_shape[-1], attn.num_heads
     nodes: list[Any] = []
     inits: list[Any] = []
     shared: dict[str, Tensor] = {}
@@ -245,11 +307,24 @@ def _block_graph(onnx: Any, block: nn.Module) -> tuple[Any, dict[str, Tensor]]:
         scale, bias = share(name + ".weight", layer.weight), share(name + ".bias", layer.bias)
         return node("LayerNormalization", [x, scale, bias], name, axis=-1, epsilon=layer.eps)
 
-    def linear(name: str, layer: nn.Linear, x: str, residual: str | None = None) -> str:
-        w, b = share(name + ".weight", layer.weight), share(name + ".bias", layer.bias)
-        if residual is None:
-            return node("Gemm", [x, w, b], name, transB=1)
-        return node("Add", [node("Gemm", [x, w, b], name + ".out", transB=1), residual], name)
+    def embed(name: str, values: Tensor) -> str:
+        t = values.detach().contiguous()
+        kind = onnx.TensorProto.INT8 if t.dtype == torch.int8 else FLOAT
+        inits.append(helper.make_tensor(name, kind, list(t.shape), t.numpy().tobytes(), raw=True))
+        return name
+
+    def linear(name: str, layer: nn.Module, x: str, residual: str | None = None) -> str:
+        out = name if residual is None else name + ".out"
+        if int8_from is None:
+            w, b = share(name + ".weight", layer.weight), share(name + ".bias", layer.bias)
+            node("Gemm", [x, w, b], out, transB=1)
+        else:
+            source = dict(zip(_linears(block), _linears(int8_from), strict=True))[layer]
+            q, scale = quantize_weight(source.weight)
+            inputs = [x, embed(name + ".q", q.t()), embed(name + ".scale", scale)]
+            inputs += [embed(name + ".zero", torch.zeros_like(scale, dtype=torch.int8))]
+            node("DynamicQuantizeMatMul", [*inputs, embed(name + ".bias", source.bias)], out, domain=MS)
+        return out if residual is None else node("Add", [out, residual], name)
 
     flat = const("flat", [-1, D])
     shape = node("Shape", ["x"], "shape")  # [N, T, D]
@@ -258,7 +333,7 @@ def _block_graph(onnx: Any, block: nn.Module) -> tuple[Any, dict[str, Tensor]]:
     nt = node("Slice", [shape, const("start", [0]), const("stop", [2])], "nt")
     qkv = node("Reshape", [qkv, node("Concat", [nt, const("3d", [3 * D])], "qkv.shape", axis=0)], "qkv3d")
     nodes.append(helper.make_node("Split", [qkv], ["q", "k", "v"], axis=-1, num_outputs=3))
-    y = node("MultiHeadAttention", ["q", "k", "v"], "attn", domain="com.microsoft", num_heads=H)
+    y = node("MultiHeadAttention", ["q", "k", "v"], "attn", domain=MS, num_heads=H)
     x = linear("proj", attn.proj, node("Reshape", [y, flat], "attn2d"), residual=x)
     y = node("Gelu", [linear("fc1", mlp.fc1, norm("norm2", block.norm2, x))], "gelu")  # erf GELU
     y = node("Reshape", [linear("fc2", mlp.fc2, y, residual=x), shape], "y")
@@ -269,5 +344,14 @@ def _block_graph(onnx: Any, block: nn.Module) -> tuple[Any, dict[str, Tensor]]:
         [helper.make_tensor_value_info("y", FLOAT, ["N", "T", D])],
         inits,
     )
-    opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
+    opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid(MS, 1)]
     return helper.make_model(graph, opset_imports=opsets), shared
+
+
+def quantize_weight(weight: Tensor) -> tuple[Tensor, Tensor]:
+    """weight [out, in] float32 -> (int8 [out, in] in [-INT8_WEIGHT_MAX, INT8_WEIGHT_MAX], scale
+    [out] float32): symmetric, one scale per output channel."""
+    w = weight.detach().float()
+    scale = (w.abs().amax(dim=1) / INT8_WEIGHT_MAX).clamp(min=torch.finfo(torch.float32).tiny)
+    q = torch.round(w / scale[:, None]).clamp(-INT8_WEIGHT_MAX, INT8_WEIGHT_MAX).to(torch.int8)
+    return q, scale

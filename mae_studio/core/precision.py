@@ -19,6 +19,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from . import ort_blocks
+
 PRECISIONS = ("exact", "fast")  # what the GUI and CLI offer
 VARIANTS = ("fp32", "tf32", "bf16", "bf16-autocast", "int8", "int8-encoder")  # what `fast` may be
 
@@ -140,7 +142,10 @@ def build_model(model: nn.Module, variant: Variant) -> nn.Module:
 
             spec = {variant.int8_scope: default_dynamic_qconfig} if variant.int8_scope else {nn.Linear}
             # inplace on our copy: quantize_dynamic would otherwise copy the whole model again
-            return quantize_dynamic(copy.deepcopy(model), spec, dtype=torch.qint8, inplace=True).eval()
+            quantized = quantize_dynamic(copy.deepcopy(model), spec, dtype=torch.qint8, inplace=True).eval()
+        # its blocks on ONNX Runtime's int8 kernels where installed (faster, and a smaller error)
+        ort_blocks.attach_int8(quantized, model)
+        return quantized
     return copy.deepcopy(model).to(variant.dtype).eval()
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from mae_studio.core import cpu_blocks
+from mae_studio.core import cpu_blocks, ort_blocks
 from mae_studio.core.baseline import reference_forward
 from mae_studio.core.precision import build_model, resolve
 from mae_studio.core.predictor import Predictor
@@ -123,7 +123,7 @@ def test_int8_copies_take_the_block_path_and_compute_what_timm_does(monkeypatch)
     imgs = torch.randn(1, 3, 64, 64)
     mask = torch.zeros(1, 16)
     mask[:, :12] = 1
-    with torch.inference_mode():
+    with torch.inference_mode(), ort_blocks.disabled():  # torch's int8, as without onnxruntime
         assert cpu_blocks.usable(torch.randn(1, 5, 64), q.blocks[0])
         fast = q(imgs, mask)
         assert len(calls) == 4 * (len(q.blocks) + len(q.decoder_blocks))  # qkv, proj, fc1, fc2 each

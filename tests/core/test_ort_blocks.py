@@ -144,15 +144,46 @@ def test_runs_only_where_it_computes_the_same():
         assert ort_blocks.session_for(block, x) is not None
 
 
-def test_copies_have_no_sessions():
+def test_copies_have_no_sessions_of_their_own():
     model = _model()
     ort_blocks.attach(model)
     assert ort_blocks.attached(copy.deepcopy(model)) == 0
-    int8 = build_model(model, variant_named("int8"))
-    assert ort_blocks.attach(int8) == 0  # int8 layers are not the graph's float32 Gemm
-    assert ort_blocks.attached(int8) == 0
     ort_blocks.detach(model)
     assert ort_blocks.attached(model) == 0
+
+
+def test_int8_copies_run_on_onnx_runtime_int8(monkeypatch):
+    model = _model()
+    int8 = build_model(model, variant_named("int8"))  # its sessions are built with it
+    assert ort_blocks.attached(int8) == 4
+    assert ort_blocks.attach(int8) == 0  # not the float32 graph's Gemm layers
+    calls = _count_sessions(monkeypatch)
+    imgs = torch.randn(2, 3, 64, 64)
+    mask = torch.zeros(2, 16)
+    mask[:, :12] = 1
+    with torch.inference_mode():
+        ours = int8(imgs, mask)
+        assert len(calls) == 4
+        with ort_blocks.disabled():
+            torch_int8 = int8(imgs, mask)  # fbgemm's per-tensor 8-bit weights
+        exact = model(imgs, mask)
+    rel = float((ours - exact).norm() / exact.norm())
+    assert 0 < rel < 5e-2  # quantized, within fast's bound
+    assert not torch.equal(ours, torch_int8)  # ORT's own 7-bit per-channel weights, not torch's
+    layer = int8.blocks[0].mlp.fc1
+    layer._packed_params = copy.deepcopy(layer._packed_params)  # new weights: the session is stale
+    with torch.inference_mode():
+        assert ort_blocks.session_for(int8.blocks[0], torch.randn(1, 5, SMALL.embed_dim)) is None
+        assert ort_blocks.session_for(int8.blocks[1], torch.randn(1, 5, SMALL.embed_dim)) is not None
+
+
+def test_int8_weights_keep_seven_bits_per_output_channel():
+    w = torch.tensor([[0.4, -1.0, 0.25], [10.0, 2.5, -4.0]])
+    q, scale = ort_blocks.quantize_weight(w)
+    assert q.dtype == torch.int8 and int(q.abs().max()) == ort_blocks.INT8_WEIGHT_MAX == 63
+    torch.testing.assert_close(scale, torch.tensor([1.0, 10.0]) / 63)
+    assert q.tolist() == [[25, -63, 16], [63, 16, -25]]
+    torch.testing.assert_close(q.float() * scale[:, None], w, atol=float(scale.max()) / 2, rtol=0)
 
 
 def test_predictor_moves_narrow_models_at_once_and_wide_ones_when_asked(monkeypatch):
