@@ -262,3 +262,14 @@ def test_available_memory_reads_the_system():
         assert isinstance(free, int) and 0 < free <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     else:
         assert free is None
+
+
+def test_models_made_under_inference_mode_run_there_too():
+    """Inference tensors keep no version counter: their sessions are still built and used."""
+    with torch.inference_mode():
+        model = MaskedAutoencoderViT(SMALL).eval()
+        int8 = build_model(model, variant_named("int8"))
+        assert ort_blocks.attach(model) == 4 and ort_blocks.attached(int8) == 4
+        x = torch.randn(1, 5, SMALL.embed_dim)
+        assert ort_blocks.session_for(model.blocks[0], x) is not None
+        assert ort_blocks.session_for(int8.blocks[0], x) is not None
