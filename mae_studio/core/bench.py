@@ -5,7 +5,8 @@ Paths (all batch 1, timed to the prediction being ready on the host side of the 
 - `exact, all tokens`: model.forward_all_tokens, the encoder over every patch (no MAE saving).
 - `exact`: Predictor.predict in float32 — the speed-up base (1.00x). On a CPU with onnxruntime
   its transformer blocks run on ONNX Runtime (ort_blocks.py), and `exact, torch blocks` is the
-  same call with them on torch (cpu_blocks.py), for the gain.
+  same call with them on torch (cpu_blocks.py), for the gain; `fast (int8), torch blocks` the
+  same for fast's int8 copy.
 - `exact, reconstruct()`: the same plus turning it into images and errors (what the GUI gets).
 - `fast (<variant>)`, its `reconstruct()`, and any extra variants asked for (bf16, int8...).
 - On CUDA, each Predictor path eager and with CUDA graphs.
@@ -38,7 +39,7 @@ from .model import MaskedAutoencoderViT
 from .predictor import Predictor
 
 ALL_TOKENS = "exact, all tokens"
-TORCH_BLOCKS = "exact, torch blocks"
+TORCH_BLOCKS = ", torch blocks"  # the same call with ONNX Runtime's sessions off
 STROKE_SHARE = 0.05  # the patches a stroke removed, for the preview rows
 PREVIEW = " preview, decoder only"
 
@@ -114,8 +115,10 @@ def _paths(
         paths.append(_Path(ALL_TOKENS, lambda: model.forward_all_tokens(imgs, flat)))
     for label, pred in predictors.items():
         paths.append(_Path(label, lambda p=pred: p.predict(mask)))
-        if label == "exact" and pred.runtime != "torch":
-            paths.append(_Path(TORCH_BLOCKS, lambda p=pred: _on_torch(p, mask)))
+        # fast on fp32 is exact's engine: its torch row would repeat exact's
+        own = label == "exact" or (label == "fast" and pred.variant.name != "fp32")
+        if own and pred.runtime != "torch":
+            paths.append(_Path(f"{label}{TORCH_BLOCKS}", lambda p=pred: _on_torch(p, mask)))
         if label in ("exact", "fast") or label.startswith(("exact +", "fast +")):
             paths.append(
                 _Path(f"{label}, reconstruct()", lambda p=pred: p.reconstruct(mask), returns_pred=False)

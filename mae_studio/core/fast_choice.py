@@ -13,8 +13,9 @@ L2 ~8e-3) measured 1.05-1.6x exact on a 2-core AVX2 EPYC against int8's 1.7-2.0x
 tried either (`mae-studio bench --variants int8-encoder` times it). Float32 itself (exact) is
 the choice when nothing beats it.
 
-Keyed by CPU model name, torch version, what exact's float32 blocks run on (ONNX Runtime once
-ort_blocks moved them, else torch), threads and the architecture (not the weights: speed
+Keyed by CPU model name, torch version, what the blocks run on (the onnxruntime version where it
+is installed: measure moves exact's blocks there first, as they will run; else torch), threads and
+the architecture (not the weights: speed
 depends on shapes only; the error bound is checked on the weights measured first). A cache
 file that cannot be read or parsed is logged and measured again.
 """
@@ -44,9 +45,9 @@ from .precision import Variant, compute_mode, cpu_has_native_bf16, cpu_name, int
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "fast_choice.json"
-# 2: int8 blocks skip timm's modules and exact runs GELU apart (cpu_blocks); 3: the runtime
-# exact's blocks run on (ort_blocks) is part of the key. Choices measured on older paths are
-# measured again.
+# 2: int8 blocks skip timm's modules and exact runs GELU apart (cpu_blocks); 3: the blocks on
+# ONNX Runtime (ort_blocks), whose version is part of the key, and int8 in the blocks only.
+# Choices measured on older paths are measured again.
 CACHE_VERSION = 3
 FAST_REL_L2_BOUND = 5e-2  # ||pred - exact pred|| / ||exact pred||; int8 measures 2-3e-2, bf16 ~7e-3
 MEASURE_RATIO = 0.75
@@ -92,7 +93,8 @@ def cache_key(model: MaskedAutoencoderViT) -> str:
         f"p{c.patch_size} {c.img_size}px enc {c.depth}x{c.embed_dim}/{c.num_heads} "
         f"dec {c.decoder_depth}x{c.decoder_embed_dim}/{c.decoder_num_heads} mlp {c.mlp_ratio:g}"
     )
-    runtime = f"onnxruntime {ort_blocks.version()}" if ort_blocks.attached(model) else "torch blocks"
+    version = ort_blocks.version()
+    runtime = f"onnxruntime {version}" if version else "torch blocks"
     threads = torch.get_num_threads()
     return f"{cpu_name()} | torch {torch.__version__} | {runtime} | {threads} threads | {arch}"
 
@@ -127,6 +129,7 @@ def measure(model: MaskedAutoencoderViT) -> tuple[Choice, dict[str, Engine]]:
     the time: blocks are all alike, so a forward takes depth x encoder block + decoder_depth x
     decoder block plus small steps every variant shares, and single blocks give many rounds in
     the time of a few forwards."""
+    ort_blocks.attach(model)  # exact's blocks as they will run (a no-op where they already do)
     start = time.perf_counter()
     device = torch.device("cpu")
     engines = {"fp32": Engine(model, variant_named("fp32"), device)}

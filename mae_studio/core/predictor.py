@@ -156,7 +156,6 @@ class Predictor:
         built: dict[str, Engine] = {}
         if precision == "fast" and self.device.type == "cpu":
             with self._fast_lock:  # waits for a measurement on the warm-up thread rather than repeating it
-                self.prepare_runtime()  # exact is measured as it runs
                 variant, built = fast_choice.choose(self.model)  # measured once per CPU and model shape
         else:
             variant = resolve(precision, self.device)
@@ -436,16 +435,17 @@ class Predictor:
 
     @property
     def runtime(self) -> str:
-        """What the float32 blocks run on: 'onnxruntime <version>' once prepare_runtime moved
-        them, else 'torch'."""
-        if self.device.type == "cpu" and ort_blocks.attached(self.model):
+        """What the current precision's transformer blocks run on: 'onnxruntime <version>' (float32
+        once prepare_runtime moved them, int8 copies from their build), else 'torch'."""
+        if self.device.type == "cpu" and ort_blocks.attached(self._engine.model):
             return f"onnxruntime {ort_blocks.version()}"
         return "torch"
 
     def prepare_fast(self, threads: int | None = None) -> None:
-        """prepare_runtime, then build the engine `fast` is on this CPU, measuring the choice first
-        where this CPU, torch and architecture have none yet (fast_choice), so that a brush
-        stroke's first preview finds it ready. Meant for the warm-up thread: `threads`, the model
+        """Build the engine `fast` is on this CPU, measuring the choice first where this CPU,
+        torch and architecture have none yet (fast_choice, which moves exact's blocks onto ONNX
+        Runtime first), so that a brush stroke's first preview finds it ready; then
+        prepare_runtime. Meant for the warm-up thread: `threads`, the model
         thread's count, is set on this thread first (the choice is cached per thread count). The
         model is only read; the lock is held to add the engine."""
         if self.device.type != "cpu":
@@ -453,17 +453,17 @@ class Predictor:
         if threads:
             torch.set_num_threads(threads)
         with self._fast_lock:
-            self.prepare_runtime(threads)
             variant, built = fast_choice.choose(self.model)
-            if variant.name in self._engines:
-                return
-            engine = built.get(variant.name) or Engine(self.model, variant, self.device)
-            with self._lock:
-                self._engines.setdefault(variant.name, engine)
+            if variant.name not in self._engines:
+                engine = built.get(variant.name) or Engine(self.model, variant, self.device)
+                with self._lock:
+                    self._engines.setdefault(variant.name, engine)
+        # after the lock: a stroke's previews (fast) need not wait for exact's sessions
+        self.prepare_runtime(threads)
 
     def start_warm_up(self, counts: Iterable[int] | None = None) -> threading.Thread | None:
         """warm_up on a daemon thread (call after a model loads, on the model's thread); on a CPU,
-        prepare_fast (after prepare_runtime) when fast was chosen before or the model is at least
+        prepare_fast (and prepare_runtime) when fast was chosen before or the model is at least
         MEASURE_AFTER_LOAD_WIDTH wide (big enough to preview with fast while the brush moves: its
         choice is measured now, not during the first stroke); None when there is nothing to do.
         stop_warm_up() ends it at the next count (waits for a fast engine being built or
@@ -474,6 +474,11 @@ class Predictor:
         )
         if not self.use_cuda_graphs and not cpu_fast:
             return None
+        if cpu_fast:
+            # ONNX Runtime's modules are imported here, on the model's thread before its first
+            # result: onnx's import holds the GIL for ~0.8 s (ml_dtypes' extension), which on the
+            # warm-up thread stalled the window during the first brush stroke
+            ort_blocks.available()
         self.stop_warm_up()
         self._warm_stop.clear()
         target, args = (

@@ -38,7 +38,7 @@ def test_bench_rows_and_ratios(checkpoint):
             "reference-style fp32",
             ALL_TOKENS,
             "exact",
-            TORCH_BLOCKS,
+            "exact" + TORCH_BLOCKS,
             "exact, reconstruct()",
         ]
         assert f"fast ({fast})" in paths and f"fast ({fast}), reconstruct()" in paths
@@ -47,7 +47,11 @@ def test_bench_rows_and_ratios(checkpoint):
         exact = by_path["exact"]
         assert exact.speedup == 1.0 and exact.rel_l2 == 0.0 and exact.dpsnr == 0.0
         assert by_path["reference-style fp32"].rel_l2 < 1e-5  # the same function, other code
-        assert by_path[TORCH_BLOCKS].rel_l2 < 1e-5
+        assert by_path["exact" + TORCH_BLOCKS].rel_l2 < 1e-5
+        if fast == "int8":  # its int8 copy on torch's int8 beside it
+            assert 0 < by_path[f"fast ({fast})" + TORCH_BLOCKS].rel_l2 < 0.06
+        else:
+            assert f"fast ({fast})" + TORCH_BLOCKS not in by_path
         assert math.isnan(by_path[ALL_TOKENS].rel_l2)  # a different function: no error shown
         for row in group:
             t = row.timing
@@ -69,9 +73,9 @@ def test_bench_command_prints_the_table(checkpoint, capsys):
     assert "fast on cpu:" in out and "CPU:" in out
     assert "fast, as chosen on this machine:\n  tiny.safetensors on cpu: " in out
     rows = _table_rows(out)
-    assert (
-        len(rows) == 9
-    )  # reference, all tokens, exact (ONNX Runtime, torch blocks, reconstruct), fast x2, previews
+    fast_int8 = any(r[3] == "fast (int8)" for r in rows)  # then also on torch's int8: one row more
+    # reference, all tokens, exact (on ONNX Runtime, on torch blocks, reconstruct), fast x2, 2 previews
+    assert len(rows) == 9 + fast_int8
     exact = next(r for r in rows if r[3] == "exact")
     assert exact[0] == "tiny.safetensors" and exact[1] == "cpu" and exact[2] == "75%"
     assert exact[4] == "2" and exact[7] == "1.00x" and exact[8] == "0.0e+00"

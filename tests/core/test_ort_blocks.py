@@ -233,12 +233,13 @@ def test_without_onnx_runtime_blocks_run_on_torch(monkeypatch):
     assert np.isfinite(result.masked_mse)
 
 
-def test_fast_choice_is_keyed_by_what_exact_runs_on():
+def test_fast_choice_measures_exact_on_onnx_runtime_and_says_so_in_its_key(monkeypatch):
     model = _model()
-    on_torch = fast_choice.cache_key(model)
-    ort_blocks.attach(model)
-    on_ort = fast_choice.cache_key(model)
-    assert "torch blocks" in on_torch and f"onnxruntime {ort_blocks.version()}" in on_ort
+    assert f"| onnxruntime {ort_blocks.version()} |" in fast_choice.cache_key(model)
+    fast_choice.measure(model)
+    assert ort_blocks.attached(model) == 4  # exact was timed as it runs
+    monkeypatch.setattr(ort_blocks, "_runtime", {"error": "No module named 'onnxruntime'"})
+    assert "| torch blocks |" in fast_choice.cache_key(model)
 
 
 def test_blocks_stay_on_torch_when_memory_is_short(monkeypatch, caplog):
