@@ -2,7 +2,8 @@
 chosen by measurement the first time a model architecture meets this CPU and torch, and
 remembered in the data folder (fast_choice.json) so later starts take it at once.
 
-The measurement (a second or two, plus building the int8 copy: ~1 s for ViT-B, ~4 s for ViT-L)
+The measurement (a second or two, plus building the int8 copy and its ONNX Runtime sessions:
+~3.5 s for ViT-B, ~7 s for ViT-L on 2 cores)
 runs `exact` and each candidate on the model at hand, at batch 1 on a sample photo with 75% of
 the patches removed (`measure` says how), and keeps the fastest candidate whose prediction stays
 within FAST_REL_L2_BOUND of exact's (relative L2). Candidates: dynamic int8 linear layers (on
@@ -15,9 +16,8 @@ the choice when nothing beats it.
 
 Keyed by CPU model name, torch version, what the blocks run on (the onnxruntime version where it
 is installed: measure moves exact's blocks there first, as they will run; else torch), threads and
-the architecture (not the weights: speed
-depends on shapes only; the error bound is checked on the weights measured first). A cache
-file that cannot be read or parsed is logged and measured again.
+the architecture (not the weights: speed depends on shapes only; the error bound is checked on the
+weights measured first). A cache file that cannot be read or parsed is logged and measured again.
 """
 
 from __future__ import annotations

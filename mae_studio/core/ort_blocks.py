@@ -44,7 +44,7 @@ import logging
 import math
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -187,14 +187,17 @@ def _fits(block: nn.Module) -> bool:
     )
 
 
-def attach(model: nn.Module, threads: int | None = None) -> int:
+def attach(
+    model: nn.Module, threads: int | None = None, should_stop: Callable[[], bool] | None = None
+) -> int:
     """Build sessions for the model's encoder and decoder blocks that have none (or a stale one),
     for `threads` intra-op threads (default: this thread's torch count). Returns how many blocks
     run on ORT now; 0 where onnxruntime is missing or the packed weights would not fit in
     MEMORY_SHARE of the free memory (logged). Safe to call from another thread while the
-    model runs: each block switches when its session is ready."""
+    model runs: each block switches when its session is ready. `should_stop` turning true ends
+    the building between blocks (the rest stay on torch)."""
     blocks = [b for b in (*model.blocks, *model.decoder_blocks) if _fits(b)]
-    return _build([(b, None) for b in blocks], threads, bytes_per_weight=4)
+    return _build([(b, None) for b in blocks], threads, 4, should_stop)
 
 
 def attach_int8(copy: nn.Module, source: nn.Module, threads: int | None = None) -> int:
@@ -211,13 +214,17 @@ def attach_int8(copy: nn.Module, source: nn.Module, threads: int | None = None) 
         )
         if _int8_block(b) and _attention_fits(b) and _fits(src)
     ]
-    return _build(pairs, threads, bytes_per_weight=1)
+    return _build(pairs, threads, 1, None)
 
 
 def _build(
-    pairs: list[tuple[nn.Module, nn.Module | None]], threads: int | None, bytes_per_weight: int
+    pairs: list[tuple[nn.Module, nn.Module | None]],
+    threads: int | None,
+    bytes_per_weight: int,
+    should_stop: Callable[[], bool] | None,
 ) -> int:
-    """Sessions for (block, int8_from) pairs that have none or a stale one."""
+    """Sessions for (block, int8_from) pairs that have none or a stale one; returns how many of
+    the pairs have one."""
     if _modules() is None or not pairs:
         return 0
     threads = threads or torch.get_num_threads()
@@ -233,9 +240,11 @@ def _build(
         return 0
     with _build_lock:
         for block, src in todo:
+            if should_stop is not None and should_stop():
+                break
             if not _ready(block, threads):
                 _sessions[block] = _BlockSession(block, threads, src)
-    return len(pairs)
+    return sum(_ready(b, threads) for b, _ in pairs)
 
 
 def _ready(block: nn.Module, threads: int) -> bool:

@@ -445,9 +445,9 @@ class Predictor:
         """Build the engine `fast` is on this CPU, measuring the choice first where this CPU,
         torch and architecture have none yet (fast_choice, which moves exact's blocks onto ONNX
         Runtime first), so that a brush stroke's first preview finds it ready; then
-        prepare_runtime. Meant for the warm-up thread: `threads`, the model
-        thread's count, is set on this thread first (the choice is cached per thread count). The
-        model is only read; the lock is held to add the engine."""
+        prepare_runtime, which stop_warm_up ends between blocks. Meant for the warm-up thread:
+        `threads`, the model thread's count, is set on this thread first (the choice is cached
+        per thread count). The model is only read; the lock is held to add the engine."""
         if self.device.type != "cpu":
             return
         if threads:
@@ -459,7 +459,8 @@ class Predictor:
                 with self._lock:
                     self._engines.setdefault(variant.name, engine)
         # after the lock: a stroke's previews (fast) need not wait for exact's sessions
-        self.prepare_runtime(threads)
+        if not self._warm_stop.is_set():
+            ort_blocks.attach(self.model, threads, should_stop=self._warm_stop.is_set)
 
     def start_warm_up(self, counts: Iterable[int] | None = None) -> threading.Thread | None:
         """warm_up on a daemon thread (call after a model loads, on the model's thread); on a CPU,

@@ -274,3 +274,16 @@ def test_models_made_under_inference_mode_run_there_too():
         x = torch.randn(1, 5, SMALL.embed_dim)
         assert ort_blocks.session_for(model.blocks[0], x) is not None
         assert ort_blocks.session_for(int8.blocks[0], x) is not None
+
+
+def test_building_stops_between_blocks_when_asked():
+    model = _model()
+    built: list[int] = []
+
+    def stop() -> bool:
+        built.append(1)
+        return len(built) > 2  # two blocks built, then asked to stop
+
+    assert ort_blocks.attach(model, should_stop=stop) == 2
+    assert ort_blocks.attached(model) == 2
+    assert ort_blocks.attach(model) == 4  # the rest later
