@@ -8,7 +8,7 @@ whole predictions at 75% removed against the reference-style path, interleaved i
 0.59-0.64x against 0.72-0.80x; the shipped 192-wide model 0.65-0.69x against 1.00x. The results
 agree with torch's to summation order (ViT-B/L max |diff| ~4e-6, rel L2 ~1e-6).
 
-How: each block becomes a small ONNX graph built here (onnx's helper; nothing is exported or
+How: each block becomes a small ONNX graph built here (onnx_proto.py; nothing is exported or
 written to disk) whose weights are the block's own float32 tensors, handed to ORT without a copy
 (add_external_initializers). The linear layers are Gemm with transB, so torch's [out, in]
 layout is used as it is. ORT packs the weights once for its kernels when the session is built:
@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import struct
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -51,6 +52,7 @@ import torch
 from torch import Tensor, nn
 
 from . import cpu_blocks
+from . import onnx_proto as proto
 
 log = logging.getLogger(__name__)
 
@@ -61,30 +63,29 @@ MS = "com.microsoft"  # ORT's own operators: MultiHeadAttention, DynamicQuantize
 INT8_WEIGHT_MAX = 63
 _build_lock = threading.Lock()
 _sessions: weakref.WeakKeyDictionary[nn.Module, _BlockSession] = weakref.WeakKeyDictionary()
-_runtime: dict[str, Any] = {}  # "ort", "onnx" once imported; "error" when they cannot be
+_runtime: dict[str, Any] = {}  # "ort" once imported; "error" when it cannot be
 _state = {"enabled": True}
 # Sessions are built only while their packed weights (about the block weights' size) fit in this
 # share of the memory free: a big model on a small machine keeps torch's speed, not swap.
 MEMORY_SHARE = 0.5
 
 
-def _modules() -> tuple[Any, Any] | None:
-    """(onnxruntime, onnx) imported on first use (not at start: ~0.3 s), or None where missing."""
+def _onnxruntime() -> Any | None:
+    """onnxruntime, imported on first use (not at start: ~0.15 s), or None where missing."""
     if "ort" not in _runtime and "error" not in _runtime:
         try:
-            import onnx
             import onnxruntime
         except ImportError as e:
             _runtime["error"] = str(e)
             log.info("ONNX Runtime unavailable, blocks run on torch: %s", e)
         else:
-            _runtime.update(ort=onnxruntime, onnx=onnx)
-    return (_runtime["ort"], _runtime["onnx"]) if "ort" in _runtime else None
+            _runtime["ort"] = onnxruntime
+    return _runtime.get("ort")
 
 
 def available() -> bool:
-    """onnxruntime and onnx can be imported."""
-    return _modules() is not None
+    """onnxruntime can be imported."""
+    return _onnxruntime() is not None
 
 
 @contextlib.contextmanager
@@ -101,8 +102,8 @@ def disabled() -> Iterator[None]:
 
 def version() -> str | None:
     """onnxruntime's version where available."""
-    modules = _modules()
-    return None if modules is None else modules[0].__version__
+    ort = _onnxruntime()
+    return None if ort is None else ort.__version__
 
 
 class _BlockSession:
@@ -110,11 +111,11 @@ class _BlockSession:
     copy (`block`) was made from, whose weights the session quantizes itself."""
 
     def __init__(self, block: nn.Module, threads: int, int8_from: nn.Module | None = None) -> None:
-        ort, onnx = _modules()  # type: ignore[misc]
+        ort = _onnxruntime()
         self.threads = threads
         self.tracked = _tracked(block)
         self.versions = [_version(t) for t in self.tracked]
-        graph, shared = _block_graph(onnx, block, int8_from)
+        graph, shared = _block_graph(block, int8_from)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -123,9 +124,7 @@ class _BlockSession:
         # kept here: the session reads them for as long as it lives
         self._values = [ort.OrtValue.ortvalue_from_numpy(t.numpy()) for t in shared.values()]
         options.add_external_initializers(list(shared), self._values)
-        self.session = ort.InferenceSession(
-            graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
     def current(self, block: nn.Module) -> bool:
         """The block still has the tensors this session was built on, unchanged."""
@@ -225,7 +224,7 @@ def _build(
 ) -> int:
     """Sessions for (block, int8_from) pairs that have none or a stale one; returns how many of
     the pairs have one."""
-    if _modules() is None or not pairs:
+    if _onnxruntime() is None or not pairs:
         return 0
     threads = threads or torch.get_num_threads()
     todo = [(b, src) for b, src in pairs if not _ready(b, threads)]
@@ -293,44 +292,38 @@ def session_for(block: nn.Module, x: Tensor) -> _BlockSession | None:
     return s if s.current(block) else None
 
 
-def _block_graph(onnx: Any, block: nn.Module, int8_from: nn.Module | None) -> tuple[Any, dict[str, Tensor]]:
-    """(ModelProto of timm's pre-norm block on x [N, T, D] -> y [N, T, D], {initializer name:
-    the block's tensor it stands for}). With `int8_from`, the linear layers are int8 copies of
+def _block_graph(block: nn.Module, int8_from: nn.Module | None) -> tuple[bytes, dict[str, Tensor]]:
+    """(ModelProto of timm's pre-norm block on x [N, T, D] -> y [N, T, D], encoded; {initializer
+    name: the block's tensor it stands for}). With `int8_from`, the linear layers are int8 copies of
     its weights (in the model itself: they are new arrays)."""
-    helper, FLOAT = onnx.helper, onnx.TensorProto.FLOAT
     attn, mlp = block.attn, block.mlp
     D, H = block.norm1.normalized_shape[-1], attn.num_heads
-    nodes: list[Any] = []
-    inits: list[Any] = []
+    nodes: list[bytes] = []
+    inits: list[bytes] = []
     shared: dict[str, Tensor] = {}
 
-    def node(op: str, inputs: list[str], output: str, **attrs: Any) -> str:
-        nodes.append(helper.make_node(op, inputs, [output], **attrs))
+    def node(op: str, inputs: list[str], output: str, domain: str = "", **attrs: Any) -> str:
+        nodes.append(proto.node(op, inputs, [output], domain, **attrs))
         return output
 
     def const(name: str, values: list[int]) -> str:
-        inits.append(helper.make_tensor(name, onnx.TensorProto.INT64, [len(values)], values))
+        inits.append(proto.tensor(name, proto.INT64, [len(values)], struct.pack(f"<{len(values)}q", *values)))
         return name
 
-    def share(name: str, t: Tensor) -> str:
-        # declared as external data: ORT takes the tensor from add_external_initializers
-        proto = onnx.TensorProto(name=name, data_type=FLOAT, dims=list(t.shape))
-        proto.data_location = onnx.TensorProto.EXTERNAL
-        entry = proto.external_data.add()
-        entry.key, entry.value = "location", "given-at-session-build"
-        inits.append(proto)
+    def share(name: str, t: Tensor) -> str:  # ORT takes the tensor itself: add_external_initializers
+        inits.append(proto.tensor(name, proto.FLOAT, list(t.shape)))
         shared[name] = t.detach()
+        return name
+
+    def embed(name: str, values: Tensor) -> str:
+        t = values.detach().contiguous()
+        kind = proto.INT8 if t.dtype == torch.int8 else proto.FLOAT
+        inits.append(proto.tensor(name, kind, list(t.shape), t.numpy().tobytes()))
         return name
 
     def norm(name: str, layer: nn.LayerNorm, x: str) -> str:
         scale, bias = share(name + ".weight", layer.weight), share(name + ".bias", layer.bias)
-        return node("LayerNormalization", [x, scale, bias], name, axis=-1, epsilon=layer.eps)
-
-    def embed(name: str, values: Tensor) -> str:
-        t = values.detach().contiguous()
-        kind = onnx.TensorProto.INT8 if t.dtype == torch.int8 else FLOAT
-        inits.append(helper.make_tensor(name, kind, list(t.shape), t.numpy().tobytes(), raw=True))
-        return name
+        return node("LayerNormalization", [x, scale, bias], name, axis=-1, epsilon=float(layer.eps))
 
     def linear(name: str, layer: nn.Module, x: str, residual: str | None = None) -> str:
         out = name if residual is None else name + ".out"
@@ -342,7 +335,7 @@ def _block_graph(onnx: Any, block: nn.Module, int8_from: nn.Module | None) -> tu
             q, scale = quantize_weight(source.weight)
             inputs = [x, embed(name + ".q", q.t()), embed(name + ".scale", scale)]
             inputs += [embed(name + ".zero", torch.zeros_like(scale, dtype=torch.int8))]
-            node("DynamicQuantizeMatMul", [*inputs, embed(name + ".bias", source.bias)], out, domain=MS)
+            node("DynamicQuantizeMatMul", [*inputs, embed(name + ".bias", source.bias)], out, MS)
         return out if residual is None else node("Add", [out, residual], name)
 
     flat = const("flat", [-1, D])
@@ -351,20 +344,15 @@ def _block_graph(onnx: Any, block: nn.Module, int8_from: nn.Module | None) -> tu
     qkv = linear("qkv", attn.qkv, norm("norm1", block.norm1, x))
     nt = node("Slice", [shape, const("start", [0]), const("stop", [2])], "nt")
     qkv = node("Reshape", [qkv, node("Concat", [nt, const("3d", [3 * D])], "qkv.shape", axis=0)], "qkv3d")
-    nodes.append(helper.make_node("Split", [qkv], ["q", "k", "v"], axis=-1, num_outputs=3))
-    y = node("MultiHeadAttention", ["q", "k", "v"], "attn", domain=MS, num_heads=H)
+    nodes.append(proto.node("Split", [qkv], ["q", "k", "v"], axis=-1, num_outputs=3))
+    y = node("MultiHeadAttention", ["q", "k", "v"], "attn", MS, num_heads=H)
     x = linear("proj", attn.proj, node("Reshape", [y, flat], "attn2d"), residual=x)
     y = node("Gelu", [linear("fc1", mlp.fc1, norm("norm2", block.norm2, x))], "gelu")  # erf GELU
     y = node("Reshape", [linear("fc2", mlp.fc2, y, residual=x), shape], "y")
-    graph = helper.make_graph(
-        nodes,
-        "mae_block",
-        [helper.make_tensor_value_info("x", FLOAT, ["N", "T", D])],
-        [helper.make_tensor_value_info("y", FLOAT, ["N", "T", D])],
-        inits,
-    )
-    opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid(MS, 1)]
-    return helper.make_model(graph, opset_imports=opsets), shared
+    inputs = [proto.value_info("x", proto.FLOAT, ["N", "T", D])]
+    outputs = [proto.value_info("y", proto.FLOAT, ["N", "T", D])]
+    graph = proto.graph("mae_block", nodes, inputs, outputs, inits)
+    return proto.model(graph, {"": OPSET, MS: 1}), shared
 
 
 def quantize_weight(weight: Tensor) -> tuple[Tensor, Tensor]:

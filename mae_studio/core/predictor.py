@@ -476,9 +476,8 @@ class Predictor:
         if not self.use_cuda_graphs and not cpu_fast:
             return None
         if cpu_fast:
-            # ONNX Runtime's modules are imported here, on the model's thread before its first
-            # result: onnx's import holds the GIL for ~0.8 s (ml_dtypes' extension), which on the
-            # warm-up thread stalled the window during the first brush stroke
+            # ONNX Runtime is imported here, on the model's thread before its first result, not on
+            # the warm-up thread: an import holds the GIL (~0.15 s), and a brush stroke may run then
             ort_blocks.available()
         self.stop_warm_up()
         self._warm_stop.clear()
