@@ -4,25 +4,25 @@ float32 blocks, and the blocks of `fast`'s int8 copies.
 Why: ORT's own GEMM kernels (MLAS) run the short token sequences MAE has at batch 1 faster than
 torch's, oneDNN included. Measured on a 2-core AMD EPYC (AVX2; torch 2.14, onnxruntime 1.32),
 whole predictions at 75% removed against the reference-style path, interleaved in one run
-(`mae-studio bench`): ViT-B/16 0.68x on these blocks against 0.78-0.87x on torch's; ViT-L/16
-0.59-0.64x against 0.72-0.80x; the shipped 192-wide model 0.65-0.69x against 1.00x. The results
-agree with torch's to summation order (ViT-B/L max |diff| ~4e-6, rel L2 ~1e-6).
+(`mae-studio bench`, three runs): ViT-B/16 0.62-0.68x on these blocks against 0.82-0.87x on
+torch's; ViT-L/16 0.59-0.71x against 0.83-0.89x; the shipped 192-wide model 0.67-0.69x against
+1.02-1.06x. The results agree with torch's to summation order (max |diff| ~4e-6, rel L2 ~1e-6).
 
 How: each block becomes a small ONNX graph built here (onnx_proto.py; nothing is exported or
 written to disk) whose weights are the block's own float32 tensors, handed to ORT without a copy
 (add_external_initializers). The linear layers are Gemm with transB, so torch's [out, in]
 layout is used as it is. ORT packs the weights once for its kernels when the session is built:
-that packed copy is the memory this costs, about the block weights again (ViT-L +1.3 GB), and
+that packed copy is the memory this costs, about the block weights again (ViT-L +1.4 GB), and
 building a session per block takes ViT-B 0.7-0.8 s, ViT-L 2.3 s in all (the predictor does it
 on its warm-up thread for wide models). Attention is ORT's MultiHeadAttention (3-6% faster than
 the same math in standard ops).
 
 Int8 copies (precision.build_model) get sessions too (attach_int8): the same graph with
 DynamicQuantizeMatMul for the linear layers, weights quantized here from the float32 model to 7
-bits per output channel, activations to uint8 per call. Interleaved on the same machine against
-exact on ORT: ViT-B/16 1.64x (torch's fbgemm int8 1.47x), ViT-L/16 1.75x (1.66x); rel L2 against
-exact 2.3e-2 (torch's 2.4e-2) and 2.4e-2 (2.6e-2), the shipped model 4.7e-2 (8.4e-2). The copy's own
-int8 layers stay as torch's fallback.
+bits per output channel, activations to uint8 per call. Against exact on ORT, interleaved on the
+same machine: ViT-B/16 1.64x (torch's fbgemm int8 1.47x), ViT-L/16 1.75x (1.66x) in one run;
+1.51x and 1.67x in `mae-studio bench`. Rel L2 against exact: 2.3e-2 (torch's int8 2.4e-2), 2.4e-2
+(2.6e-2), the shipped model 4.7e-2 (8.4e-2). The copy's own int8 layers stay as the fallback.
 
 One session per block, so a reconstruction still stops between blocks when cancelled, and a
 model's blocks move over one at a time while another thread builds their sessions.
@@ -31,10 +31,10 @@ A session runs a block only while it computes what the block's torch forward com
 CPU input, no autograd, no autocast, `cpu_blocks` switched on (its `disabled()` turns this off
 too), the same parameter tensors unchanged since the session was built (their version counters:
 a training step or load_state_dict writes them in place; for int8 copies the norms' tensors and
-the quantized layers' packed weights), and the calling thread's torch thread
-count equal to the session's (ORT's thread count is fixed per session). Anything else runs on
-torch. ORT's workers sleep when idle instead of spinning: spinning took the cores the GUI thread
-and torch's own steps needed (gain 1.02-1.22x instead of ~1.3x).
+the quantized layers' packed weights), and the calling thread's torch thread count equal to the
+session's (ORT's thread count is fixed per session). Anything else runs on torch. ORT's workers
+sleep when idle instead of spinning: spinning took the cores the GUI thread and torch's own steps
+needed (gain 1.02-1.22x instead of ~1.3x).
 """
 
 from __future__ import annotations
