@@ -63,7 +63,7 @@ MS = "com.microsoft"  # ORT's own operators: MultiHeadAttention, DynamicQuantize
 INT8_WEIGHT_MAX = 63
 _build_lock = threading.Lock()
 _sessions: weakref.WeakKeyDictionary[nn.Module, _BlockSession] = weakref.WeakKeyDictionary()
-_runtime: dict[str, Any] = {}  # "ort" once imported; "error" when it cannot be
+_runtime: dict[str, Any] = {}  # "ort" and its "errors" once imported; "error" when it cannot be
 _state = {"enabled": True}
 # Sessions are built only while their packed weights (about the block weights' size) fit in this
 # share of the memory free: a big model on a small machine keeps torch's speed, not swap.
@@ -80,6 +80,10 @@ def _onnxruntime() -> Any | None:
             log.info("ONNX Runtime unavailable, blocks run on torch: %s", e)
         else:
             _runtime["ort"] = onnxruntime
+            # its errors (Fail, InvalidGraph, NotImplemented, ...) derive from Exception directly
+            state = onnxruntime.capi.onnxruntime_pybind11_state
+            errors = [v for v in vars(state).values() if isinstance(v, type) and issubclass(v, Exception)]
+            _runtime["errors"] = (*errors, MemoryError, RuntimeError)
     return _runtime.get("ort")
 
 
@@ -241,8 +245,15 @@ def _build(
         for block, src in todo:
             if should_stop is not None and should_stop():
                 break
-            if not _ready(block, threads):
+            if _ready(block, threads):
+                continue
+            try:
                 _sessions[block] = _BlockSession(block, threads, src)
+            except _runtime["errors"] as e:
+                # an ORT that cannot run this graph (too old, an odd build) or memory running out:
+                # the blocks left keep torch's path, which computes the same
+                log.warning("ONNX Runtime could not build a block's session; blocks stay on torch: %s", e)
+                break
     return sum(_ready(b, threads) for b, _ in pairs)
 
 

@@ -287,3 +287,26 @@ def test_building_stops_between_blocks_when_asked():
     assert ort_blocks.attach(model, should_stop=stop) == 2
     assert ort_blocks.attached(model) == 2
     assert ort_blocks.attach(model) == 4  # the rest later
+
+
+def test_a_session_onnx_runtime_cannot_build_leaves_the_blocks_on_torch(monkeypatch, caplog):
+    from onnxruntime.capi.onnxruntime_pybind11_state import InvalidGraph
+
+    model = _model()
+    real = ort_blocks._BlockSession.__init__
+    built: list[int] = []
+
+    def failing(self, block, threads, int8_from=None):  # type: ignore[no-untyped-def]
+        if built:
+            raise InvalidGraph("[ONNXRuntimeError] : 10 : INVALID_GRAPH : no MultiHeadAttention here")
+        built.append(1)
+        real(self, block, threads, int8_from)
+
+    monkeypatch.setattr(ort_blocks._BlockSession, "__init__", failing)
+    assert ort_blocks.attach(model) == 1  # the first block's session, then the failure
+    assert "could not build a block's session" in caplog.text and "INVALID_GRAPH" in caplog.text
+    predictor = Predictor(model, "cpu")  # loads and runs all the same
+    predictor.set_image((np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8))
+    ours = predictor.predict(random_mask(4, 0.75, 0))
+    with ort_blocks.disabled():
+        torch.testing.assert_close(ours, predictor.predict(random_mask(4, 0.75, 0)), atol=TOL, rtol=0)
