@@ -63,9 +63,17 @@ def available() -> bool:
     return _LINEAR is not None and torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled
 
 
-def enabled() -> bool:
-    """False inside `disabled()` (which ort_blocks follows too)."""
-    return _state["enabled"]
+def plain_inference(x: Tensor) -> bool:
+    """`x` is a float32 CPU input outside autograd and autocast, and the block paths are switched
+    on (not inside `disabled()`): where a block path, this module's or ort_blocks', may compute
+    what timm's forward computes."""
+    return (
+        _state["enabled"]
+        and x.device.type == "cpu"
+        and x.dtype == torch.float32
+        and not torch.is_grad_enabled()
+        and not torch.is_autocast_enabled("cpu")
+    )
 
 
 @contextlib.contextmanager
@@ -82,13 +90,7 @@ def disabled() -> Iterator[None]:
 
 def usable(x: Tensor, block: nn.Module) -> bool:
     """The block path may run `block` on `x` (see the module docstring)."""
-    if not (
-        _state["enabled"]
-        and x.device.type == "cpu"
-        and x.dtype == torch.float32
-        and not torch.is_grad_enabled()
-        and not torch.is_autocast_enabled("cpu")
-    ):
+    if not plain_inference(x):
         return False
     layers = (block.attn.qkv, block.attn.proj, block.mlp.fc1, block.mlp.fc2)
     if all(_plain_linear(m) for m in layers):

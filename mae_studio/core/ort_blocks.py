@@ -292,11 +292,7 @@ def session_for(block: nn.Module, x: Tensor) -> _BlockSession | None:
     if (
         s is None
         or not _state["enabled"]
-        or not cpu_blocks.enabled()
-        or x.device.type != "cpu"
-        or x.dtype != torch.float32
-        or torch.is_grad_enabled()
-        or torch.is_autocast_enabled("cpu")
+        or not cpu_blocks.plain_inference(x)
         or s.threads != torch.get_num_threads()
     ):
         return None
