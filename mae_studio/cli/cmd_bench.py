@@ -128,6 +128,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="instead: load time, peak memory and file size of loading CKPT (each load a fresh process)",
     )
     p.add_argument(
+        "--ops",
+        action="store_true",
+        help="instead: where exact's and fast's CPU time goes, per ONNX Runtime operator type over the "
+        "transformer blocks and outside them, per prediction (--arch, default base,default; first of "
+        "--ratios; --runs, default 10)",
+    )
+    p.add_argument(
         "--seed",
         type=arg_types.seed,
         default=0,
@@ -234,6 +241,8 @@ def run_bench(args: argparse.Namespace) -> int:
         return run_start_bench(args)
     if args.load:
         return run_load_bench(args)
+    if args.ops:
+        return run_op_bench(args)
     if args.arch is None:
         args.arch = FULL_ARCHS if args.full else QUICK_ARCHS
     if args.ratios is None:
@@ -318,6 +327,48 @@ def run_bench(args: argparse.Namespace) -> int:
     print("fast, as chosen on this machine:")
     for where, what in fast_choices.items():
         print(f"  {where}: {what}")
+    return 0
+
+
+def run_op_bench(args: argparse.Namespace) -> int:
+    """`bench --ops`: per model, exact's and fast's time per ONNX Runtime operator type and outside."""
+    import torch
+
+    from mae_studio.core import ort_blocks
+    from mae_studio.core.op_bench import format_op_table, profile_ops, summary
+    from mae_studio.core.precision import describe_cpu
+    from mae_studio.core.threads import configure_threads
+
+    if not ort_blocks.available():
+        raise BenchError("--ops: onnxruntime is not installed here (every block runs on torch)")
+    if args.arch is None:
+        args.arch = "" if args.checkpoint else QUICK_ARCHS
+    try:
+        ratio = float(_csv(args.ratios or QUICK_RATIOS)[0])
+    except ValueError as e:
+        raise BenchError(f"--ratios {args.ratios!r}: {e}") from e
+    if not 0 <= ratio <= 1:
+        raise BenchError("--ratios must lie in [0, 1]")
+    threads = configure_threads(interactive=False, threads=args.threads)
+    print(f"mae-studio bench --ops: batch 1, {ratio:.0%} removed, on the CPU")
+    print(f"torch {torch.__version__}, onnxruntime {ort_blocks.version()}")
+    print(f"CPU: {describe_cpu()} (set: {threads})")
+    for label, build in _models(args):
+        model = build()
+        warmup = 2 if args.warmup is None else args.warmup
+        profile = profile_ops(model, label, ratio, runs=args.runs or 10, warmup=warmup, seed=args.seed)
+        blocks = len(model.blocks) + len(model.decoder_blocks)
+        on = ", ".join(f"{path} {n} of {blocks}" for path, n in profile.blocks_on_ort.items())
+        print(f"\n{label}: blocks on ONNX Runtime: {on}")
+        print(format_op_table(profile))
+        print("\n".join(summary(profile)), flush=True)
+        del model
+    print(
+        "\nOperator rows: ONNX Runtime's profiler, summed over the blocks, mean per prediction. The\n"
+        "profiler adds time of its own: 'whole prediction' here is a few percent (small models more)\n"
+        "above `mae-studio bench`'s. 'outside ONNX Runtime': patch embedding, gathers, the decoder's\n"
+        "input and output layers, norms, blocks ONNX Runtime does not run, and Python."
+    )
     return 0
 
 

@@ -46,6 +46,7 @@ import struct
 import threading
 import weakref
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -64,7 +65,7 @@ INT8_WEIGHT_MAX = 63
 _build_lock = threading.Lock()
 _sessions: weakref.WeakKeyDictionary[nn.Module, _BlockSession] = weakref.WeakKeyDictionary()
 _runtime: dict[str, Any] = {}  # "ort" and its "errors" once imported; "error" when it cannot be
-_state = {"enabled": True}
+_state: dict[str, Any] = {"enabled": True, "profile": None}  # profile: a _Profiling while on
 # Sessions are built only while their packed weights (about the block weights' size) fit in this
 # share of the memory free: a big model on a small machine keeps torch's speed, not swap.
 MEMORY_SHARE = 0.5
@@ -104,6 +105,35 @@ def disabled() -> Iterator[None]:
         _state["enabled"] = before
 
 
+class _Profiling:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.sessions: list[tuple[nn.Module, _BlockSession]] = []
+
+    def files(self) -> list[Path]:
+        """End profiling of the sessions built so far; their profiles (ORT's trace JSON), one each."""
+        return [Path(s.session.end_profiling()) for _, s in self.sessions]
+
+
+@contextlib.contextmanager
+def profiling(folder: Path) -> Iterator[_Profiling]:
+    """Sessions built inside time each operator of each run (ORT's profiler; op_bench reads the
+    files, written into `folder` by the yielded object's files()). On leaving, those sessions are
+    dropped: their blocks run on torch until attached again (profiling is not for normal runs)."""
+    with _build_lock:
+        if _state["profile"] is not None:
+            raise RuntimeError("ort_blocks.profiling is already on")
+        _state["profile"] = profile = _Profiling(folder)
+    try:
+        yield profile
+    finally:
+        with _build_lock:
+            _state["profile"] = None
+            for block, session in profile.sessions:
+                if _sessions.get(block) is session:
+                    del _sessions[block]
+
+
 def version() -> str | None:
     """onnxruntime's version where available."""
     ort = _onnxruntime()
@@ -125,10 +155,16 @@ class _BlockSession:
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3  # errors only
+        profile = _state["profile"]
+        if profile is not None:  # ORT times every operator of every run, written at end_profiling
+            options.enable_profiling = True
+            options.profile_file_prefix = str(profile.folder / f"block{len(profile.sessions)}")
         # kept here: the session reads them for as long as it lives
         self._values = [ort.OrtValue.ortvalue_from_numpy(t.numpy()) for t in shared.values()]
         options.add_external_initializers(list(shared), self._values)
         self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        if profile is not None:
+            profile.sessions.append((block, self))
 
     def current(self, block: nn.Module) -> bool:
         """The block still has the tensors this session was built on, unchanged."""

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 from PIL import Image
-from torch import Tensor
+from torch import Tensor, nn
 
 from . import fast_choice, ort_blocks
 from .config import IMAGENET_MEAN, IMAGENET_STD
@@ -432,6 +432,11 @@ class Predictor:
         if self.device.type != "cpu":
             return 0
         return ort_blocks.attach(self.model, threads)
+
+    @property
+    def compute_model(self) -> nn.Module:
+        """The module the current precision runs: the model, or its bf16 / int8 copy."""
+        return self._engine.model
 
     @property
     def runtime(self) -> str:

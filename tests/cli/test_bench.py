@@ -121,3 +121,21 @@ def test_before_stroke_shows_again_the_removed_patches_nearest_one_point():
     rows, cols = np.nonzero(shown)
     assert rows.max() - rows.min() <= 6 and cols.max() - cols.min() <= 6  # one blob, not scattered
     assert np.array_equal(before_stroke(mask, 0.05, seed=3), before)
+
+
+def test_bench_ops_prints_where_the_time_goes(checkpoint, capsys):
+    argv = ["bench", "--ops", "--arch", "", "--checkpoint", checkpoint, "--runs", "2", "--warmup", "0"]
+    assert cli(*argv, "--threads", "1") == 0
+    out = capsys.readouterr().out
+    assert "onnxruntime " in out and "75% removed" in out
+    assert "tiny.safetensors: blocks on ONNX Runtime: exact " in out
+    lines = [line for line in out.splitlines() if line.startswith("tiny.safetensors  ")]
+    rows = [[c.strip() for c in line.split("  ") if c.strip()] for line in lines]
+    parts = {(r[2], r[3]) for r in rows}
+    assert ("exact", "Gemm") in parts and ("exact", "whole prediction") in parts
+    assert "tiny.safetensors, 75%, exact: matrix products " in out
+
+
+def test_bench_ops_refuses_a_bad_ratio(capsys):
+    assert cli("bench", "--ops", "--ratios", "2") == 1
+    assert "[0, 1]" in capsys.readouterr().err
