@@ -175,6 +175,10 @@ def test_int8_copies_run_on_onnx_runtime_int8(monkeypatch):
     with torch.inference_mode():
         assert ort_blocks.session_for(int8.blocks[0], torch.randn(1, 5, SMALL.embed_dim)) is None
         assert ort_blocks.session_for(int8.blocks[1], torch.randn(1, 5, SMALL.embed_dim)) is not None
+    proj = int8.blocks[1].attn.proj
+    proj.set_weight_bias(proj.weight(), proj.bias())  # packs anew inside the same module
+    with torch.inference_mode():
+        assert ort_blocks.session_for(int8.blocks[1], torch.randn(1, 5, SMALL.embed_dim)) is None
 
 
 def test_int8_weights_keep_seven_bits_per_output_channel():
