@@ -115,6 +115,21 @@ def test_the_fastest_candidate_within_the_bound_wins():
     assert choice.variant == min(within, key=within.get)
 
 
+@NEEDS_INT8
+def test_the_bound_holds_at_every_measured_ratio(monkeypatch):
+    model = tiny_model()
+    errors = {}
+    for ratios in [(0.75,), (0.1,), (0.75, 0.1)]:
+        monkeypatch.setattr(fast_choice, "MEASURE_RATIOS", ratios)
+        errors[ratios] = fast_choice.measure(model)[0].measured["int8"][1]
+    assert errors[(0.75,)] != errors[(0.1,)]  # the ratio changes the error
+    assert errors[(0.75, 0.1)] == max(errors[(0.75,)], errors[(0.1,)])  # the worst counts
+    # a bound between the two: int8 passes at one ratio only, so it is not chosen
+    monkeypatch.setattr(fast_choice, "FAST_REL_L2_BOUND", (errors[(0.75,)] + errors[(0.1,)]) / 2)
+    choice = fast_choice.measure(model)[0]
+    assert choice.variant != "int8" and choice.measured["int8"][1] > fast_choice.FAST_REL_L2_BOUND
+
+
 def test_predictor_fast_reports_the_measured_choice():
     predictor = Predictor(tiny_model(), CPU, "fast")
     assert predictor.variant.reason.startswith("measured now")
