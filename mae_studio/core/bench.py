@@ -105,6 +105,7 @@ def _paths(
     mask: np.ndarray,
     predictors: dict[str, Predictor],
     baselines: bool,
+    torch_twins: dict[str, Predictor],
 ) -> list[_Path]:
     exact = predictors["exact"]
     imgs = exact.input_tensor
@@ -115,15 +116,33 @@ def _paths(
         paths.append(_Path(ALL_TOKENS, lambda: model.forward_all_tokens(imgs, flat)))
     for label, pred in predictors.items():
         paths.append(_Path(label, lambda p=pred: p.predict(mask)))
-        # fast on fp32 is exact's engine: its torch row would repeat exact's
-        own = label == "exact" or (label == "fast" and pred.variant.name != "fp32")
-        if own and pred.runtime != "torch":
-            paths.append(_Path(f"{label}{TORCH_BLOCKS}", lambda p=pred: _on_torch(p, mask)))
+        twin = torch_twins.get(label)
+        if twin is not None:
+            paths.append(_Path(f"{label}{TORCH_BLOCKS}", lambda p=twin: _on_torch(p, mask)))
         if label in ("exact", "fast") or label.startswith(("exact +", "fast +")):
             paths.append(
                 _Path(f"{label}, reconstruct()", lambda p=pred: p.reconstruct(mask), returns_pred=False)
             )
     return paths
+
+
+def _torch_twins(
+    model: MaskedAutoencoderViT, device: torch.device, predictors: dict[str, Predictor]
+) -> dict[str, Predictor]:
+    """For exact and fast, where their blocks run on ONNX Runtime: the same precision on torch's
+    blocks (exact: the same predictor, its sessions switched off; an int8 fast: a copy quantized
+    by torch, as without onnxruntime)."""
+    twins: dict[str, Predictor] = {}
+    for label in ("exact", "fast"):
+        pred = predictors[label]
+        if pred.runtime == "torch" or (label == "fast" and pred.variant.name == "fp32"):
+            continue  # fast on fp32 is exact's engine: its row would repeat exact's
+        if pred.variant.int8:
+            with ort_blocks.disabled():
+                twins[label] = Predictor(model, device, pred.variant.name, cuda_graphs=False)
+        else:
+            twins[label] = pred
+    return twins
 
 
 def _on_torch(predictor: Predictor, mask: np.ndarray) -> Tensor:
@@ -192,7 +211,8 @@ def bench_model(
             if graphs:
                 predictors[f"{v} + CUDA graphs"] = Predictor(model, device, v, cuda_graphs=True)
     previews = {name: Predictor(model, device, "exact", cuda_graphs=False) for name in ("exact", "fast")}
-    for p in (*predictors.values(), *previews.values()):
+    twins = _torch_twins(model, device, predictors)
+    for p in (*predictors.values(), *previews.values(), *twins.values()):
         p.set_image(image)
 
     rows: list[BenchRow] = []
@@ -201,7 +221,7 @@ def bench_model(
         if progress is not None:
             progress(f"{label} on {device.type}, {ratio:.0%} masked")
         mask = random_mask(g, ratio, seed)
-        paths = _paths(model, device, mask, predictors, baselines)
+        paths = _paths(model, device, mask, predictors, baselines, twins)
         for name, p in previews.items():  # the base: the exact run before the stroke
             p.set_precision("exact")
             p.reconstruct(before_stroke(mask, seed=seed))

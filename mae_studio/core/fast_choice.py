@@ -3,7 +3,7 @@ chosen by measurement the first time a model architecture meets this CPU and tor
 remembered in the data folder (fast_choice.json) so later starts take it at once.
 
 The measurement (a second or two, plus building the int8 copy and its ONNX Runtime sessions:
-~3.5 s for ViT-B, ~7 s for ViT-L on 2 cores) runs `exact` and each candidate on the model at
+~1.1 s for ViT-B, ~3.4 s for ViT-L on 2 cores) runs `exact` and each candidate on the model at
 hand, at batch 1 on a sample photo (`measure` says how), and keeps the fastest candidate whose
 prediction stays within FAST_REL_L2_BOUND of exact's (relative L2) at every ratio of
 MEASURE_RATIOS. The error grows as fewer patches are removed (more tokens through the quantized

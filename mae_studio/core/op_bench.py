@@ -84,7 +84,7 @@ def profile_ops(
             ort_blocks.profiling(Path(tmp)) as prof,
         ):
             ort_blocks.detach(target)
-            on_ort[path] = _attach(target, model, predictor.variant.int8)
+            on_ort[path] = _attach(target, model, predictor.variant.int8_scope)
             for _ in range(warmup):
                 predictor.predict(mask)
             start = time.perf_counter()
@@ -101,10 +101,10 @@ def profile_ops(
     return OpProfile(rows, on_ort)
 
 
-def _attach(target: nn.Module, model: nn.Module, int8: bool) -> int:
+def _attach(target: nn.Module, model: nn.Module, int8_scope: tuple[str, ...]) -> int:
     if target is model:
         return ort_blocks.attach(model)
-    return ort_blocks.attach_int8(target, model) if int8 else 0  # a bf16 copy: torch only
+    return ort_blocks.attach_int8(target, model, int8_scope) if int8_scope else 0  # bf16: torch only
 
 
 def _read(files: Sequence[Path], runs: int) -> tuple[dict[str, float], float]:

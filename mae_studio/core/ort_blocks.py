@@ -22,7 +22,8 @@ DynamicQuantizeMatMul for the linear layers, weights quantized here from the flo
 bits per output channel, activations to uint8 per call. Against exact on ORT, interleaved on the
 same machine: ViT-B/16 1.64x (torch's fbgemm int8 1.47x), ViT-L/16 1.75x (1.66x) in one run;
 1.51x and 1.67x in `mae-studio bench`. Rel L2 against exact: 2.3e-2 (torch's int8 2.4e-2), 2.4e-2
-(2.6e-2), the shipped model 4.7e-2 (8.4e-2). The copy's own int8 layers stay as the fallback.
+(2.6e-2), the shipped model 4.7e-2 (8.4e-2). The int8 copy is the model's modules copied onto
+the model's own tensors; only blocks that get no session are quantized by torch (build_model).
 
 One session per block, so a reconstruction still stops between blocks when cancelled, and a
 model's blocks move over one at a time while another thread builds their sessions.
@@ -45,7 +46,7 @@ import math
 import struct
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -147,8 +148,7 @@ class _BlockSession:
     def __init__(self, block: nn.Module, threads: int, int8_from: nn.Module | None = None) -> None:
         ort = _onnxruntime()
         self.threads = threads
-        self.int8 = int8_from is not None
-        self.tracked = _tracked(block, self.int8)
+        self.tracked = _tracked(block)
         self.versions = [_version(t) for t in self.tracked]
         graph, shared = _block_graph(block, int8_from)
         options = ort.SessionOptions()
@@ -169,7 +169,7 @@ class _BlockSession:
 
     def current(self, block: nn.Module) -> bool:
         """The block still has the tensors this session was built on, unchanged."""
-        pairs = zip(_tracked(block, self.int8), self.tracked, self.versions, strict=True)
+        pairs = zip(_tracked(block), self.tracked, self.versions, strict=True)
         return all(a is b and _version(a) == v for a, b, v in pairs)
 
     def __call__(self, x: Tensor) -> Tensor:
@@ -186,18 +186,14 @@ def _linears(block: nn.Module) -> tuple[nn.Module, ...]:
     return block.attn.qkv, block.attn.proj, block.mlp.fc1, block.mlp.fc2
 
 
-def _tracked(block: nn.Module, int8: bool) -> list[object]:
-    """What a session depends on: a float32 block's parameters; an int8 copy's norms and its
-    quantized layers' packed weights (objects that set_weight_bias replaces, never writes in
-    place). Checked before every block call, so read from the modules' own dictionaries:
+def _tracked(block: nn.Module) -> list[Tensor]:
+    """What a session depends on: the block's parameters (an int8 copy's are its source's own
+    tensors). Checked before every block call, so read from the modules' own dictionaries:
     nn.Module's attribute lookup made this check ~60 us of a 0.6 ms block on the shipped model."""
     mods = block._modules
     attn, mlp = mods["attn"]._modules, mods["mlp"]._modules
-    norms = [n._parameters[k] for n in (mods["norm1"], mods["norm2"]) for k in ("weight", "bias")]
-    linears = (attn["qkv"], attn["proj"], mlp["fc1"], mlp["fc2"])
-    if int8:  # torch's dynamic quantized Linear keeps its packed weights in a LinearPackedParams
-        return norms + [layer._modules["_packed_params"].__dict__["_packed_params"] for layer in linears]
-    return norms + [layer._parameters[k] for layer in linears for k in ("weight", "bias")]
+    layers = (mods["norm1"], attn["qkv"], attn["proj"], mods["norm2"], mlp["fc1"], mlp["fc2"])
+    return [layer._parameters[k] for layer in layers for k in ("weight", "bias")]
 
 
 def _version(t: object) -> int | None:
@@ -207,10 +203,6 @@ def _version(t: object) -> int | None:
     if isinstance(t, Tensor) and not t.is_inference():
         return t._version
     return None
-
-
-def _int8_block(block: nn.Module) -> bool:
-    return all(cpu_blocks.int8_linear(layer) for layer in _linears(block))
 
 
 def _attention_fits(block: nn.Module) -> bool:
@@ -245,21 +237,32 @@ def attach(
     return _build([(b, None) for b in blocks], threads, 4, should_stop)
 
 
-def attach_int8(copy: nn.Module, source: nn.Module, threads: int | None = None) -> int:
-    """Build int8 sessions for the blocks of `copy`, a dynamic-int8 copy of the float32 model
-    `source` (precision.build_model), from source's weights: 7-bit per-output-channel weights,
-    activations quantized per call (ORT's DynamicQuantizeMatMul). Returns how many of copy's
-    blocks run on ORT now (0: none, as for attach). They replace torch's fbgemm int8 matmuls,
-    whose per-tensor 8-bit weights they do not reproduce: the copy's error against float32 is
-    what `fast` measures and reports."""
+def attach_int8(
+    copy: nn.Module,
+    source: nn.Module,
+    scope: Iterable[str] = ("blocks", "decoder_blocks"),
+    threads: int | None = None,
+) -> int:
+    """Build int8 sessions for the blocks of `copy` under `scope` (its "blocks", "decoder_blocks"):
+    `copy` is precision.build_model's int8 copy of the float32 model `source`, with its own
+    modules on source's tensors, and the sessions quantize source's weights themselves: 7 bits per
+    output channel, activations to uint8 per call (ORT's DynamicQuantizeMatMul). Returns how many
+    of those blocks run on ORT now (0 where onnxruntime is missing, inside disabled(), or memory
+    is short): the caller quantizes the others with torch (fbgemm's int8, per-tensor 8-bit weights)."""
+    if not _state["enabled"]:
+        return 0
     pairs = [
         (b, src)
-        for b, src in zip(
-            (*copy.blocks, *copy.decoder_blocks), (*source.blocks, *source.decoder_blocks), strict=True
-        )
-        if _int8_block(b) and _attention_fits(b) and _fits(src)
+        for name in scope
+        for b, src in zip(getattr(copy, name), getattr(source, name), strict=True)
+        if _fits(b) and _fits(src)
     ]
     return _build(pairs, threads, 1, None)
+
+
+def has_session(block: nn.Module) -> bool:
+    """The block has an ORT session (whether it may run it now: session_for)."""
+    return block in _sessions
 
 
 def _build(

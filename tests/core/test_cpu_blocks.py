@@ -116,14 +116,15 @@ def test_training_still_gets_gradients_through_the_blocks():
 @NEEDS_INT8
 def test_int8_copies_take_the_block_path_and_compute_what_timm_does(monkeypatch):
     model = tiny_model()
-    q = build_model(model, resolve("int8", CPU))
+    with ort_blocks.disabled():  # quantized by torch, as without onnxruntime
+        q = build_model(model, resolve("int8", CPU))
     calls = []
     int8 = cpu_blocks._int8
     monkeypatch.setattr(cpu_blocks, "_int8", lambda x, layer: calls.append(layer) or int8(x, layer))
     imgs = torch.randn(1, 3, 64, 64)
     mask = torch.zeros(1, 16)
     mask[:, :12] = 1
-    with torch.inference_mode(), ort_blocks.disabled():  # torch's int8, as without onnxruntime
+    with torch.inference_mode(), ort_blocks.disabled():
         assert cpu_blocks.usable(torch.randn(1, 5, 64), q.blocks[0])
         fast = q(imgs, mask)
         assert len(calls) == 4 * (len(q.blocks) + len(q.decoder_blocks))  # qkv, proj, fc1, fc2 each
@@ -136,7 +137,8 @@ def test_int8_copies_take_the_block_path_and_compute_what_timm_does(monkeypatch)
 
 @NEEDS_INT8
 def test_int8_blocks_with_autograd_keep_timms_forward():
-    q = build_model(tiny_model(), resolve("int8", CPU))
+    with ort_blocks.disabled():
+        q = build_model(tiny_model(), resolve("int8", CPU))
     x = torch.randn(1, 5, 64)
     assert not cpu_blocks.usable(x, q.blocks[0])
 
@@ -144,7 +146,8 @@ def test_int8_blocks_with_autograd_keep_timms_forward():
 @NEEDS_INT8
 @NEEDS_ONEDNN
 def test_int8_encoder_copies_mix_both_paths():
-    q = build_model(tiny_model(), resolve("int8-encoder", CPU))
+    with ort_blocks.disabled():
+        q = build_model(tiny_model(), resolve("int8-encoder", CPU))
     with torch.no_grad():
         assert cpu_blocks.usable(torch.randn(1, 5, 64), q.blocks[0])  # int8
         assert cpu_blocks.usable(torch.randn(1, 5, 48), q.decoder_blocks[0])  # float32 on oneDNN

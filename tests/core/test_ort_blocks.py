@@ -156,7 +156,10 @@ def test_int8_copies_run_on_onnx_runtime_int8(monkeypatch):
     model = _model()
     int8 = build_model(model, variant_named("int8"))  # its sessions are built with it
     assert ort_blocks.attached(int8) == 4
-    assert ort_blocks.attach(int8) == 0  # not the float32 graph's Gemm layers
+    # its own modules on the model's tensors: no second float32 copy, and nothing quantized by torch
+    assert all(a is b for a, b in zip(int8.parameters(), model.parameters(), strict=True))
+    assert not any("quantized" in type(m).__module__ for m in int8.modules())
+    assert ort_blocks.attached(model) == 0  # the model's own blocks are not touched
     calls = _count_sessions(monkeypatch)
     imgs = torch.randn(2, 3, 64, 64)
     mask = torch.zeros(2, 16)
@@ -164,21 +167,40 @@ def test_int8_copies_run_on_onnx_runtime_int8(monkeypatch):
     with torch.inference_mode():
         ours = int8(imgs, mask)
         assert len(calls) == 4
-        with ort_blocks.disabled():
-            torch_int8 = int8(imgs, mask)  # fbgemm's per-tensor 8-bit weights
         exact = model(imgs, mask)
+        with ort_blocks.disabled():  # where a session cannot run, a block computes as exact does
+            torch.testing.assert_close(int8(imgs, mask), exact, atol=1e-5, rtol=0)
     rel = float((ours - exact).norm() / exact.norm())
     assert 0 < rel < 5e-2  # quantized, within fast's bound
-    assert not torch.equal(ours, torch_int8)  # ORT's own 7-bit per-channel weights, not torch's
-    layer = int8.blocks[0].mlp.fc1
-    layer._packed_params = copy.deepcopy(layer._packed_params)  # new weights: the session is stale
+    with torch.no_grad():
+        model.blocks[0].mlp.fc1.weight.mul_(1.5)  # the model's weights changed: that session is stale
     with torch.inference_mode():
         assert ort_blocks.session_for(int8.blocks[0], torch.randn(1, 5, SMALL.embed_dim)) is None
         assert ort_blocks.session_for(int8.blocks[1], torch.randn(1, 5, SMALL.embed_dim)) is not None
-    proj = int8.blocks[1].attn.proj
-    proj.set_weight_bias(proj.weight(), proj.bias())  # packs anew inside the same module
-    with torch.inference_mode():
-        assert ort_blocks.session_for(int8.blocks[1], torch.randn(1, 5, SMALL.embed_dim)) is None
+
+
+def test_int8_blocks_without_a_session_are_quantized_by_torch(monkeypatch):
+    model = _model()
+    real = ort_blocks._BlockSession.__init__
+    built: list[int] = []
+
+    def second_fails(self, block, threads, int8_from=None):  # type: ignore[no-untyped-def]
+        built.append(1)
+        if len(built) == 2:
+            raise MemoryError("out of memory")
+        real(self, block, threads, int8_from)
+
+    monkeypatch.setattr(ort_blocks._BlockSession, "__init__", second_fails)
+    int8 = build_model(model, variant_named("int8"))
+    on_ort = [ort_blocks.has_session(b) for b in (*int8.blocks, *int8.decoder_blocks)]
+    assert on_ort == [True, False, False, False]  # building stops at the first failure
+    quantized = [cpu_blocks.int8_linear(b.mlp.fc1) for b in (*int8.blocks, *int8.decoder_blocks)]
+    assert quantized == [False, True, True, True]  # torch's int8 for the rest: fast stays int8
+    with ort_blocks.disabled():  # as without onnxruntime: every block quantized by torch
+        every = build_model(model, variant_named("int8"))
+    assert ort_blocks.attached(every) == 0
+    assert all(cpu_blocks.int8_linear(b.attn.qkv) for b in (*every.blocks, *every.decoder_blocks))
+    assert all(type(m) is nn.Linear for m in model.modules() if "Linear" in type(m).__name__)  # untouched
 
 
 def test_int8_weights_keep_seven_bits_per_output_channel():
