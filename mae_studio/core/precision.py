@@ -135,7 +135,9 @@ def build_model(model: nn.Module, variant: Variant) -> nn.Module:
     model's weights changed since), that block computes in float32, as exact does. Against
     quantizing every block with torch first, this took ViT-L's int8 copy from 6.8-8.0 s to 3.3-3.4 s
     on 2 cores and from +2.4 GB to +0.76 GB resident (ViT-B: 2.3-2.5 s to 1.1 s, +0.83 to +0.33 GB):
-    no float32 copy to quantize from, no torch int8 weights beside ORT's.
+    no float32 copy to quantize from, no torch int8 weights beside ORT's. Sharing means moving the
+    model to another device in place moves the copy's float32 layers too: build the copy after
+    (Predictor and the window make a model per device, and the bench one device at a time).
 
     Raises RuntimeError when this torch cannot build the variant (callers fall back to fp32)."""
     if variant.dtype == torch.float32 and not variant.int8:
