@@ -242,13 +242,15 @@ def attach_int8(
     source: nn.Module,
     scope: Iterable[str] = ("blocks", "decoder_blocks"),
     threads: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
     """Build int8 sessions for the blocks of `copy` under `scope` (its "blocks", "decoder_blocks"):
     `copy` is precision.build_model's int8 copy of the float32 model `source`, with its own
     modules on source's tensors, and the sessions quantize source's weights themselves: 7 bits per
     output channel, activations to uint8 per call (ORT's DynamicQuantizeMatMul). Returns how many
     of those blocks run on ORT now (0 where onnxruntime is missing, inside disabled(), or memory
-    is short): the caller quantizes the others with torch (fbgemm's int8, per-tensor 8-bit weights)."""
+    is short): the caller quantizes the others with torch (fbgemm's int8, per-tensor 8-bit weights).
+    `should_stop` as for attach."""
     if not _state["enabled"]:
         return 0
     pairs = [
@@ -257,7 +259,7 @@ def attach_int8(
         for b, src in zip(getattr(copy, name), getattr(source, name), strict=True)
         if _fits(b) and _fits(src)
     ]
-    return _build(pairs, threads, 1, None)
+    return _build(pairs, threads, 1, should_stop)
 
 
 def has_session(block: nn.Module) -> bool:

@@ -467,6 +467,34 @@ class Predictor:
         if not self._warm_stop.is_set():
             ort_blocks.attach(self.model, threads, should_stop=self._warm_stop.is_set)
 
+    def threads_changed(self) -> None:
+        """This thread's torch thread count changed (call on the model's thread). ONNX Runtime's
+        sessions are built per thread count, and until rebuilt their blocks run on torch (exact's
+        ~1.3x slower, int8 copies' in float32): they are rebuilt here for narrow models (tens of
+        milliseconds), on the warm-up thread for wider ones (ViT-B ~2 s, ViT-L ~5 s)."""
+        if self.device.type != "cpu":
+            return
+        threads = torch.get_num_threads()
+        if self.config.embed_dim < MEASURE_AFTER_LOAD_WIDTH:
+            self._rebuild_sessions(threads)
+            return
+        self.stop_warm_up()
+        self._warm_stop.clear()
+        args = (threads, self._warm_stop.is_set)
+        self._warm_thread = threading.Thread(
+            target=self._rebuild_sessions, args=args, name="mae-warm-up", daemon=True
+        )
+        self._warm_thread.start()
+
+    def _rebuild_sessions(self, threads: int, should_stop: Callable[[], bool] | None = None) -> None:
+        """Sessions for `threads` for every int8 engine's blocks, then for the model's own."""
+        torch.set_num_threads(threads)
+        with self._lock:
+            int8 = [e for e in self._engines.values() if e.variant.int8]
+        for engine in int8:
+            ort_blocks.attach_int8(engine.model, self.model, engine.variant.int8_scope, threads, should_stop)
+        ort_blocks.attach(self.model, threads, should_stop)
+
     def start_warm_up(self, counts: Iterable[int] | None = None) -> threading.Thread | None:
         """warm_up on a daemon thread (call after a model loads, on the model's thread); on a CPU,
         prepare_fast (and prepare_runtime) when fast was chosen before or the model is at least

@@ -209,8 +209,10 @@ class InferenceWorker(QThread):
                 # torch loads here, with the first job (the app submits it after the first paint)
                 from mae_studio.core.threads import configure_threads
 
-                applied = self._threads
+                changed, applied = applied != -1, self._threads
                 self.threads_applied.emit(configure_threads(interactive=True, threads=self._threads or None))
+                if changed and self._predictor is not None and hasattr(self._predictor, "threads_changed"):
+                    self._predictor.threads_changed()  # its ONNX Runtime sessions are per thread count
             if isinstance(job, LoadJob):
                 self._load(job)
             elif isinstance(job, AnalysisJob):

@@ -4,6 +4,7 @@ only while that holds, and torch whenever it cannot be."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from pathlib import Path
 
@@ -230,6 +231,26 @@ def test_predictor_moves_narrow_models_at_once_and_wide_ones_when_asked(monkeypa
     assert wide.runtime == "torch"  # built on the warm-up thread (seconds on ViT-L), or when asked
     assert wide.prepare_runtime() == 2
     assert wide.runtime.startswith("onnxruntime")
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["narrow, at once", "wide, warm-up thread"])
+def test_a_new_thread_count_gets_sessions_again(wide):
+    config = dataclasses.replace(SMALL, embed_dim=MEASURE_AFTER_LOAD_WIDTH) if wide else SMALL
+    predictor = Predictor(_model(config), "cpu", "int8")
+    predictor.prepare_runtime()
+    model, int8 = predictor.model, predictor.compute_model
+    blocks = (*model.blocks, *model.decoder_blocks, *int8.blocks, *int8.decoder_blocks)
+    threads = torch.get_num_threads()
+    assert all(ort_blocks._sessions[b].threads == threads for b in blocks)
+    torch.set_num_threads(threads + 1)
+    try:
+        predictor.threads_changed()
+        assert (predictor._warm_thread is not None) == wide  # wide models: not on the model's thread
+        if wide:
+            predictor._warm_thread.join()
+        assert all(ort_blocks._sessions[b].threads == threads + 1 for b in blocks)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_reconstruction_on_onnx_runtime_matches_torch_and_cancels(monkeypatch):

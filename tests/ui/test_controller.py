@@ -191,3 +191,29 @@ def test_a_refused_checkpoint_keeps_the_current_model(make_controller, qtbot, tm
     with qtbot.waitSignal(c.result_ready, timeout=TIMEOUT_MS):
         c.request(masks.random_mask(4, 0.5, 0))
     assert len(fake.completed) == 1  # the fake model still answers
+
+
+def test_a_new_thread_count_reaches_the_loaded_model(make_controller, qtbot):
+    """Its ONNX Runtime sessions are per thread count: the predictor hears of a change (on the
+    model's thread, after the count is set there), not of the first count, set before it loads."""
+
+    class Counting(FakePredictor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.changes: list[tuple[int, str]] = []
+
+        def threads_changed(self) -> None:
+            import torch
+
+            self.changes.append((torch.get_num_threads(), threading.current_thread().name))
+
+    fake = Counting()
+    c = make_controller(fake)
+    applied: list[int] = []
+    c.threads_applied.connect(applied.append)
+    assert fake.changes == []
+    c.set_threads(2)
+    with qtbot.waitSignal(c.result_ready, timeout=TIMEOUT_MS):
+        c.request(masks.random_mask(4, 0.5, 0))
+    assert len(applied) == 1 and [n for n, _ in fake.changes] == applied
+    assert fake.changes[0][1] in fake.thread_names  # the model's own thread
